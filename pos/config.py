@@ -1,0 +1,254 @@
+"""config.toml -> frozen, typed settings, validated once at start-up.
+
+Each section is a frozen dataclass; its fields are the keys the file may hold, with
+their types and defaults. Adding a key means adding a field (and documenting it in
+config.toml). Anything wrong stops start-up with ConfigError, one message naming
+the file, the section and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pos.core.money import MoneyError, parse_decimal
+
+ENV_VAR = "POS_CONFIG"
+DEFAULT_PATH = Path(__file__).with_name("config.toml")
+
+NETWORKS = ("testnet4", "testnet", "signet", "regtest", "mainnet")
+BACKENDS = ("public", "bitcoind", "bcoin", "blockbook")
+PRINTER_DRIVERS = ("mock", "serial", "file")
+FLOW_CONTROLS = ("none", "xonxoff", "rtscts")
+LANGUAGES = ("kk", "ru", "en")
+RATE_SOURCES = ("manual", "composite")
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message is meant for a person."""
+
+
+def _check(test: Callable[[Any], bool], must: str) -> dict:
+    return {"check": test, "must": must}
+
+
+def _one_of(options: tuple[str, ...]) -> dict:
+    return _check(lambda v: v in options, "be one of " + ", ".join(repr(o) for o in options))
+
+
+def _between(low: int, high: int) -> dict:
+    return _check(lambda v: low <= v <= high, f"be between {low} and {high}")
+
+
+def _percent(metadata: dict | None = None) -> dict:
+    """A percentage in the file (16 or 0.5) held as basis points (1600, 50): no floats kept."""
+    return {"percent": True, **(metadata or _between(0, 10_000))}
+
+
+@dataclass(frozen=True)
+class Terminal:
+    id: str = field(default="T01", metadata=_check(
+        lambda v: re.fullmatch(r"[A-Z0-9]{1,8}", v) is not None, "be 1-8 upper-case letters or digits"))
+    # Terminals sharing one wallet: this terminal's slot among `slots` (see [chain] in README).
+    slot: int = field(default=0, metadata=_between(0, 99))
+    slots: int = field(default=1, metadata=_between(1, 100))
+    cashier: str = ""
+    kiosk: bool = False
+
+
+@dataclass(frozen=True)
+class Merchant:
+    name: str = field(default="", metadata=_check(lambda v: bool(v.strip()), "not be empty"))
+    bin: str = field(default="", metadata=_check(
+        lambda v: re.fullmatch(r"\d{12}", v) is not None, "be the 12-digit business identification number"))
+    address: str = ""
+    footer: str = ""
+
+
+@dataclass(frozen=True)
+class Store:
+    path: str = "~/.local/share/cryptocity-pos"
+
+    @property
+    def directory(self) -> Path:
+        return Path(os.path.expanduser(self.path))
+
+
+@dataclass(frozen=True)
+class Chain:
+    network: str = field(default="testnet4", metadata=_one_of(NETWORKS))
+    xpub: str = field(default="", metadata=_check(lambda v: bool(v.strip()), "not be empty"))
+    backend: str = field(default="public", metadata=_one_of(BACKENDS))
+    url: str = ""
+    allow_mainnet: bool = False
+    poll_seconds: int = field(default=10, metadata=_between(1, 3600))
+    request_timeout_seconds: int = field(default=10, metadata=_between(1, 120))
+    gap_limit: int = field(default=20, metadata=_between(1, 10_000))
+
+
+@dataclass(frozen=True)
+class Printer:
+    driver: str = field(default="mock", metadata=_one_of(PRINTER_DRIVERS))
+    port: str = "/dev/ttyUSB0"
+    baudrate: int = field(default=9600, metadata=_one_of(
+        (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)))  # type: ignore[arg-type]
+    bytesize: int = field(default=8, metadata=_one_of((7, 8)))  # type: ignore[arg-type]
+    parity: str = field(default="N", metadata=_one_of(("N", "E", "O")))
+    stopbits: int = field(default=1, metadata=_one_of((1, 2)))  # type: ignore[arg-type]
+    flow_control: str = field(default="none", metadata=_one_of(FLOW_CONTROLS))
+    write_timeout_seconds: int = field(default=5, metadata=_between(1, 120))
+    device: str = "/dev/usb/lp0"
+    mock_file: str = ""
+    paper_mm: int = field(default=80, metadata=_one_of((58, 80)))  # type: ignore[arg-type]
+    code_table: int = field(default=17, metadata=_between(0, 255))
+    codec: str = "cp866"
+    native_qr: bool = True
+    cash_drawer: bool = False
+    auto_print: bool = True
+
+    @property
+    def columns(self) -> int:
+        return 32 if self.paper_mm == 58 else 48
+
+
+@dataclass(frozen=True)
+class Payment:
+    expiry_minutes: int = field(default=15, metadata=_between(1, 24 * 60))
+    confirmations: int = field(default=1, metadata=_between(0, 100))
+    monitoring_hours: int = field(default=24, metadata=_between(1, 24 * 30))
+    zero_conf_max_sat: int = field(default=0, metadata=_between(0, 100_000_000))
+    underpay_tolerance_percent: int = field(default=0, metadata=_percent(_between(0, 1000)))
+
+
+@dataclass(frozen=True)
+class Pricing:
+    vat_percent: int = field(default=1600, metadata=_percent())
+    vat_reduced_percent: int = field(default=1000, metadata=_percent())
+    rate_source: str = field(default="composite", metadata=_one_of(RATE_SOURCES))
+    rate_max_age_minutes: int = field(default=10, metadata=_between(1, 24 * 60))
+    btc_usd_urls: list[str] = field(default_factory=lambda: [
+        "https://api.coingecko.com/api/v3/simple/price?ids=bitcoin&vs_currencies=usd",
+        "https://api.kraken.com/0/public/Ticker?pair=XBTUSD",
+    ])
+    usd_kzt_url: str = "https://nationalbank.kz/rss/get_rates.cfm?fdate={date}"
+    request_timeout_seconds: int = field(default=5, metadata=_between(1, 60))
+    catalog: str = ""  # empty: the demo catalog shipped with the project
+
+    @property
+    def vat_rates_bp(self) -> dict[str, int]:
+        return {"standard": self.vat_percent, "reduced": self.vat_reduced_percent, "zero": 0, "exempt": 0}
+
+
+@dataclass(frozen=True)
+class Ui:
+    language: str = field(default="ru", metadata=_one_of(LANGUAGES))
+    manager_pin_hash: str = ""
+    pin_attempts: int = field(default=5, metadata=_between(1, 20))
+    pin_lockout_seconds: int = field(default=300, metadata=_between(1, 86_400))
+
+
+@dataclass(frozen=True)
+class Config:
+    terminal: Terminal
+    merchant: Merchant
+    store: Store
+    chain: Chain
+    printer: Printer
+    payment: Payment
+    pricing: Pricing
+    ui: Ui
+    source: Path = Path("config.toml")
+
+
+_SECTIONS: dict[str, type] = {k: v for k, v in typing.get_type_hints(Config).items() if k != "source"}
+_REQUIRED = {("merchant", "name"), ("merchant", "bin"), ("chain", "xpub")}
+
+
+def _type_name(t: Any) -> str:
+    return {str: "a string", int: "an integer", bool: "true or false"}.get(t, "a list of strings")
+
+
+def _coerce(where: str, key_type: Any, value: Any, meta: Any) -> Any:
+    if meta.get("percent"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number (a percentage), got {value!r}")
+        try:
+            return parse_decimal(repr(value) if isinstance(value, float) else str(value), 2, "percentage")
+        except MoneyError:
+            raise ConfigError(f"{where}: {value!r} must be a percentage with at most 2 decimals") from None
+    if key_type is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"{where}: expected {_type_name(int)}, got {value!r}")
+    if key_type in (str, bool) and not isinstance(value, key_type):
+        raise ConfigError(f"{where}: expected {_type_name(key_type)}, got {value!r}")
+    if typing.get_origin(key_type) is list and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return value
+
+
+def _section(path: Path, name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table (section), got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in fields:
+            raise ConfigError(f"{path}: [{name}] {key}: unknown key (known: {', '.join(fields)})")
+    values = {}
+    for key, f in fields.items():
+        where = f"{path}: [{name}] {key}"
+        if key not in raw:
+            if (name, key) in _REQUIRED:
+                raise ConfigError(f"{where}: required value missing")
+            continue
+        value = _coerce(where, hints[key], raw[key], f.metadata)
+        check = f.metadata.get("check")
+        if check and not check(value):
+            shown = f"{raw[key]}%" if f.metadata.get("percent") else repr(value)
+            raise ConfigError(f"{where}: {shown} must {f.metadata['must']}")
+        values[key] = value
+    return cls(**values)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for name in data:
+        if name not in _SECTIONS:
+            raise ConfigError(f"{path}: [{name}]: unknown section (known: {', '.join(_SECTIONS)})")
+    sections = {name: _section(path, name, cls, data.get(name, {})) for name, cls in _SECTIONS.items()}
+    config = Config(**sections, source=path)
+    if config.chain.network == "mainnet" and not config.chain.allow_mainnet:
+        raise ConfigError(f"{path}: [chain] network: 'mainnet' takes real money; set [chain] allow_mainnet = true "
+                          "to opt in")
+    if config.terminal.slot >= config.terminal.slots:
+        raise ConfigError(f"{path}: [terminal] slot: {config.terminal.slot} must be less than slots "
+                          f"({config.terminal.slots})")
+    return config
+
+
+def config_path(cli_path: str | None, environ: typing.Mapping[str, str] = os.environ) -> Path:
+    """--config wins, then $POS_CONFIG, then the embedded default."""
+    if cli_path:
+        return Path(cli_path)
+    if environ.get(ENV_VAR):
+        return Path(environ[ENV_VAR])
+    return DEFAULT_PATH
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration ({exc})") from None
+    return parse_config(text, Path(path))

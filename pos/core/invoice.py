@@ -1,0 +1,264 @@
+"""The invoice and its lifecycle, modelled on BTCPay Server's.
+
+States:
+    new         awaiting payment
+    processing  the full amount is seen, not yet confirmed per policy
+    settled     paid and confirmed per policy (final)
+    expired     no full payment by the expiry (watched until the monitoring window ends)
+    invalid     paid but not confirmed by the end of the monitoring window
+    cancelled   cancelled by the cashier before any payment (final)
+Marks (exceptions, beside the state): paid_partial, paid_over, paid_late.
+
+Every change of state or marks is appended to the history with a UTC time and a
+cause. A transition not in TRANSITIONS raises IllegalTransition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+
+from pos.core.cart import Totals
+from pos.core.money import Rate
+
+NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED = (
+    "new", "processing", "settled", "expired", "invalid", "cancelled")
+STATES = (NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED)
+PAID_PARTIAL, PAID_OVER, PAID_LATE = "paid_partial", "paid_over", "paid_late"
+MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE)
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    NEW: frozenset({PROCESSING, SETTLED, EXPIRED, CANCELLED}),
+    # back to new when the transaction that paid it disappears (replaced, double-spent)
+    PROCESSING: frozenset({SETTLED, INVALID, NEW}),
+    # a manager may settle an expired or invalid invoice by hand after checking the payment
+    EXPIRED: frozenset({SETTLED}),
+    INVALID: frozenset({SETTLED}),
+    SETTLED: frozenset(),
+    CANCELLED: frozenset(),
+}
+#: States whose address the watcher still polls.
+WATCHED = frozenset({NEW, PROCESSING, EXPIRED})
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def invoice_id(terminal_id: str, seq: int) -> str:
+    """'T01' + 42 -> 'T01-000042': short, readable, unique across terminals."""
+    return f"{terminal_id}-{seq:06d}"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    from_state: str
+    to_state: str
+    cause: str
+    marks: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"at": self.at.isoformat(), "from": self.from_state, "to": self.to_state,
+                "cause": self.cause, "marks": list(self.marks)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "HistoryEntry":
+        return cls(datetime.fromisoformat(d["at"]), d["from"], d["to"], d["cause"], tuple(d.get("marks", ())))
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    """A cart line frozen onto the invoice: what the receipt and the auditor see."""
+
+    sku: str
+    names: dict[str, str]
+    unit: str
+    quantity_milli: int
+    unit_price_tiyn: int
+    gross_tiyn: int
+    discount_tiyn: int  # the line's own discount plus its share of the order discount
+    total_tiyn: int
+    vat_rate_bp: int
+
+    def name(self, language: str) -> str:
+        for lang in (language, "ru", "en", "kk"):
+            if self.names.get(lang):
+                return self.names[lang]
+        return self.sku
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SaleLine":
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One transaction paying the invoice address, as last observed."""
+
+    txid: str
+    amount_sat: int
+    height: int | None = None  # None while unconfirmed
+    rbf: bool = False
+
+    def confirmations(self, tip: int) -> int:
+        return 0 if self.height is None else max(0, tip - self.height + 1)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Payment":
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Invoice:
+    id: str
+    terminal_id: str
+    seq: int
+    created_at: datetime
+    expires_at: datetime
+    monitor_until: datetime
+    lines: tuple[SaleLine, ...]
+    total_tiyn: int
+    discount_tiyn: int
+    vat: dict[int, int]
+    rate: Rate
+    amount_sat: int
+    network: str
+    address: str
+    address_index: int
+    uri: str
+    cashier: str = ""
+    state: str = NEW
+    marks: frozenset[str] = frozenset()
+    payments: tuple[Payment, ...] = ()
+    tip_height: int = 0
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+    # ---- derived figures -------------------------------------------------
+    @property
+    def received_sat(self) -> int:
+        return sum(p.amount_sat for p in self.payments)
+
+    @property
+    def remainder_sat(self) -> int:
+        return max(0, self.amount_sat - self.received_sat)
+
+    @property
+    def confirmations(self) -> int:
+        """Confirmations of the least-confirmed payment: the invoice is only as safe as that."""
+        if not self.payments:
+            return 0
+        return min(p.confirmations(self.tip_height) for p in self.payments)
+
+    def needs_watching(self, now: datetime) -> bool:
+        """Open invoices, and expired ones until their monitoring window ends (late payments)."""
+        return self.state in WATCHED and (self.state != EXPIRED or now < self.monitor_until)
+
+    @property
+    def final(self) -> bool:
+        return not TRANSITIONS[self.state]
+
+    # ---- lifecycle -------------------------------------------------------
+    def transition(self, to_state: str, cause: str, at: datetime | None = None) -> "Invoice":
+        if to_state not in TRANSITIONS.get(self.state, ()):
+            raise IllegalTransition(f"invoice {self.id}: {self.state} -> {to_state} is not allowed")
+        return self._record(to_state, self.marks, cause, at)
+
+    def with_marks(self, marks: frozenset[str], cause: str, at: datetime | None = None) -> "Invoice":
+        unknown = set(marks) - set(MARKS)
+        if unknown:
+            raise IllegalTransition(f"invoice {self.id}: unknown mark(s) {sorted(unknown)}")
+        if marks == self.marks:
+            return self
+        return self._record(self.state, frozenset(marks), cause, at)
+
+    def note(self, cause: str, at: datetime | None = None) -> "Invoice":
+        """An event worth keeping (an alert) that changes neither state nor marks."""
+        return self._record(self.state, self.marks, cause, at)
+
+    def cancel(self, cause: str = "cancelled by the cashier", at: datetime | None = None) -> "Invoice":
+        if self.payments:
+            raise IllegalTransition(f"invoice {self.id}: a payment was seen, it cannot be cancelled")
+        return self.transition(CANCELLED, cause, at)
+
+    def _record(self, state: str, marks: frozenset[str], cause: str, at: datetime | None) -> "Invoice":
+        at = at or utcnow()
+        if at.tzinfo is None:
+            raise ValueError("history times must be timezone-aware (UTC)")
+        entry = HistoryEntry(at.astimezone(timezone.utc), self.state, state, cause, tuple(sorted(marks)))
+        return replace(self, state=state, marks=marks, history=self.history + (entry,))
+
+    # ---- storage ---------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "terminal_id": self.terminal_id, "seq": self.seq,
+            "created_at": self.created_at.isoformat(), "expires_at": self.expires_at.isoformat(),
+            "monitor_until": self.monitor_until.isoformat(),
+            "lines": [l.to_dict() for l in self.lines],
+            "total_tiyn": self.total_tiyn, "discount_tiyn": self.discount_tiyn,
+            "vat": {str(k): v for k, v in self.vat.items()},
+            "rate": self.rate.to_dict(), "amount_sat": self.amount_sat, "network": self.network,
+            "address": self.address, "address_index": self.address_index, "uri": self.uri,
+            "cashier": self.cashier, "state": self.state, "marks": sorted(self.marks),
+            "payments": [p.to_dict() for p in self.payments], "tip_height": self.tip_height,
+            "history": [h.to_dict() for h in self.history],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Invoice":
+        return cls(
+            id=d["id"], terminal_id=d["terminal_id"], seq=int(d["seq"]),
+            created_at=datetime.fromisoformat(d["created_at"]),
+            expires_at=datetime.fromisoformat(d["expires_at"]),
+            monitor_until=datetime.fromisoformat(d["monitor_until"]),
+            lines=tuple(SaleLine.from_dict(l) for l in d["lines"]),
+            total_tiyn=int(d["total_tiyn"]), discount_tiyn=int(d["discount_tiyn"]),
+            vat={int(k): int(v) for k, v in d["vat"].items()},
+            rate=Rate.from_dict(d["rate"]), amount_sat=int(d["amount_sat"]), network=d["network"],
+            address=d["address"], address_index=int(d["address_index"]), uri=d["uri"],
+            cashier=d.get("cashier", ""), state=d["state"], marks=frozenset(d.get("marks", ())),
+            payments=tuple(Payment.from_dict(p) for p in d.get("payments", ())),
+            tip_height=int(d.get("tip_height", 0)),
+            history=tuple(HistoryEntry.from_dict(h) for h in d.get("history", ())),
+        )
+
+
+def sale_lines(totals: Totals) -> tuple[SaleLine, ...]:
+    """Freeze computed cart totals into invoice lines (VAT rate per line from the totals' classes)."""
+    return tuple(
+        SaleLine(
+            sku=t.line.product.sku, names=dict(t.line.product.names), unit=t.line.product.unit,
+            quantity_milli=t.line.quantity_milli, unit_price_tiyn=t.line.product.price_tiyn,
+            gross_tiyn=t.line.gross, discount_tiyn=t.line.discount_tiyn + t.order_discount_tiyn,
+            total_tiyn=t.total, vat_rate_bp=t.vat_rate_bp,
+        )
+        for t in totals.lines
+    )
+
+
+def new_invoice(
+    *, terminal_id: str, seq: int, totals: Totals, rate: Rate, network: str, address: str,
+    address_index: int, uri: str, amount_sat: int, expiry: timedelta, monitoring: timedelta,
+    cashier: str = "", now: datetime | None = None,
+) -> Invoice:
+    now = now or utcnow()
+    inv = Invoice(
+        id=invoice_id(terminal_id, seq), terminal_id=terminal_id, seq=seq, created_at=now,
+        expires_at=now + expiry, monitor_until=now + expiry + monitoring,
+        lines=sale_lines(totals), total_tiyn=totals.total,
+        discount_tiyn=totals.line_discounts + totals.order_discount, vat=dict(totals.vat),
+        rate=rate, amount_sat=amount_sat, network=network, address=address,
+        address_index=address_index, uri=uri, cashier=cashier,
+    )
+    entry = HistoryEntry(now, "", NEW, "created", ())
+    return replace(inv, history=(entry,))

@@ -1,0 +1,116 @@
+"""The small interfaces through which the core meets the outside world.
+
+Concrete adapters (TinyDB store, bitcoinlib backend, HTTP rate sources, printer
+drivers) implement these; only the composition root (pos.cli / pos.app_services)
+knows which one is in use, and tests pass in others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from pos.core.invoice import Invoice, Payment
+from pos.core.money import Rate
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """A receipt waiting for the printer; kept in the store until it has printed once."""
+
+    id: str
+    invoice_id: str
+    created_at: datetime
+    copy: bool = False
+    attempts: int = 0
+    last_error: str = ""
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "invoice_id": self.invoice_id, "created_at": self.created_at.isoformat(),
+                "copy": self.copy, "attempts": self.attempts, "last_error": self.last_error}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PrintJob":
+        return cls(d["id"], d["invoice_id"], datetime.fromisoformat(d["created_at"]), bool(d.get("copy")),
+                   int(d.get("attempts", 0)), str(d.get("last_error", "")))
+
+
+class Store(Protocol):
+    """Everything the terminal keeps. Each call is one all-or-nothing, durable write."""
+
+    def next_counter(self, name: str) -> int:
+        """The next value of a named counter (1, 2, ...), saved before it is returned."""
+
+    def save_invoice(self, invoice: Invoice) -> None: ...
+
+    def get_invoice(self, invoice_id: str) -> Invoice | None: ...
+
+    def open_invoices(self) -> list[Invoice]:
+        """Invoices the watcher may still need (new, processing, expired within monitoring)."""
+
+    def invoices_for_day(self, day: date) -> list[Invoice]:
+        """Invoices created on a business day (Asia/Almaty), oldest first."""
+
+    def get_state(self, key: str) -> dict | None:
+        """Small named documents: the sale in progress, the manual rate, settings."""
+
+    def put_state(self, key: str, value: dict | None) -> None: ...
+
+    def enqueue_print(self, job: PrintJob) -> None: ...
+
+    def pending_prints(self) -> list[PrintJob]: ...
+
+    def update_print(self, job: PrintJob) -> None: ...
+
+    def finish_print(self, job_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ChainUnavailable(Exception):
+    """The chain could not be read this time: 'unknown', never 'nothing received'."""
+
+
+class ChainBackend(Protocol):
+    """Blocking calls; the watcher runs them off the UI's event loop with a deadline."""
+
+    def tip_height(self) -> int: ...
+
+    def payments_to(self, address: str) -> tuple[Payment, ...]:
+        """Every transaction paying the address, summed per txid; height None while unconfirmed."""
+
+
+class RateUnavailable(Exception):
+    """No usable quote: every source failed, or the quote is too old."""
+
+
+class RateSource(Protocol):
+    name: str
+
+    def quote(self) -> Rate: ...
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    state: str  # "online" | "degraded" | "offline"
+    height: int = 0
+    last_good_poll: datetime | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """Tri-state: ok True / problem False / unknown None (no answer is never 'paper ok')."""
+
+    ok: bool | None
+    problems: tuple[str, ...] = field(default=())
+    detail: str = ""
+
+    @property
+    def state(self) -> str:
+        return {True: "ok", False: "problem", None: "unknown"}[self.ok]

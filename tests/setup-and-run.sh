@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs everything the test suite needs on a fresh machine, then runs all of it.
+# Debian tools: librsvg2-bin (rsvg-convert) and zbar-tools (zbarimg) decode the QR from
+# the app's own screenshot. Node packages: the bcoin regtest node (pos/regtest).
+set -eu
+cd "$(dirname "$0")/.."
+if ! command -v rsvg-convert >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq librsvg2-bin zbar-tools
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[test]'
+npm ci --prefix pos/regtest --no-audit --no-fund
+exec .venv/bin/python -m pytest -n 2 "$@"
