@@ -1,0 +1,3 @@
+from pos.cli import main
+
+raise SystemExit(main())

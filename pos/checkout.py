@@ -1,0 +1,119 @@
+"""Charge: turn a cart into an invoice with a locked rate and a fresh address.
+
+The order of the writes is what keeps money safe across a crash: the invoice
+number and the address index are durable counters taken (and saved) before the
+address is derived and shown, so a crash may skip a number or an index but never
+reuses one; the invoice itself is saved before the caller can show its QR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Protocol
+
+from pos.config import Config
+from pos.core.cart import Cart
+from pos.core.catalog import Catalog
+from pos.core.invoice import IllegalTransition, Invoice, invoice_id, new_invoice
+from pos.core.money import Rate, format_kzt
+from pos.core.ports import RateSource, RateUnavailable, Store
+
+#: Outputs below this are non-standard dust for P2PKH (546); a payment that small would not relay.
+MIN_AMOUNT_SAT = 546
+
+
+class ChargeError(Exception):
+    """The sale cannot be charged now; the message is for the cashier."""
+
+
+class ReceiveKey(Protocol):
+    def address(self, index: int) -> str: ...
+
+
+def address_index(n: int, slot: int, slots: int) -> int:
+    """The n-th address of terminal `slot` among `slots` terminals sharing one wallet.
+
+    Interleaved (slot, slot+slots, slot+2*slots, ...) so every terminal stays near the
+    start of the chain the merchant's wallet scans, and no two terminals ever collide.
+    """
+    return n * slots + slot
+
+
+@dataclass
+class Checkout:
+    config: Config
+    store: Store
+    catalog: Catalog
+    rates: RateSource
+    key: Callable[[], ReceiveKey]  # parsed lazily: bitcoinlib stays off the start-up path
+    payment_uri: Callable[[str, int, str, str], str]
+    clock: Callable[[], datetime]
+    _rate: Rate | None = field(default=None, init=False)
+
+    def new_cart(self) -> Cart:
+        return Cart(self.catalog, self.config.pricing.vat_rates_bp)
+
+    @property
+    def rate(self) -> Rate | None:
+        return self._rate
+
+    def refresh_rate(self) -> Rate:
+        """Blocking (HTTP for the composite source): run it off the UI's event loop."""
+        self._rate = self.rates.quote()
+        return self._rate
+
+    def usable_rate(self) -> Rate:
+        rate = self._rate
+        if rate is None:
+            try:
+                rate = self.refresh_rate()
+            except RateUnavailable as exc:
+                raise ChargeError(f"no exchange rate: {exc}") from None
+        max_age = timedelta(minutes=self.config.pricing.rate_max_age_minutes)
+        age = self.clock() - rate.at
+        if age > max_age:
+            minutes = int(age.total_seconds() // 60)
+            raise ChargeError(f"the exchange rate from {rate.source} is {minutes} min old (limit "
+                              f"{self.config.pricing.rate_max_age_minutes} min): refresh it before charging")
+        return rate
+
+    def charge(self, cart: Cart, cashier: str = "") -> Invoice:
+        if not cart.lines:
+            raise ChargeError("the cart is empty")
+        totals = cart.totals()
+        if totals.total <= 0:
+            raise ChargeError(f"nothing to charge: the total is {format_kzt(totals.total)}")
+        rate = self.usable_rate()
+        amount_sat = rate.to_sats(totals.total)
+        if amount_sat < MIN_AMOUNT_SAT:
+            raise ChargeError(f"{format_kzt(totals.total)} is {amount_sat} sat, below the {MIN_AMOUNT_SAT} sat "
+                              "a Bitcoin payment can carry")
+        terminal = self.config.terminal
+        key = self.key()
+        seq = self.store.next_counter("invoice")
+        n = self.store.next_counter("address") - 1
+        index = address_index(n, terminal.slot, terminal.slots)
+        address = key.address(index)
+        inv_id = invoice_id(terminal.id, seq)
+        uri = self.payment_uri(address, amount_sat, self.config.merchant.name, inv_id)
+        pay = self.config.payment
+        invoice = new_invoice(
+            terminal_id=terminal.id, seq=seq, totals=totals, rate=rate, network=self.config.chain.network,
+            address=address, address_index=index, uri=uri, amount_sat=amount_sat,
+            expiry=timedelta(minutes=pay.expiry_minutes), monitoring=timedelta(hours=pay.monitoring_hours),
+            cashier=cashier or terminal.cashier, now=self.clock(),
+        )
+        self.store.save_invoice(invoice)
+        return invoice
+
+    def cancel(self, invoice_id_: str, cause: str = "cancelled by the cashier") -> Invoice:
+        invoice = self.store.get_invoice(invoice_id_)
+        if invoice is None:
+            raise ChargeError(f"no invoice {invoice_id_}")
+        try:
+            cancelled = invoice.cancel(cause, self.clock())
+        except IllegalTransition as exc:
+            raise ChargeError(str(exc)) from None
+        self.store.save_invoice(cancelled)
+        return cancelled

@@ -1,0 +1,94 @@
+"""The `pos` command: parse arguments, load the configuration, start the right thing.
+
+Every failure a person can fix (configuration, store, key, catalog) ends here as one
+line on stderr and exit status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Callable, Sequence
+
+from pos.config import Config, ConfigError, config_path, load_config
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                        help="configuration file (default: $POS_CONFIG, then the shipped config.toml)")
+    parser = argparse.ArgumentParser(prog="pos", parents=[common],
+                                     description="CryptoCity POS: a point-of-sale terminal taking Bitcoin.")
+    parser.add_argument("--kiosk", action="store_true", help="full screen; leaving needs the manager PIN")
+    parser.add_argument("--headless", action="store_true", help="run with no terminal (needs --script)")
+    parser.add_argument("--script", metavar="FILE", help="headless script: press/type/wait/screenshot/sleep")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("check", parents=[common], help="validate the configuration, probe chain and printer")
+    sub.add_parser("demo", parents=[common], help="a whole sale on a local regtest node: no internet, no coins")
+    sub.add_parser("set-pin", parents=[common], help="make the [ui] manager_pin_hash line for a new PIN")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.headless and not args.script:
+        print("pos: --headless needs --script FILE", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "set-pin":
+        return set_pin()
+    try:
+        config = load_config(config_path(getattr(args, "config", None)))
+        if args.command == "check":
+            from pos.check import run_check
+
+            return run_check(config)
+        if args.command == "demo":
+            from pos.demo import run_demo
+
+            return run_demo(config)
+        return run_terminal(config, kiosk=args.kiosk or config.terminal.kiosk,
+                            script=args.script if args.headless else None)
+    except ConfigError as exc:
+        print(f"pos: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_terminal(config: Config, *, kiosk: bool, script: str | None) -> int:
+    from pos.services import StartupError, build_services
+
+    try:
+        services = build_services(config)
+    except StartupError as exc:
+        print(f"pos: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if script is not None:
+            from pos.headless import run_script
+
+            return run_script(services, script, kiosk=kiosk)
+        from pos.ui.app import PosApp
+
+        PosApp(services, kiosk=kiosk).run()
+        return 0
+    finally:
+        services.close()
+
+
+def set_pin(read: Callable[[str], str] = getpass.getpass) -> int:
+    from pos.pin import hash_pin
+
+    pin = read("New manager PIN (4-12 digits): ")
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        print("pos: the PIN must be 4 to 12 digits", file=sys.stderr)
+        return EXIT_USAGE
+    if read("Repeat it: ") != pin:
+        print("pos: the two PINs differ", file=sys.stderr)
+        return EXIT_USAGE
+    print("Put this line in the [ui] section of your config.toml:")
+    print(f'manager_pin_hash = "{hash_pin(pin)}"')
+    return 0

@@ -1,0 +1,97 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pos.config import DEFAULT_PATH, ConfigError, config_path, load_config, parse_config
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIMAL = '[merchant]\nname = "Shop"\nbin = "123456789012"\n[chain]\nxpub = "vpub..."\n'
+
+
+def test_the_shipped_default_is_the_root_config_and_loads():
+    assert DEFAULT_PATH.resolve() == (ROOT / "config.toml").resolve()
+    config = load_config(DEFAULT_PATH)
+    assert config.chain.network == "testnet4" and config.payment.expiry_minutes == 15
+    assert config.pricing.vat_rates_bp["standard"] == 1600
+    assert config.printer.columns == 48
+
+
+def test_every_key_in_the_default_file_is_documented_by_a_comment():
+    lines = (ROOT / "config.toml").read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if "=" in line and not line.startswith(("#", " ", "]", '"')):
+            above = lines[i - 1].strip()
+            assert above.startswith("#") or "=" in above, f"config.toml line {i + 1} ({line}) has no comment"
+
+
+def test_defaults_fill_what_a_file_leaves_out():
+    config = parse_config(MINIMAL, Path("x.toml"))
+    assert config.terminal.id == "T01" and config.printer.driver == "mock"
+
+
+def with_keys(section: str, body: str) -> str:
+    """MINIMAL plus keys in a section (inside MINIMAL's own table when it has one)."""
+    header = f"[{section}]\n"
+    if header in MINIMAL:
+        return MINIMAL.replace(header, header + body + "\n")
+    return MINIMAL + header + body + "\n"
+
+
+@pytest.mark.parametrize("section, body, message", [
+    ("printer", "baud = 9600", "x.toml: [printer] baud: unknown key"),
+    ("printer", 'baudrate = "fast"', "x.toml: [printer] baudrate: expected an integer, got 'fast'"),
+    ("printer", "baudrate = 9601", "x.toml: [printer] baudrate: 9601 must be one of"),
+    ("payment", "confirmations = -1", "x.toml: [payment] confirmations: -1 must be between 0 and 100"),
+    ("payment", "expiry_minutes = true", "[payment] expiry_minutes: expected an integer, got True"),
+    ("pricing", "vat_percent = 16.125", "[pricing] vat_percent: 16.125 must be a percentage with at most 2"),
+    ("pricing", "vat_percent = 101", "[pricing] vat_percent: 101% must be between 0 and 10000"),
+    ("pricing", 'btc_usd_urls = "http://x"', "[pricing] btc_usd_urls: expected a list of strings"),
+    ("chain", 'network = "testnet5"', "[chain] network: 'testnet5' must be one of"),
+    ("chain", 'network = "mainnet"', "set [chain] allow_mainnet = true"),
+    ("ui", 'language = "de"', "[ui] language: 'de' must be one of"),
+    ("terminal", 'id = "t 1"', "[terminal] id: 't 1' must be 1-8 upper-case"),
+    ("terminal", "slot = 2\nslots = 2", "[terminal] slot: 2 must be less than slots"),
+    ("extras", "x = 1", "x.toml: [extras]: unknown section"),
+])
+def test_a_wrong_key_type_or_range_gives_one_message_naming_it(section, body, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys(section, body), Path("x.toml"))
+    assert message in str(err.value)
+
+
+def test_broken_toml_is_named():
+    with pytest.raises(ConfigError, match="x.toml: not valid TOML"):
+        parse_config("[printer\n", Path("x.toml"))
+
+
+def test_a_required_value_missing_is_named():
+    with pytest.raises(ConfigError, match=r"\[merchant\] bin: required value missing"):
+        parse_config('[merchant]\nname = "Shop"\n', Path("x.toml"))
+
+
+def test_percentages_become_basis_points_without_floats():
+    config = parse_config(MINIMAL + "[payment]\nunderpay_tolerance_percent = 0.5\n", Path("x.toml"))
+    assert config.payment.underpay_tolerance_percent == 50
+
+
+def test_config_path_prefers_the_flag_then_the_environment():
+    assert config_path("a.toml", {"POS_CONFIG": "b.toml"}) == Path("a.toml")
+    assert config_path(None, {"POS_CONFIG": "b.toml"}) == Path("b.toml")
+    assert config_path(None, {}) == DEFAULT_PATH
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_the_cli_prints_the_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(MINIMAL + "[printer]\nbaudrate = \"fast\"\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "pos", "--config", str(bad), "check"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"{bad}: [printer] baudrate: expected an integer, got 'fast'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
