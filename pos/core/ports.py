@@ -29,15 +29,18 @@ class PrintJob:
     copy: bool = False
     attempts: int = 0
     last_error: str = ""
+    # Taken when the job is queued, so a retry or a COPY prints the same number.
+    receipt_no: int = 0
 
     def to_dict(self) -> dict:
         return {"id": self.id, "invoice_id": self.invoice_id, "created_at": self.created_at.isoformat(),
-                "copy": self.copy, "attempts": self.attempts, "last_error": self.last_error}
+                "copy": self.copy, "attempts": self.attempts, "last_error": self.last_error,
+                "receipt_no": self.receipt_no}
 
     @classmethod
     def from_dict(cls, d: dict) -> "PrintJob":
         return cls(d["id"], d["invoice_id"], datetime.fromisoformat(d["created_at"]), bool(d.get("copy")),
-                   int(d.get("attempts", 0)), str(d.get("last_error", "")))
+                   int(d.get("attempts", 0)), str(d.get("last_error", "")), int(d.get("receipt_no", 0)))
 
 
 class Store(Protocol):
@@ -105,11 +108,16 @@ class BackendStatus:
 
 @dataclass(frozen=True)
 class PrinterStatus:
-    """Tri-state: ok True / problem False / unknown None (no answer is never 'paper ok')."""
+    """Tri-state: ok True / problem False / unknown None (no answer is never 'paper ok').
+
+    `warnings` (e.g. paper near end) never stop printing: the printer still prints,
+    and holding a printed receipt back would print it twice.
+    """
 
     ok: bool | None
     problems: tuple[str, ...] = field(default=())
     detail: str = ""
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def state(self) -> str:
