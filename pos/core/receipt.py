@@ -1,0 +1,343 @@
+"""The payment slip as a document: a short list of typed blocks, no printer codes.
+
+`build_receipt(invoice, settings, number=..., now=...)` lays an invoice out for a
+32- or 48-column roll in Kazakh, Russian or English. It is pure: the same invoice,
+settings and `now` give the same document, which drivers.escpos turns into bytes
+and the mock printer, the UI and the tests turn into text.
+
+The slip is labelled a payment slip, not a fiscal receipt: the terminal has no
+fiscal registration. Times are Asia/Almaty, read from the `tzdata` package (a
+dependency kept current) rather than the OS's copy, which may predate the switch
+to UTC+5 on 1 March 2024. The tenge sign is never put on paper (no printer code
+page has it): amounts say KZT.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from pos.core.invoice import Invoice, SaleLine
+from pos.core.money import format_btc, format_kzt, format_sats
+
+LEFT, CENTER, RIGHT = "left", "center", "right"
+CURRENCY = "KZT"
+
+
+# ---- the document ------------------------------------------------------------
+@dataclass(frozen=True)
+class Text:
+    """One printed line, already fitted to the width (half the columns when `wide`)."""
+
+    text: str
+    align: str = LEFT
+    bold: bool = False
+    wide: bool = False  # double width
+    tall: bool = False  # double height
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A separator across the whole width."""
+
+    char: str = "-"
+
+
+@dataclass(frozen=True)
+class Feed:
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class QR:
+    payload: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
+
+
+Block = Text | Rule | Feed | QR | Cut
+
+
+@dataclass(frozen=True)
+class Receipt:
+    columns: int
+    blocks: tuple[Block, ...]
+    copy: bool = False
+
+    def text(self) -> str:
+        return render_text(self.blocks, self.columns)
+
+
+def render_text(blocks: tuple[Block, ...] | list[Block], columns: int) -> str:
+    """The paper as plain text: what the mock printer keeps and the UI can show."""
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Text):
+            text = " ".join(block.text) if block.wide else block.text  # double width, letter-spaced
+            pad = {LEFT: str.ljust, CENTER: str.center, RIGHT: str.rjust}[block.align]
+            out.append(pad(text, columns).rstrip())
+        elif isinstance(block, Rule):
+            out.append(block.char * columns)
+        elif isinstance(block, Feed):
+            out.extend([""] * block.lines)
+        elif isinstance(block, QR):
+            out.append(f"[QR] {block.payload}")
+        elif isinstance(block, Cut):
+            out.append("=" * columns)
+    return "\n".join(out) + "\n"
+
+
+# ---- settings ----------------------------------------------------------------
+@dataclass(frozen=True)
+class ReceiptSettings:
+    merchant_name: str
+    merchant_bin: str
+    merchant_address: str = ""
+    footer: str = ""
+    cashier: str = ""  # used when the invoice names none
+    language: str = "ru"
+    columns: int = 48
+
+    def __post_init__(self) -> None:
+        if self.language not in LABELS:
+            raise ValueError(f"receipt language must be one of {', '.join(LABELS)}, not {self.language!r}")
+        if self.columns not in (32, 48):
+            raise ValueError(f"receipt width must be 32 or 48 columns, not {self.columns}")
+
+
+# ---- strings -----------------------------------------------------------------
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "PAYMENT SLIP", "not_fiscal": "Not a fiscal receipt", "copy": "COPY",
+        "test_network": "Test network: no real money", "bin": "BIN", "terminal": "Terminal",
+        "cashier": "Cashier", "date": "Date", "printed": "Printed", "receipt_no": "Receipt No",
+        "invoice": "Invoice", "line_discount": "discount", "discounts": "Discounts", "vat": "incl. VAT",
+        "no_vat": "No VAT", "total": "TOTAL", "amount": "Amount", "received": "Received", "rate": "Rate",
+        "rate_source": "Rate source", "network": "Network", "address": "Bitcoin address",
+        "transaction": "Transaction", "transactions": "Transactions", "status": "Status",
+        "qr_tx": "QR: transaction id", "qr_request": "QR: payment request",
+        "pcs": "pcs", "kg": "kg", "l": "l",
+        "new": "awaiting payment", "processing": "seen", "settled": "settled", "expired": "expired",
+        "invalid": "invalid", "cancelled": "cancelled",
+        "paid_partial": "partly paid", "paid_over": "overpaid", "paid_late": "paid late",
+        "unconfirmed": "unconfirmed",
+    },
+    "ru": {
+        "title": "КВИТАНЦИЯ ОБ ОПЛАТЕ", "not_fiscal": "Не является фискальным чеком", "copy": "КОПИЯ",
+        "test_network": "Тестовая сеть: не настоящие деньги", "bin": "БИН", "terminal": "Терминал",
+        "cashier": "Кассир", "date": "Дата", "printed": "Напечатано", "receipt_no": "Квитанция №",
+        "invoice": "Счёт", "line_discount": "скидка", "discounts": "Скидки", "vat": "в т.ч. НДС",
+        "no_vat": "Без НДС", "total": "ИТОГО", "amount": "К оплате", "received": "Получено", "rate": "Курс",
+        "rate_source": "Источник курса", "network": "Сеть", "address": "Bitcoin-адрес",
+        "transaction": "Транзакция", "transactions": "Транзакции", "status": "Статус",
+        "qr_tx": "QR: ID транзакции", "qr_request": "QR: запрос на оплату",
+        "pcs": "шт", "kg": "кг", "l": "л",
+        "new": "ожидает оплаты", "processing": "получен", "settled": "оплачен", "expired": "истёк",
+        "invalid": "недействителен", "cancelled": "отменён",
+        "paid_partial": "оплачен частично", "paid_over": "переплата", "paid_late": "оплачен с опозданием",
+        "unconfirmed": "не подтверждён",
+    },
+    "kk": {
+        "title": "ТӨЛЕМ ТҮБІРТЕГІ", "not_fiscal": "Фискалдық чек емес", "copy": "КӨШІРМЕ",
+        "test_network": "Сынақ желісі: нақты ақша емес", "bin": "БСН", "terminal": "Терминал",
+        "cashier": "Кассир", "date": "Күні", "printed": "Басылды", "receipt_no": "Түбіртек №",
+        "invoice": "Шот", "line_discount": "жеңілдік", "discounts": "Жеңілдіктер", "vat": "оның ішінде ҚҚС",
+        "no_vat": "ҚҚС-сыз", "total": "БАРЛЫҒЫ", "amount": "Төлеуге", "received": "Алынды", "rate": "Бағам",
+        "rate_source": "Бағам көзі", "network": "Желі", "address": "Bitcoin мекенжайы",
+        "transaction": "Транзакция", "transactions": "Транзакциялар", "status": "Күйі",
+        "qr_tx": "QR: транзакция ID", "qr_request": "QR: төлем сұрауы",
+        "pcs": "дана", "kg": "кг", "l": "л",
+        "new": "төлем күтілуде", "processing": "көрінді", "settled": "төленді", "expired": "мерзімі өтті",
+        "invalid": "жарамсыз", "cancelled": "бас тартылды",
+        "paid_partial": "ішінара төленді", "paid_over": "артық төленді", "paid_late": "кеш төленді",
+        "unconfirmed": "расталмаған",
+    },
+}
+
+
+def confirmations_text(n: int, language: str) -> str:
+    """'1 confirmation', '3 подтверждения', '2 растау' (Kazakh nouns after numbers stay singular)."""
+    if n <= 0:
+        return LABELS[language]["unconfirmed"]
+    if language == "ru":
+        if n % 10 == 1 and n % 100 != 11:
+            word = "подтверждение"
+        elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+            word = "подтверждения"
+        else:
+            word = "подтверждений"
+        return f"{n} {word}"
+    if language == "kk":
+        return f"{n} растау"
+    return f"{n} confirmation" if n == 1 else f"{n} confirmations"
+
+
+def payment_status(invoice: Invoice, language: str) -> str:
+    """The invoice's state as the customer reads it at print time: 'settled, 1 confirmation'."""
+    words = LABELS[language]
+    parts = [words[invoice.state]]
+    if invoice.payments:
+        parts.append(confirmations_text(invoice.confirmations, language))
+    parts.extend(words[mark] for mark in sorted(invoice.marks))
+    return ", ".join(parts)
+
+
+# ---- time --------------------------------------------------------------------
+@cache
+def almaty() -> tzinfo:
+    """Asia/Almaty from the tzdata package first: an old OS database says UTC+6."""
+    try:
+        with resources.files("tzdata").joinpath("zoneinfo", "Asia", "Almaty").open("rb") as f:
+            return ZoneInfo.from_file(f, key="Asia/Almaty")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return ZoneInfo("Asia/Almaty")
+
+
+def local_time(at: datetime) -> str:
+    return at.astimezone(almaty()).strftime("%d.%m.%Y %H:%M:%S")
+
+
+# ---- fitting text to the width -------------------------------------------------
+def wrap(text: str, width: int) -> list[str]:
+    """Words to lines of at most `width`; a longer word is cut."""
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def pair(label: str, value: str, width: int) -> list[str]:
+    """'Label ....... value' on one line, or the label's lines then the value's, right-aligned."""
+    if len(label) + 1 + len(value) <= width:
+        return [label + value.rjust(width - len(label))]
+    return wrap(label, width) + [line.rjust(width) for line in wrap(value, width)]
+
+
+def chunks(text: str, width: int) -> list[str]:
+    """Addresses and txids: cut into equal pieces, never at a guessed word break."""
+    return [text[i:i + width] for i in range(0, len(text), width)] or [""]
+
+
+def percent(bp: int) -> str:
+    """1600 -> '16%', 1050 -> '10.5%'."""
+    whole, frac = divmod(bp, 100)
+    return f"{whole}.{f'{frac:02d}'.rstrip('0')}%" if frac else f"{whole}%"
+
+
+def quantity(line: SaleLine, language: str) -> str:
+    unit = LABELS[language].get(line.unit, line.unit)
+    whole, milli = divmod(line.quantity_milli, 1000)
+    if line.unit == "pcs" and not milli:
+        return f"{whole} {unit}"
+    return f"{whole}.{milli:03d} {unit}"
+
+
+def money(tiyn: int) -> str:
+    return format_kzt(tiyn, symbol="")
+
+
+def paper_text(text: str) -> str:
+    """Text from outside (names, footer) made fit for paper: no tenge sign, no control codes."""
+    text = text.replace("₸", CURRENCY)
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+# ---- the layout --------------------------------------------------------------
+class _Layout:
+    def __init__(self, columns: int) -> None:
+        self.columns = columns
+        self.blocks: list[Block] = []
+
+    def lines(self, lines: list[str], **style: object) -> None:
+        self.blocks.extend(Text(line, **style) for line in lines)  # type: ignore[arg-type]
+
+    def centered(self, text: str, **style: object) -> None:
+        width = self.columns // 2 if style.get("wide") else self.columns
+        self.lines(wrap(text, width), align=CENTER, **style)
+
+    def pair(self, label: str, value: str, **style: object) -> None:
+        self.lines(pair(label, value, self.columns), **style)
+
+    def add(self, *blocks: Block) -> None:
+        self.blocks.extend(blocks)
+
+
+def build_receipt(invoice: Invoice, settings: ReceiptSettings, *, number: int, now: datetime,
+                  copy: bool = False) -> Receipt:
+    """The slip for an invoice as it stands at `now` (its payment status is printed as is)."""
+    w = LABELS[settings.language]
+    lang, cols = settings.language, settings.columns
+    out = _Layout(cols)
+
+    out.centered(paper_text(settings.merchant_name), bold=True, tall=True)
+    out.centered(f"{w['bin']} {settings.merchant_bin}")
+    if settings.merchant_address:
+        out.centered(paper_text(settings.merchant_address))
+    out.add(Rule())
+    out.centered(w["title"], bold=True)
+    out.centered(w["not_fiscal"])
+    if copy:
+        out.centered(w["copy"], bold=True, wide=True, tall=True)
+    if invoice.network != "mainnet":
+        out.centered(invoice.network.upper(), bold=True, wide=True, tall=True)
+        out.centered(w["test_network"], bold=True)
+    out.add(Rule())
+
+    out.pair(w["receipt_no"], f"{number:06d}")
+    out.pair(w["invoice"], invoice.id)
+    out.pair(w["terminal"], invoice.terminal_id)
+    cashier = paper_text(invoice.cashier or settings.cashier)
+    if cashier:
+        out.pair(w["cashier"], cashier)
+    out.pair(w["date"], local_time(invoice.created_at))
+    out.pair(w["printed"], local_time(now))
+    out.add(Rule())
+
+    for line in invoice.lines:
+        out.lines(wrap(paper_text(line.name(lang)), cols))
+        out.lines(pair(f"  {quantity(line, lang)} x {money(line.unit_price_tiyn)}", money(line.gross_tiyn), cols))
+        if line.discount_tiyn:
+            out.lines(pair(f"  {w['line_discount']}", f"-{money(line.discount_tiyn)}", cols))
+    out.add(Rule())
+
+    if invoice.discount_tiyn:
+        out.pair(w["discounts"], f"-{money(invoice.discount_tiyn)}")
+    vat = [(rate, amount) for rate, amount in sorted(invoice.vat.items()) if rate > 0]
+    for rate, amount in vat:
+        out.pair(f"{w['vat']} {percent(rate)}", money(amount))
+    if not vat:
+        out.lines([w["no_vat"]])
+    out.pair(w["total"], f"{money(invoice.total_tiyn)} {CURRENCY}", bold=True, tall=True)
+    out.add(Rule())
+
+    out.pair(w["amount"], f"{format_btc(invoice.amount_sat)} BTC")
+    out.lines([format_sats(invoice.amount_sat).rjust(cols)])
+    if invoice.payments and invoice.received_sat != invoice.amount_sat:
+        out.pair(w["received"], f"{format_btc(invoice.received_sat)} BTC")
+    out.pair(w["rate"], f"1 BTC = {money(invoice.rate.tiyn_per_btc)} {CURRENCY}")
+    out.pair(w["rate_source"], f"{paper_text(invoice.rate.source)}, {local_time(invoice.rate.at)}")
+    out.pair(w["network"], invoice.network)
+    out.lines([w["address"]])
+    out.lines(chunks(invoice.address, cols))
+    if invoice.payments:
+        out.lines([w["transaction"] if len(invoice.payments) == 1 else w["transactions"]])
+        for payment in invoice.payments:
+            out.lines(chunks(payment.txid, cols))
+    out.pair(w["status"], payment_status(invoice, lang), bold=True)
+    out.add(Rule())
+
+    if invoice.payments:
+        out.add(QR("\n".join(p.txid for p in invoice.payments)))
+        out.centered(w["qr_tx"])
+    else:
+        out.add(QR(invoice.uri or invoice.address))
+        out.centered(w["qr_request"])
+    if settings.footer:
+        out.add(Feed())
+        out.centered(paper_text(settings.footer))
+    out.add(Feed(2), Cut())
+    return Receipt(cols, tuple(out.blocks), copy)

@@ -1,0 +1,158 @@
+"""The print service: every receipt goes through the store's persistent print queue.
+
+A sale is never blocked or lost by the printer: submit() only writes a job to the
+store (fast, fine on the UI thread); process_queue() does the printing (blocking:
+the UI runs it in a thread worker and never cancels it halfway). A job is
+finished only after its bytes went out and the printer then reports no problem;
+otherwise it stays queued with its attempts and last error, and the next
+process_queue() - when the printer is back - prints it. Each queued receipt
+therefore prints once; only a crash between the printing and the store write
+can print it again (at least once beats lost).
+
+The first receipt of an invoice is its original; asking again while it waits
+returns the waiting job, and a reprint (copy=True) says COPY and carries the
+original's receipt number.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Callable
+
+from drivers import open_printer
+from drivers.base import Printer, PrinterError
+from drivers.escpos import ProfileError
+from pos.config import Config
+from pos.core.invoice import Invoice
+from pos.core.ports import PrinterStatus, PrintJob, Store
+from pos.core.receipt import ReceiptSettings, build_receipt
+
+RECEIPT_COUNTER = "receipt"
+JOB_COUNTER = "print_job"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def receipt_key(invoice_id: str) -> str:
+    """The store state recording an invoice's original receipt (its number and job)."""
+    return f"receipt:{invoice_id}"
+
+
+def receipt_settings(config: Config) -> ReceiptSettings:
+    return ReceiptSettings(
+        merchant_name=config.merchant.name, merchant_bin=config.merchant.bin,
+        merchant_address=config.merchant.address, footer=config.merchant.footer,
+        cashier=config.terminal.cashier, language=config.ui.language, columns=config.printer.columns)
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    job: PrintJob  # as it now stands in the store (attempts and last_error updated on failure)
+    printed: bool
+    error: str = ""
+
+
+class PrintService:
+    def __init__(self, store: Store, printer: Printer, config: Config,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.store, self.printer, self.clock = store, printer, clock
+        self.settings = receipt_settings(config)
+        self.last_status = PrinterStatus(None, (), "not checked yet")
+        self._queue_lock = threading.Lock()  # short store bookkeeping; submit() never waits on the printer
+        self._printer_lock = threading.Lock()  # one user of the printer at a time
+
+    # ---- the queue (fast: store writes only) ------------------------------------
+    def submit(self, invoice: Invoice, copy: bool = False) -> PrintJob:
+        """Queue the invoice's receipt; print it with process_queue()."""
+        with self._queue_lock:
+            for job in self.store.pending_prints():
+                if job.invoice_id == invoice.id:
+                    return job
+            record = self.store.get_state(receipt_key(invoice.id))
+            if record is not None and not copy:
+                return PrintJob.from_dict(record["job"])
+            number = record["number"] if record else self.store.next_counter(RECEIPT_COUNTER)
+            job = PrintJob(id=f"P{self.store.next_counter(JOB_COUNTER):06d}", invoice_id=invoice.id,
+                           created_at=self.clock(), copy=record is not None, receipt_no=number)
+            self.store.enqueue_print(job)  # first: a crash after it leaves a job, never a lost receipt
+            if record is None:
+                self._remember(job)
+            return job
+
+    def pending(self) -> list[PrintJob]:
+        return self.store.pending_prints()
+
+    def _remember(self, job: PrintJob) -> None:
+        if not job.copy:
+            self.store.put_state(receipt_key(job.invoice_id), {"number": job.receipt_no, "job": job.to_dict()})
+
+    def _failed(self, job: PrintJob, error: str) -> PrintResult:
+        with self._queue_lock:
+            job = replace(job, attempts=job.attempts + 1, last_error=error)
+            self.store.update_print(job)
+        return PrintResult(job, False, error)
+
+    # ---- printing (blocking: run in a worker) ----------------------------------
+    def process_queue(self) -> list[PrintResult]:
+        """Print every pending job once, oldest first; stop at the first printer fault."""
+        results: list[PrintResult] = []
+        with self._printer_lock:
+            status: PrinterStatus | None = None
+            for job in self.store.pending_prints():
+                invoice = self.store.get_invoice(job.invoice_id)
+                if invoice is None:
+                    results.append(self._failed(job, f"invoice {job.invoice_id} is not in the store"))
+                    continue
+                try:
+                    status = self._print(job, invoice, status)
+                except PrinterError as exc:
+                    results.append(self._failed(job, str(exc)))
+                    break
+                with self._queue_lock:
+                    self._remember(job)
+                    self.store.finish_print(job.id)
+                results.append(PrintResult(job, True))
+        return results
+
+    def _print(self, job: PrintJob, invoice: Invoice, before: PrinterStatus | None) -> PrinterStatus:
+        """Status, receipt, status; returns the last status (the next job's `before`)."""
+        receipt = build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy)
+        before = before or self._status()
+        if before.ok is False:
+            raise PrinterError(before.detail, before.problems[0] if before.problems else "error")
+        try:
+            self.printer.print_receipt(receipt)
+        except PrinterError as exc:
+            self.last_status = exc.status()
+            raise
+        after = self._status()
+        if after.ok is False:
+            raise PrinterError(f"after printing: {after.detail}", after.problems[0] if after.problems else "error")
+        return after
+
+    def _status(self) -> PrinterStatus:
+        self.last_status = self.printer.status()
+        return self.last_status
+
+    def status(self) -> PrinterStatus:
+        """Ask the printer (blocking, up to a few seconds while a receipt prints)."""
+        with self._printer_lock:
+            return self._status()
+
+
+def probe_printer(config: Config) -> tuple[bool, str]:
+    """For `pos check`: (True only when the printer answered ok, a line saying what was found)."""
+    p = config.printer
+    where = {"serial": f"serial {p.port} at {p.baudrate} baud", "file": f"device {p.device}",
+             "mock": "mock printer" + (f" (also to {p.mock_file})" if p.mock_file else "")}[p.driver]
+    try:
+        printer = open_printer(p)
+    except ProfileError as exc:
+        return False, f"{where}: {exc}"
+    with printer:
+        status = printer.status()
+    return status.ok is True, f"{where}: {status.state}, {status.detail}"

@@ -1,0 +1,230 @@
+"""The payment slip as a document (pos.core.receipt): every field, both widths, three languages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pos.core.invoice import Payment
+from pos.core.receipt import (
+    QR, Cut, Receipt, Text, almaty, build_receipt, confirmations_text, local_time, pair, payment_status,
+    percent, render_text, wrap,
+)
+from tests.builders import T0
+from tests.drivers.conftest import ADDRESS, TXID, sale, settings, settled
+
+NOW = T0 + timedelta(minutes=3)
+
+RU_48 = """\
+              Alatau Demo Grocery
+                БИН 260140000017
+       Alatau, CryptoCity, 1 Demo Street
+------------------------------------------------
+              КВИТАНЦИЯ ОБ ОПЛАТЕ
+          Не является фискальным чеком
+                T E S T N E T 4
+       Тестовая сеть: не настоящие деньги
+------------------------------------------------
+Квитанция №                               000007
+Счёт                                  T01-000042
+Терминал                                     T01
+Кассир                                      Әсел
+Дата                         25.11.2026 11:00:00
+Напечатано                   25.11.2026 11:03:00
+------------------------------------------------
+Хлеб пшеничный
+  2 шт x 250.00                           500.00
+Курт
+  0.750 кг x 4 800.00                   3 600.00
+  скидка                                 -360.00
+Парацетамол
+  1 шт x 350.00                           350.00
+------------------------------------------------
+Скидки                                   -360.00
+в т.ч. НДС 10%                             31.82
+в т.ч. НДС 16%                            515.86
+ИТОГО                               4 090.00 KZT
+------------------------------------------------
+К оплате                          0.00010225 BTC
+                                      10 225 sat
+Курс                   1 BTC = 40 000 000.00 KZT
+Источник курса    composite, 25.11.2026 10:58:00
+Сеть                                    testnet4
+Bitcoin-адрес
+tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx
+Транзакция
+f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91
+338530e9831e9e16
+Статус                  оплачен, 1 подтверждение
+------------------------------------------------
+[QR] f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16
+               QR: ID транзакции
+
+          Рахмет! Спасибо! Thank you!
+
+
+================================================
+"""
+
+
+def receipt(invoice=None, language="ru", columns=48, copy=False) -> Receipt:
+    return build_receipt(invoice or settled(), settings(language, columns), number=7, now=NOW, copy=copy)
+
+
+def flat(text: str) -> str:
+    """Text with line breaks and spaces gone, so a wrapped value still reads as one."""
+    return "".join(text.split())
+
+
+def test_a_settled_sale_in_russian_on_80_mm_paper_reads_exactly_so():
+    assert receipt().text() == RU_48
+
+
+def required_fields(language: str) -> dict[str, str]:
+    """What issue 4 says every receipt shows, as it must appear (spaces aside)."""
+    words = {
+        "ru": ["БИН 260140000017", "КВИТАНЦИЯ ОБ ОПЛАТЕ", "Не является фискальным чеком", "Терминал", "Кассир",
+               "Квитанция №000007", "Счёт", "Хлеб пшеничный", "2 шт x 250.00", "0.750 кг x 4 800.00", "скидка",
+               "в т.ч. НДС 16%515.86", "в т.ч. НДС 10%31.82", "ИТОГО4 090.00 KZT", "оплачен, 1 подтверждение"],
+        "kk": ["БСН 260140000017", "ТӨЛЕМ ТҮБІРТЕГІ", "Фискалдық чек емес", "Терминал", "Кассир",
+               "Түбіртек №000007", "Шот", "Бидай наны", "2 дана x 250.00", "0.750 кг x 4 800.00", "жеңілдік",
+               "оның ішінде ҚҚС 16%515.86", "оның ішінде ҚҚС 10%31.82", "БАРЛЫҒЫ4 090.00 KZT",
+               "төленді, 1 растау"],
+        "en": ["BIN 260140000017", "PAYMENT SLIP", "Not a fiscal receipt", "Terminal", "Cashier",
+               "Receipt No000007", "Invoice", "Wheat bread", "2 pcs x 250.00", "0.750 kg x 4 800.00", "discount",
+               "incl. VAT 16%515.86", "incl. VAT 10%31.82", "TOTAL4 090.00 KZT", "settled, 1 confirmation"],
+    }[language]
+    shared = {
+        "merchant name": "Alatau Demo Grocery", "merchant address": "Alatau, CryptoCity, 1 Demo Street",
+        "terminal id": "T01", "cashier": "Әсел", "invoice id": "T01-000042",
+        "sale time (Almaty)": "25.11.2026 11:00:00", "print time (Almaty)": "25.11.2026 11:03:00",
+        "line total": "3 600.00", "line discount": "-360.00", "BTC amount": "0.00010225 BTC",
+        "sats": "10 225 sat", "rate": "1 BTC = 40 000 000.00 KZT", "rate source and time": "composite, 25.11.2026 10:58:00",
+        "network": "TESTNET4", "address": ADDRESS, "txid": TXID, "footer": "Рахмет! Спасибо! Thank you!",
+    }
+    return shared | {f"{language} label {i}": w for i, w in enumerate(words)}
+
+
+@pytest.mark.parametrize("columns", [32, 48])
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_every_required_field_is_on_the_slip(language, columns):
+    doc = receipt(language=language, columns=columns)
+    text = flat(doc.text())
+    missing = {name: value for name, value in required_fields(language).items() if flat(value) not in text}
+    assert not missing
+    assert [b.payload for b in doc.blocks if isinstance(b, QR)] == [TXID]
+    assert isinstance(doc.blocks[-1], Cut)
+
+
+@pytest.mark.parametrize("columns", [32, 48])
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_no_line_is_wider_than_the_paper(language, columns):
+    for copy in (False, True):
+        for block in receipt(language=language, columns=columns, copy=copy).blocks:
+            if isinstance(block, Text):
+                assert len(block.text) <= (columns // 2 if block.wide else columns), block
+
+
+def test_a_test_network_is_unmissable_and_mainnet_is_not_shouted():
+    banner = [b for b in receipt().blocks if isinstance(b, Text) and b.text == "TESTNET4"]
+    assert banner and banner[0].bold and banner[0].wide and banner[0].tall
+    mainnet = receipt(settled(sale(network="mainnet")))
+    assert not any(isinstance(b, Text) and b.wide for b in mainnet.blocks)
+    assert "mainnet" in mainnet.text()
+
+
+@pytest.mark.parametrize("language, word", [("ru", "КОПИЯ"), ("kk", "КӨШІРМЕ"), ("en", "COPY")])
+def test_a_reprint_says_copy_and_the_original_does_not(language, word):
+    copy = [b for b in receipt(language=language, copy=True).blocks if isinstance(b, Text) and b.text == word]
+    assert copy and copy[0].bold and copy[0].wide
+    assert word not in receipt(language=language).text()
+    assert receipt(copy=True).copy and not receipt().copy
+
+
+def test_an_unpaid_invoice_shows_its_payment_request_as_qr_and_no_transaction():
+    doc = receipt(sale())
+    assert [b.payload for b in doc.blocks if isinstance(b, QR)] == [sale().uri]
+    assert "Транзакция" not in doc.text() and "ожидает оплаты" in doc.text()
+
+
+def test_several_payments_are_all_listed_and_all_in_the_qr():
+    other = "ab" * 32
+    doc = receipt(settled(txids=(TXID, other)))
+    assert [b.payload for b in doc.blocks if isinstance(b, QR)] == [f"{TXID}\n{other}"]
+    assert "Транзакции" in doc.text() and other[:48] in doc.text()
+
+
+def test_an_underpayment_prints_what_was_received():
+    invoice = settled()
+    short = replace(invoice, payments=(Payment(TXID, invoice.amount_sat - 1000, 200),))
+    assert "Получено" in receipt(short).text()
+    assert "Получено" not in receipt(invoice).text()
+
+
+@pytest.mark.parametrize("language, confirmations, state, expected", [
+    ("en", 1, "settled", "settled, 1 confirmation"),
+    ("en", 3, "settled", "settled, 3 confirmations"),
+    ("en", 0, "processing", "seen, unconfirmed"),
+    ("ru", 0, "processing", "получен, не подтверждён"),
+    ("ru", 2, "settled", "оплачен, 2 подтверждения"),
+    ("ru", 5, "settled", "оплачен, 5 подтверждений"),
+    ("ru", 11, "settled", "оплачен, 11 подтверждений"),
+    ("ru", 21, "settled", "оплачен, 21 подтверждение"),
+    ("kk", 6, "settled", "төленді, 6 растау"),
+    ("kk", 0, "processing", "көрінді, расталмаған"),
+])
+def test_the_payment_status_is_read_at_print_time(language, confirmations, state, expected):
+    invoice = settled(confirmations=max(confirmations, 1))
+    invoice = replace(invoice, state=state, payments=tuple(
+        replace(p, height=None if confirmations == 0 else invoice.tip_height - confirmations + 1)
+        for p in invoice.payments))
+    assert payment_status(invoice, language) == expected
+
+
+def test_marks_follow_the_state():
+    invoice = replace(settled(), marks=frozenset({"paid_over", "paid_late"}))
+    assert payment_status(invoice, "en") == "settled, 1 confirmation, paid late, overpaid"
+
+
+def test_almaty_time_uses_utc_plus_5_since_march_2024_whatever_the_os_says():
+    assert local_time(datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)) == "01.06.2024 17:00:00"
+    assert local_time(datetime(2023, 6, 1, 12, 0, tzinfo=timezone.utc)) == "01.06.2023 18:00:00"
+    assert str(almaty()) == "Asia/Almaty"
+
+
+def test_the_tenge_sign_and_control_codes_never_reach_the_document():
+    invoice = settled()
+    invoice = replace(invoice, lines=(replace(invoice.lines[0], names={"ru": "Хлеб\x1b@ 250₸"}),) + invoice.lines[1:])
+    s = replace(settings(), footer="Спасибо ₸", merchant_name="Дүкен\x07")
+    text = build_receipt(invoice, s, number=1, now=NOW).text()
+    assert "₸" not in text and "\x1b" not in text and "\x07" not in text
+    assert "Хлеб @ 250KZT" in text and "Спасибо KZT" in text
+
+
+def test_settings_refuse_a_width_or_language_the_layout_does_not_have():
+    with pytest.raises(ValueError, match="32 or 48"):
+        settings(columns=40)
+    with pytest.raises(ValueError, match="kk, ru, en|one of"):
+        settings(language="de")
+
+
+@pytest.mark.parametrize("bp, text", [(1600, "16%"), (1050, "10.5%"), (1025, "10.25%"), (0, "0%")])
+def test_vat_rates_print_without_trailing_zeros(bp, text):
+    assert percent(bp) == text
+
+
+def test_pair_puts_a_long_value_under_its_label_right_aligned():
+    assert pair("Курс", "1 BTC = 40 000 000.00 KZT", 48) == ["Курс" + "1 BTC = 40 000 000.00 KZT".rjust(44)]
+    assert pair("Источник курса", "composite, 25.11.2026 10:58:00", 32) == [
+        "Источник курса", "  composite, 25.11.2026 10:58:00"]
+
+
+def test_wrap_cuts_a_word_longer_than_the_line():
+    assert wrap("Алма " + "x" * 40, 32) == ["Алма " + "x" * 27, "x" * 13]
+
+
+def test_plain_text_centres_and_letter_spaces_wide_lines():
+    text = render_text([Text("КОПИЯ", "center", wide=True), Text("r", "right")], 16)
+    assert text == "   К О П И Я\n               r\n"
