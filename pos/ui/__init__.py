@@ -1,0 +1,1 @@
+"""The Textual cashier terminal. Import PosApp from pos.ui.app (kept off package import)."""

@@ -1,0 +1,453 @@
+"""The cashier terminal: a Textual App over the Services the composition root built.
+
+The App owns what outlives a screen: the cart (saved in the store on every change,
+so a power cut resumes the sale), the invoice being charged, the background jobs
+(chain polls, the print queue, rate refreshes: blocking calls, run in thread
+workers) and the guard in front of quitting in kiosk mode. Screens show state and
+call the App; the App tells screens about changes with messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Callable, Iterable, TypeVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
+from pos.core.money import Rate
+from pos.core.ports import BackendStatus, PrinterStatus
+from pos.i18n import LANGUAGES, Translator
+from pos.pin import PinLock, verify_pin
+from pos.ui import events as ui_events
+from pos.ui.demo_actions import DemoActions
+from pos.ui.dialogs.pin import PinDialog
+from pos.ui.dialogs.invoice import REFUND_NOTE
+from pos.ui.format import currency_symbol, kzt
+from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
+from pos.ui.screens.charge import ChargeScreen
+from pos.ui.screens.done import DoneScreen
+from pos.ui.screens.history import HistoryScreen
+from pos.ui.screens.manager import ManagerScreen
+from pos.ui.screens.sale import SaleScreen
+from pos.ui.theme import POS_THEME
+from pos.ui.widgets.message_line import MessageLine
+from pos.ui.widgets.status_bar import StatusInfo
+
+T = TypeVar("T")
+
+# Store state documents (Store.put_state): the sale in progress, the invoice on screen,
+# the language chosen on the Manager screen, and the PIN failures.
+SALE_STATE, CHARGE_STATE, LANGUAGE_STATE, PIN_STATE = "ui.sale", "ui.charge", "ui.language", "ui.pin_lock"
+PRINT_RETRY_SECONDS = 5.0
+
+
+class PosApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "CryptoCity POS"
+
+    BINDINGS = [
+        # Textual quits on Ctrl+Q and turns Ctrl+C into a hint; here both go through the guard.
+        Binding("ctrl+q", "quit", "key.quit", show=False, priority=True),
+        Binding("ctrl+c", "quit", show=False, priority=True, system=True),
+        Binding("ctrl+z", "suspend", show=False, priority=True),
+        Binding("ctrl+p", "command_palette", show=False, priority=True),
+        Binding("f12", "manager", "key.manager"),
+        Binding("f6", "demo_pay", "key.demo_pay"),
+        Binding("f7", "demo_mine", "key.demo_mine"),
+    ]
+
+    language: reactive[str] = reactive("ru")
+    status: reactive[StatusInfo] = reactive(StatusInfo)
+
+    def __init__(self, services: Any, kiosk: bool = False, events: ui_events.EventSink | None = None,
+                 demo: DemoActions | None = None) -> None:
+        super().__init__()
+        self.services = services
+        config = services.config
+        self.kiosk = kiosk or config.terminal.kiosk
+        self.demo = demo
+        self._sink = events or ui_events.ignore
+        saved = services.store.get_state(LANGUAGE_STATE) or {}
+        language = saved.get("language") if saved.get("language") in LANGUAGES else config.ui.language
+        self.set_reactive(PosApp.language, language)
+        self.tr = Translator(language)
+        self.currency = currency_symbol()
+        self.cart = services.checkout.new_cart()
+        self.cart_dropped = self.cart.restore(services.store.get_state(SALE_STATE) or {})
+        self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
+                                                    cashier=config.terminal.cashier))
+        self._busy: set[str] = set()
+        self._again: dict[str, tuple[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]] = {}
+        self._printed_once: set[str] = set()
+
+    # ---- start-up ------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.register_theme(POS_THEME)
+        self.theme = POS_THEME.name
+        self.push_screen(SaleScreen())
+        self._resume()
+        config = self.services.config
+        self.set_interval(config.chain.poll_seconds, self.poll_chain)
+        self.set_interval(PRINT_RETRY_SECONDS, self.process_prints)
+        self.set_interval(max(60, config.pricing.rate_max_age_minutes * 30), self.refresh_rate)
+        self.poll_chain()
+        self.process_prints()
+        self.refresh_rate()
+        for warning in self.services.warnings:
+            self.notify(warning, severity="warning", timeout=10)
+
+    def _resume(self) -> None:
+        """Back to the charge (or its receipt) that was on screen when the power went."""
+        saved = self.services.store.get_state(CHARGE_STATE)
+        invoice = self.services.store.get_invoice(saved["invoice"]) if saved else None
+        if invoice is None:
+            return
+        if invoice.state in (NEW, PROCESSING):
+            self.push_screen(ChargeScreen(invoice))
+        elif invoice.state == SETTLED:
+            self.push_screen(DoneScreen(invoice))
+        else:
+            self.services.store.put_state(CHARGE_STATE, None)
+
+    # ---- small services for screens -------------------------------------------
+    def kzt(self, tiyn: int) -> str:
+        return kzt(tiyn, self.currency)
+
+    def emit(self, name: str, fields: dict) -> None:
+        self._sink(name, fields)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        """On the current screen's message line, or as a notification over a dialog."""
+        lines = self.screen.query(MessageLine)
+        if lines:
+            lines.first().show(text, error=error)
+        else:
+            self.notify(text, severity="error" if error else "information")
+
+    def save_cart(self) -> None:
+        self.services.store.put_state(SALE_STATE, self.cart.to_dict())
+
+    def run_blocking(self, name: str, job: Callable[[], T], done: Callable[[T], None],
+                     failed: Callable[[Exception], None] | None = None) -> bool:
+        """Run a blocking call in a thread worker, hand the result to `done` on the event loop.
+
+        One job per name at a time; asked again while it runs, it runs once more after.
+        Exceptions go to `failed` (default: a message), never to a traceback on screen.
+        Workers are never cancelled halfway: a receipt being printed finishes.
+        """
+        failed = failed or (lambda exc: self.say(self.tr("error.background", detail=str(exc)), error=True))
+        if name in self._busy:
+            self._again[name] = (job, done, failed)  # type: ignore[assignment]
+            return False
+        self._busy.add(name)
+
+        def work() -> None:
+            try:
+                result = job()
+            except Exception as exc:  # noqa: BLE001 - reported to the cashier, see docstring
+                self._from_thread(self._job_finished, name, failed, exc)
+            else:
+                self._from_thread(self._job_finished, name, done, result)
+
+        self.run_worker(work, thread=True, group=name, name=name, exit_on_error=False)
+        return True
+
+    def _from_thread(self, callback: Callable[..., None], *args: Any) -> None:
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app closed while the job ran
+
+    def _job_finished(self, name: str, callback: Callable[[Any], None], value: Any) -> None:
+        self._busy.discard(name)
+        try:
+            callback(value)
+        finally:
+            again = self._again.pop(name, None)
+            if again:
+                self.run_blocking(name, *again)
+
+    # ---- the manager PIN and kiosk mode ----------------------------------------
+    def _pin_lock(self) -> PinLock:
+        return PinLock.from_dict(self.services.store.get_state(PIN_STATE))
+
+    def pin_locked_message(self) -> str | None:
+        lock = self._pin_lock()
+        now = self.services.clock()
+        if lock.locked(now):
+            return self.tr("pin.locked", seconds=lock.seconds_left(now))
+        return None
+
+    def check_pin(self, pin: str) -> tuple[bool, str]:
+        """(accepted, message). Failures are counted in the store; at the limit the PIN locks."""
+        ui = self.services.config.ui
+        now = self.services.clock()
+        lock = self._pin_lock()
+        if lock.locked(now):
+            return False, self.tr("pin.locked", seconds=lock.seconds_left(now))
+        if verify_pin(pin, ui.manager_pin_hash):
+            self.services.store.put_state(PIN_STATE, None)
+            return True, ""
+        lock = lock.failed(now, ui.pin_attempts, ui.pin_lockout_seconds)
+        self.services.store.put_state(PIN_STATE, lock.to_dict())
+        if lock.locked(now):
+            return False, self.tr("pin.locked", seconds=lock.seconds_left(now))
+        return False, self.tr("pin.wrong", left=ui.pin_attempts - lock.failures)
+
+    def with_pin(self, then: Callable[[], Any], *, always: bool = False) -> None:
+        """Run `then` after the manager PIN (in kiosk mode, or `always`)."""
+        if not (self.kiosk or always):
+            then()
+            return
+        if isinstance(self.screen, PinDialog):
+            return
+        self.push_screen(PinDialog(), lambda ok: then() if ok else None)
+
+    async def action_quit(self) -> None:
+        self.with_pin(self.exit)
+
+    def action_suspend(self) -> None:
+        self.with_pin(self.action_suspend_process)
+
+    def action_command_palette(self) -> None:
+        self.with_pin(super().action_command_palette)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if not self.kiosk:
+            yield from super().get_system_commands(screen)
+            return
+        # The palette itself was opened with the PIN; it offers quitting, and nothing
+        # that changes how the terminal looks to the customer.
+        yield SystemCommand(self.tr("palette.quit"), self.tr("palette.quit_help"), self.exit)
+
+    def action_manager(self) -> None:
+        if not isinstance(self.screen, (ManagerScreen, PinDialog)):
+            self.with_pin(lambda: self.push_screen(ManagerScreen()), always=True)
+
+    def open_history(self) -> None:
+        self.push_screen(HistoryScreen())
+
+    # ---- charging ----------------------------------------------------------------
+    def start_charge(self) -> bool:
+        """Charge a copy of the cart in a worker (address derivation and a rate fetch may block)."""
+        cart = self.services.checkout.new_cart()
+        cart.restore(self.cart.to_dict())
+        cashier = self.services.config.terminal.cashier
+        return self.run_blocking("charge", lambda: self.services.checkout.charge(cart, cashier), self._charged,
+                                 self._charge_failed)
+
+    def _charged(self, invoice: Invoice) -> None:
+        self.services.store.put_state(CHARGE_STATE, {"invoice": invoice.id})
+        self.emit("invoice_created", ui_events.invoice_created(invoice))
+        self.emit("payment_state", ui_events.payment_state(invoice))
+        self.push_screen(ChargeScreen(invoice))
+        self.poll_chain()
+
+    def _charge_failed(self, exc: Exception) -> None:
+        self.say(self.tr("error.charge", reason=str(exc)), error=True)
+
+    def cancel_invoice(self, invoice: Invoice) -> None:
+        try:
+            cancelled = self.services.checkout.cancel(invoice.id)
+        except (IllegalTransition, Exception) as exc:  # noqa: BLE001 - a payment may have arrived meanwhile
+            self.say(self.tr("error.cancel", reason=str(exc)), error=True)
+            return
+        self.services.store.put_state(CHARGE_STATE, None)
+        self.emit("payment_state", ui_events.payment_state(cancelled))
+        self._leave_charge()
+        self.say(self.tr("sale.cancelled", id=invoice.id))
+
+    def back_to_sale(self) -> None:
+        """After an expired or failed invoice: the cart is still there, to charge again."""
+        self.services.store.put_state(CHARGE_STATE, None)
+        self._leave_charge()
+
+    def _leave_charge(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SaleScreen):
+            self.pop_screen()
+
+    def sale_settled(self, invoice: Invoice) -> None:
+        """The invoice on screen is paid: the sale is over, its receipt follows."""
+        self.cart.clear()
+        self.save_cart()
+        self.switch_screen(DoneScreen(invoice))
+
+    def new_sale(self) -> None:
+        self.services.store.put_state(CHARGE_STATE, None)
+        self.cart.clear()
+        self.save_cart()
+        self._leave_charge()
+        sale = self.screen
+        if isinstance(sale, SaleScreen):
+            sale.show_cart()
+            sale.query_one(MessageLine).clear()
+
+    def show_invoice_qr(self, invoice: Invoice) -> None:
+        self.services.store.put_state(CHARGE_STATE, {"invoice": invoice.id})
+        self.push_screen(ChargeScreen(invoice))
+
+    def follow_up(self, invoice: Invoice, action: str) -> None:
+        """The manager's answer to an exception mark (see pos.ui.dialogs.invoice.follow_up)."""
+        if action == "show_qr":
+            self.show_invoice_qr(invoice)
+            return
+        now = self.services.clock()
+
+        def apply() -> None:
+            current = self.services.store.get_invoice(invoice.id) or invoice
+            try:
+                if action == "settle":
+                    changed = current.transition(SETTLED, "settled by the manager after checking the payment", now)
+                else:
+                    changed = current.note(REFUND_NOTE, now)
+            except IllegalTransition as exc:
+                self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+                return
+            self.services.store.save_invoice(changed)
+            self.emit("payment_state", ui_events.payment_state(changed))
+            self._tell_screens([changed])
+            self.say(self.tr("invoice.followed_up", id=invoice.id))
+
+        self.with_pin(apply, always=True)
+
+    def _tell_screens(self, invoices: list[Invoice]) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(InvoicesUpdated(invoices))
+
+    # ---- the chain -----------------------------------------------------------------
+    def poll_chain(self) -> None:
+        self.run_blocking("poll", self.services.watcher.poll_once, self._polled, self._poll_failed)
+
+    def _polled(self, report: Any) -> None:
+        self._set_backend(report.status)
+        updated = list(report.updated)
+        for invoice in updated:
+            self.emit("payment_state", ui_events.payment_state(invoice))
+            if invoice.state == SETTLED and self.services.config.printer.auto_print:
+                self.print_receipt(invoice, copy=False)
+        for alert in report.alerts:
+            self.notify(str(alert), severity="warning", timeout=10)
+        if updated:
+            self._tell_screens(updated)
+
+    def _poll_failed(self, exc: Exception) -> None:
+        previous = self.status.backend
+        self._set_backend(BackendStatus("offline", previous.height if previous else 0,
+                                        previous.last_good_poll if previous else None, str(exc)))
+
+    def _set_backend(self, status: BackendStatus) -> None:
+        previous = self.status.backend
+        if previous is None or (previous.state, previous.height) != (status.state, status.height):
+            self.emit("backend_state", ui_events.backend_state(status))
+        self.status = replace(self.status, backend=status)
+
+    # ---- receipts --------------------------------------------------------------------
+    def print_receipt(self, invoice: Invoice, copy: bool | None = None) -> None:
+        """Queue the receipt (the queue survives a power cut) and let the print worker run.
+
+        copy=None: the original the first time this terminal prints it, a COPY after.
+        """
+        if copy is None:
+            copy = invoice.id in self._printed_once
+        if not copy and invoice.id in self._printed_once:
+            return
+        try:
+            self.services.printing.submit(invoice, copy=copy)
+        except Exception as exc:  # noqa: BLE001 - the sale is never blocked by the printer
+            self.say(self.tr("error.print", reason=str(exc)), error=True)
+            return
+        self._printed_once.add(invoice.id)
+        self.process_prints()
+
+    def process_prints(self) -> None:
+        def job() -> tuple[list[str], PrinterStatus]:
+            store = self.services.store
+            waiting = {job.id: job.invoice_id for job in store.pending_prints()}
+            if waiting:
+                self.services.printing.process_queue()
+            left = {job.id for job in store.pending_prints()}
+            return [inv for job_id, inv in waiting.items() if job_id not in left], self.services.printing.status()
+
+        self.run_blocking("print", job, self._printed)
+
+    def _printed(self, result: tuple[list[str], PrinterStatus]) -> None:
+        printed, status = result
+        for invoice_id in printed:
+            self.emit("receipt_printed", {"invoice": invoice_id})
+        previous = self.status.printer
+        if previous is None or previous.state != status.state:
+            self.emit("printer_state", ui_events.printer_state(status))
+        self.status = replace(self.status, printer=status)
+        if printed:
+            for screen in self.screen_stack:
+                screen.post_message(ReceiptsChanged())
+
+    def test_printer(self) -> None:
+        self.run_blocking("print", self.services.printing.status, self._tested)
+
+    def _tested(self, status: PrinterStatus) -> None:
+        self._printed(([], status))
+        detail = ", ".join(status.problems) or status.detail
+        self.say(self.tr("manager.printer_result", state=self.tr("status.printer_" + status.state), detail=detail),
+                 error=status.ok is not True)
+
+    # ---- the rate ----------------------------------------------------------------------
+    def refresh_rate(self, announce: bool = False) -> None:
+        def done(rate: Rate) -> None:
+            if announce:
+                self.say(self.tr("manager.rate_refreshed", rate=self.kzt(rate.tiyn_per_btc), source=rate.source))
+            if isinstance(self.screen, ManagerScreen):
+                self.screen.show_status()
+
+        def failed(exc: Exception) -> None:
+            if announce:
+                self.say(self.tr("error.rate_refresh", reason=str(exc)), error=True)
+
+        self.run_blocking("rate", self.services.checkout.refresh_rate, done, failed)
+
+    def set_manual_rate(self, tiyn_per_btc: int) -> None:
+        rate = Rate(tiyn_per_btc, "manual", self.services.clock())
+        self.services.checkout.rates.set(rate)
+        self.services.checkout.refresh_rate()
+
+    # ---- language ----------------------------------------------------------------------
+    def set_language(self, language: str) -> None:
+        if language not in LANGUAGES or language == self.language:
+            return
+        self.tr = Translator(language)
+        self.services.store.put_state(LANGUAGE_STATE, {"language": language})
+        printing = self.services.printing
+        if hasattr(printing, "language"):
+            printing.language = language  # receipts follow the setting
+        self.language = language
+
+    # ---- demo mode ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("demo_pay", "demo_mine"):
+            if self.demo is None:
+                return False
+            if action == "demo_pay":
+                screen = self.screen
+                return isinstance(screen, ChargeScreen) and screen.invoice.state == NEW or None
+        return True
+
+    def action_demo_pay(self) -> None:
+        screen = self.screen
+        if self.demo is None or not isinstance(screen, ChargeScreen):
+            return
+        invoice = screen.invoice
+        self.run_blocking("demo", lambda: self.demo.pay(invoice.address, invoice.remainder_sat),  # type: ignore
+                          lambda txid: self._demo_done(self.tr("demo.paid", txid=txid)))
+
+    def action_demo_mine(self) -> None:
+        if self.demo is not None:
+            self.run_blocking("demo", self.demo.mine, lambda height: self._demo_done(self.tr("demo.mined",
+                                                                                               height=height)))
+
+    def _demo_done(self, text: str) -> None:
+        self.say(text)
+        self.poll_chain()

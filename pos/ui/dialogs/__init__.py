@@ -1,0 +1,1 @@
+"""Modal dialogs: PIN, prompts, confirmations, product picker, invoice details."""

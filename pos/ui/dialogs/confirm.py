@@ -1,0 +1,33 @@
+"""A yes/no question; Enter or Y says yes, Escape or N says no."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label
+
+from pos.ui.dialogs.base import Dialog
+
+
+class ConfirmDialog(Dialog[bool]):
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "key.yes"),
+        Binding("n,escape", "answer(False)", "key.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        with Vertical(classes="dialog-box"):
+            yield Label(self._question, classes="dialog-title", markup=False)
+            yield Label(tr("confirm.hint"), classes="dialog-hint", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    def action_close(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,40 @@
+"""Choose one of the products a search found."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from pos.core.catalog import Product
+from pos.ui.dialogs.base import Dialog
+from pos.ui.format import kzt
+
+
+class ProductPicker(Dialog[Product | None]):
+    DEFAULT_CSS = """
+    ProductPicker OptionList { height: auto; max-height: 14; background: #000000; color: #aaaaaa;
+                               border: none; padding: 0; }
+    ProductPicker OptionList > .option-list--option-highlighted { background: #00aaaa; color: #000000; }
+    """
+
+    def __init__(self, query: str, products: list[Product]) -> None:
+        super().__init__()
+        self._query, self._products = query, products
+
+    def compose(self) -> ComposeResult:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        language = self.app.language  # type: ignore[attr-defined]
+        with Vertical(classes="dialog-box"):
+            yield Label(tr("picker.title", query=self._query), classes="dialog-title", markup=False)
+            yield OptionList(*[
+                Option(f"{p.name(language)[:34]:<34} {kzt(p.price_tiyn, self.app.currency):>13}/{tr('unit.' + p.unit)}",
+                       id=p.sku)
+                for p in self._products
+            ], id="picker-list")
+            yield Label(tr("picker.hint"), classes="dialog-hint", markup=False)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(next(p for p in self._products if p.sku == event.option.id))

@@ -1,0 +1,39 @@
+"""Events the app announces to the outside (headless scripts, test rigs), as plain dicts.
+
+The payloads are a contract (issue 5, item 11): test rigs read them as JSON lines.
+Money is given in integer sats and as an exact decimal string of tenge, never a float.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from pos.core.invoice import Invoice
+from pos.core.money import format_kzt
+from pos.core.ports import BackendStatus, PrinterStatus
+
+#: Receives (event name, fields). The app calls it on its event loop.
+EventSink = Callable[[str, dict], None]
+
+
+def ignore(name: str, fields: dict) -> None:
+    """The sink of an app nobody listens to."""
+
+
+def invoice_created(invoice: Invoice) -> dict:
+    return {"invoice": invoice.id, "address": invoice.address, "amount_sat": invoice.amount_sat,
+            "total_kzt": format_kzt(invoice.total_tiyn, symbol="").replace(" ", ""),
+            "total_tiyn": invoice.total_tiyn, "uri": invoice.uri}
+
+
+def payment_state(invoice: Invoice) -> dict:
+    return {"invoice": invoice.id, "state": invoice.state, "marks": sorted(invoice.marks),
+            "received_sat": invoice.received_sat, "confirmations": invoice.confirmations}
+
+
+def backend_state(status: BackendStatus) -> dict:
+    return {"state": status.state, "height": status.height}
+
+
+def printer_state(status: PrinterStatus) -> dict:
+    return {"state": status.state, "problems": list(status.problems)}

@@ -1,0 +1,19 @@
+"""Messages the app sends down to its screens when the outside world changed."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from pos.core.invoice import Invoice
+
+
+class InvoicesUpdated(Message):
+    """The watcher (or the cashier elsewhere) changed these invoices; screens showing one refresh."""
+
+    def __init__(self, invoices: list[Invoice]) -> None:
+        super().__init__()
+        self.invoices = invoices
+
+
+class ReceiptsChanged(Message):
+    """A receipt printed or failed: the Done screen shows what the printer now holds."""

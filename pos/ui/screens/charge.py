@@ -1,0 +1,142 @@
+"""Charge: the QR the customer's phone scans, the amounts, the countdown and the live state.
+
+The watcher's reports arrive as InvoicesUpdated from the app; the screen only shows
+them. A settled invoice moves on to Done; an underpaid one shows the remainder and
+a new QR for it (to the same address).
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Static
+
+from pos.core.invoice import CANCELLED, EXPIRED, INVALID, NEW, PAID_PARTIAL, PROCESSING, SETTLED, Invoice
+from pos.ui.dialogs.confirm import ConfirmDialog
+from pos.ui.format import btc, countdown, sats
+from pos.ui.messages import InvoicesUpdated
+from pos.ui.uri import with_amount
+from pos.ui.widgets.footer import PosFooter
+from pos.ui.widgets.message_line import MessageLine
+from pos.ui.widgets.qr_view import QrView
+from pos.ui.widgets.status_bar import StatusBar
+
+
+def qr_payload(invoice: Invoice) -> str:
+    """What the customer should pay now: the whole invoice, or what is still missing."""
+    if PAID_PARTIAL in invoice.marks and invoice.state == NEW:
+        return with_amount(invoice.uri, invoice.remainder_sat)
+    return invoice.uri
+
+
+class ChargeScreen(Screen[None]):
+    CSS_PATH = "charge.tcss"
+
+    BINDINGS = [
+        Binding("f8", "cancel_invoice", "key.cancel_invoice"),
+        Binding("enter", "back_to_sale", "key.back_to_sale"),
+    ]
+
+    def __init__(self, invoice: Invoice) -> None:
+        super().__init__()
+        self.invoice = invoice
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="charge-body"):
+            yield QrView(qr_payload(self.invoice), id="qr")
+            with Vertical(id="charge-info"):
+                yield Static(id="amounts")
+                yield Static(id="address")
+                yield Static(id="countdown")
+                yield Static(id="payment-state")
+                yield MessageLine()
+                yield PosFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._language_changed, init=False)
+        self.show_invoice()
+        self.set_interval(1, self.show_countdown)
+
+    async def _language_changed(self, _: str) -> None:
+        await self.recompose()
+        self.show_invoice()
+
+    def on_invoices_updated(self, message: InvoicesUpdated) -> None:
+        for invoice in message.invoices:
+            if invoice.id == self.invoice.id:
+                self.invoice = invoice
+                self.show_invoice()
+                if invoice.state == SETTLED and self.app.screen is self:
+                    self.app.sale_settled(invoice)  # type: ignore[attr-defined]
+
+    # ---- what the customer and cashier see ---------------------------------
+    def show_invoice(self) -> None:
+        app = self.app
+        tr = app.tr  # type: ignore[attr-defined]
+        inv = self.invoice
+        qr = self.query_one(QrView)
+        qr.data = qr_payload(inv)
+        if qr.code and qr.code.height_cells > self.app.size.height - 1:
+            self.say(tr("charge.qr_too_tall"), error=True)
+        rate = inv.rate
+        self.query_one("#amounts", Static).update(
+            f"[b]{tr('charge.invoice', id=inv.id)}[/b]\n"
+            f"[b]{app.kzt(inv.total_tiyn)}[/b]\n"  # type: ignore[attr-defined]
+            f"[b]{btc(inv.amount_sat)}[/b]\n"
+            f"{tr('charge.sats', amount=sats(inv.amount_sat))}\n"
+            f"{tr('charge.rate', rate=app.kzt(rate.tiyn_per_btc), source=rate.source)}")  # type: ignore
+        self.query_one("#address", Static).update(f"{tr('charge.address')}\n{inv.address}")
+        self.show_countdown()
+        self.query_one("#payment-state", Static).update(self.state_text())
+        self.set_class(inv.state == SETTLED, "-settled")
+        self.set_class(inv.state in (EXPIRED, INVALID, CANCELLED), "-closed")
+        self.refresh_bindings()
+
+    def state_text(self) -> str:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        inv = self.invoice
+        needed = self.app.services.config.payment.confirmations  # type: ignore[attr-defined]
+        if inv.state == NEW and PAID_PARTIAL in inv.marks:
+            return tr("charge.state_partial", received=sats(inv.received_sat), remainder=sats(inv.remainder_sat))
+        if inv.state == NEW:
+            return tr("charge.state_waiting")
+        if inv.state == PROCESSING:
+            return tr("charge.state_seen", confirmations=inv.confirmations, needed=max(1, needed))
+        return tr(f"charge.state_{inv.state}")
+
+    def show_countdown(self) -> None:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        inv = self.invoice
+        widget = self.query_one("#countdown", Static)
+        if inv.state != NEW:
+            widget.update("")
+            return
+        left = int((inv.expires_at - self.app.services.clock()).total_seconds())  # type: ignore[attr-defined]
+        widget.update(tr("charge.expires_in", time=countdown(left)) if left > 0 else tr("charge.expiring"))
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.query_one(MessageLine).show(text, error=error)
+
+    # ---- actions -----------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        inv = self.invoice
+        if action == "cancel_invoice":
+            return inv.state == NEW and not inv.payments
+        if action == "back_to_sale":
+            return inv.state in (EXPIRED, INVALID, CANCELLED)
+        return True
+
+    def action_cancel_invoice(self) -> None:
+        tr = self.app.tr  # type: ignore[attr-defined]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.cancel_invoice(self.invoice)  # type: ignore[attr-defined]
+
+        self.app.push_screen(ConfirmDialog(tr("charge.cancel_question", id=self.invoice.id)), answered)
+
+    def action_back_to_sale(self) -> None:
+        self.app.back_to_sale()  # type: ignore[attr-defined]

@@ -1,0 +1,90 @@
+"""Done: the sale is paid. Print or reprint the receipt, then start the next sale.
+
+With the mock printer (demo, tests, terminals without one) the receipt it holds is
+shown on the right, so the customer can see it.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from pos.core.invoice import Invoice
+from pos.ui.format import btc, local_time
+from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
+from pos.ui.receipts import receipt_preview
+from pos.ui.widgets.footer import PosFooter
+from pos.ui.widgets.message_line import MessageLine
+from pos.ui.widgets.status_bar import StatusBar
+
+
+class DoneScreen(Screen[None]):
+    CSS_PATH = "done.tcss"
+
+    BINDINGS = [
+        Binding("p,f5", "print", "key.print"),
+        Binding("enter,f10", "new_sale", "key.new_sale"),
+    ]
+
+    def __init__(self, invoice: Invoice) -> None:
+        super().__init__()
+        self.invoice = invoice
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="done-body"):
+            with Vertical(id="done-info"):
+                yield Static(id="done-title")
+                yield Static(id="done-details")
+                yield MessageLine()
+            with VerticalScroll(id="receipt-box"):
+                yield Static(id="receipt", markup=False)
+        yield PosFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._language_changed, init=False)
+        self.show_invoice()
+
+    async def _language_changed(self, _: str) -> None:
+        await self.recompose()
+        self.show_invoice()
+
+    def on_invoices_updated(self, message: InvoicesUpdated) -> None:
+        for invoice in message.invoices:
+            if invoice.id == self.invoice.id:
+                self.invoice = invoice
+                self.show_invoice()
+
+    def on_receipts_changed(self, _: ReceiptsChanged) -> None:
+        self.show_receipt()
+
+    def show_invoice(self) -> None:
+        app = self.app
+        tr = app.tr  # type: ignore[attr-defined]
+        inv = self.invoice
+        self.query_one("#done-title", Static).update(tr("done.title"))
+        lines = [
+            tr("charge.invoice", id=inv.id),
+            app.kzt(inv.total_tiyn),  # type: ignore[attr-defined]
+            btc(inv.received_sat or inv.amount_sat),
+            local_time(inv.created_at, with_date=True),
+            "",
+            tr("done.confirmations", count=inv.confirmations),
+        ]
+        lines += [tr("done.txid", txid=p.txid[:16] + "…") for p in inv.payments]
+        self.query_one("#done-details", Static).update("\n".join(lines))
+        self.show_receipt()
+
+    def show_receipt(self) -> None:
+        text = receipt_preview(self.app.services.printer, self.invoice.id)  # type: ignore[attr-defined]
+        self.query_one("#receipt", Static).update(text or self.app.tr("done.no_preview"))  # type: ignore
+
+    def action_print(self) -> None:
+        self.app.print_receipt(self.invoice, copy=True)  # type: ignore[attr-defined]
+        self.query_one(MessageLine).show(self.app.tr("done.printing"))  # type: ignore[attr-defined]
+
+    def action_new_sale(self) -> None:
+        self.app.new_sale()  # type: ignore[attr-defined]

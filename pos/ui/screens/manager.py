@@ -1,0 +1,135 @@
+"""Manager (behind the PIN): exchange rate, printer test, backend status, settings, language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
+
+from pos.i18n import LANGUAGE_NAMES, LANGUAGES
+from pos.ui.dialogs.prompt import InputRejected
+from pos.ui.format import local_time
+from pos.ui.input_rules import read_rate
+from pos.ui.widgets.footer import PosFooter
+from pos.ui.widgets.message_line import MessageLine
+from pos.ui.widgets.status_bar import StatusBar
+
+
+class ManagerScreen(Screen[None]):
+    CSS_PATH = "manager.tcss"
+
+    BINDINGS = [
+        Binding("f2", "focus_rate", "key.enter_rate"),
+        Binding("f3", "refresh_rate", "key.refresh_rate"),
+        Binding("f4", "test_print", "key.test_print"),
+        Binding("f5", "next_language", "key.language"),
+        Binding("f10", "exit_app", "key.exit_app"),
+        Binding("escape", "back", "key.back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        yield StatusBar()
+        with Vertical(id="manager-body"):
+            yield Label(tr("manager.title"), id="manager-title")
+            yield Static(id="rate-info")
+            with Horizontal(id="rate-row"):
+                yield Label(tr("manager.rate_label"), id="rate-label")
+                yield Input(placeholder=tr("manager.rate_placeholder"), compact=True, id="rate-input")
+            yield Static(id="backend-info")
+            yield Static(id="printer-info")
+            yield Static(id="settings-info")
+            with Horizontal(id="languages"):
+                for language in LANGUAGES:
+                    yield Button(LANGUAGE_NAMES[language], id=f"lang-{language}", compact=True,
+                                 classes="-current" if language == self.app.language else "")  # type: ignore
+        yield MessageLine()
+        yield PosFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._language_changed, init=False)
+        self.watch(self.app, "status", lambda _: self.show_status(), init=False)
+        self.show_status()
+
+    async def _language_changed(self, _: str) -> None:
+        await self.recompose()
+        self.show_status()
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.query_one(MessageLine).show(text, error=error)
+
+    def show_status(self) -> None:
+        app = self.app
+        tr = app.tr  # type: ignore[attr-defined]
+        services = app.services  # type: ignore[attr-defined]
+        config = services.config
+        rate = services.checkout.rate
+        if rate is None:
+            rate_text = tr("manager.rate_none", source=config.pricing.rate_source)
+        else:
+            rate_text = tr("manager.rate", rate=app.kzt(rate.tiyn_per_btc), source=rate.source,  # type: ignore
+                           at=local_time(rate.at, with_date=True))
+        self.query_one("#rate-info", Static).update(rate_text)
+        status = app.status  # type: ignore[attr-defined]
+        backend = status.backend
+        if backend is None:
+            backend_text = tr("manager.backend", state=tr("status.backend_unknown"), height="-", last="-", detail="")
+        else:
+            backend_text = tr("manager.backend", state=tr("status.backend_" + backend.state),
+                              height=backend.height or "-",
+                              last=local_time(backend.last_good_poll) if backend.last_good_poll else "-",
+                              detail=backend.detail)
+        self.query_one("#backend-info", Static).update(backend_text)
+        printer = status.printer
+        problems = ", ".join(printer.problems) if printer else ""
+        self.query_one("#printer-info", Static).update(tr(
+            "manager.printer", driver=config.printer.driver,
+            state=tr("status.printer_" + (printer.state if printer else "unknown")),
+            detail=problems or (printer.detail if printer else "")))
+        xpub = config.chain.xpub
+        self.query_one("#settings-info", Static).update(tr(
+            "manager.settings", terminal=config.terminal.id, network=config.chain.network,
+            backend=config.chain.backend, xpub=f"{xpub[:12]}…{xpub[-6:]}", expiry=config.payment.expiry_minutes,
+            confirmations=config.payment.confirmations, paper=config.printer.paper_mm,
+            kiosk=tr("yes") if app.kiosk else tr("no")))  # type: ignore[attr-defined]
+
+    # ---- actions -----------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        tr = self.app.tr  # type: ignore[attr-defined]
+        try:
+            tiyn = read_rate(tr, event.value)
+        except InputRejected as exc:
+            self.say(str(exc), error=True)
+            return
+        event.input.value = ""
+        self.app.set_manual_rate(tiyn)  # type: ignore[attr-defined]
+        self.show_status()
+        self.say(tr("manager.rate_set", rate=self.app.kzt(tiyn)))  # type: ignore[attr-defined]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("lang-"):
+            self.app.set_language(event.button.id.removeprefix("lang-"))  # type: ignore[attr-defined]
+
+    def action_focus_rate(self) -> None:
+        self.query_one("#rate-input", Input).focus()
+
+    def action_refresh_rate(self) -> None:
+        self.app.refresh_rate(announce=True)  # type: ignore[attr-defined]
+        self.say(self.app.tr("manager.rate_refreshing"))  # type: ignore[attr-defined]
+
+    def action_test_print(self) -> None:
+        self.app.test_printer()  # type: ignore[attr-defined]
+        self.say(self.app.tr("manager.printer_testing"))  # type: ignore[attr-defined]
+
+    def action_next_language(self) -> None:
+        current = LANGUAGES.index(self.app.language)  # type: ignore[attr-defined]
+        self.app.set_language(LANGUAGES[(current + 1) % len(LANGUAGES)])  # type: ignore[attr-defined]
+
+    def action_exit_app(self) -> None:
+        self.app.exit()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

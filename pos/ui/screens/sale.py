@@ -1,0 +1,254 @@
+"""Sale: scan or type products, edit the cart, see the totals, then Charge.
+
+The scan field keeps the focus: USB barcode scanners type digits and Enter like a
+keyboard, and the cashier's arrows still move the cart cursor. `3*CODE` adds three.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Label, Static
+
+from pos.core.cart import MILLI, CartError, Discount, Line
+from pos.core.catalog import Product
+from pos.ui.dialogs.picker import ProductPicker
+from pos.ui.dialogs.prompt import InputRejected, PromptDialog
+from pos.ui.format import quantity
+from pos.ui.input_rules import read_discount, read_quantity
+from pos.ui.widgets.footer import PosFooter
+from pos.ui.widgets.message_line import MessageLine
+from pos.ui.widgets.status_bar import StatusBar
+
+
+class SaleScreen(Screen[None]):
+    CSS_PATH = "sale.tcss"
+
+    BINDINGS = [
+        Binding("f2", "quantity", "key.quantity"),
+        Binding("f3", "line_discount", "key.line_discount"),
+        Binding("f4", "order_discount", "key.order_discount"),
+        Binding("f8", "void", "key.void"),
+        Binding("f9", "history", "key.history"),
+        Binding("f10", "charge", "key.charge"),
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("escape", "clear_scan", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        yield StatusBar()
+        with Horizontal(id="scan-row"):
+            yield Label(tr("sale.scan_label"), id="scan-label")
+            yield Input(placeholder=tr("sale.scan_placeholder"), compact=True, id="scan")
+        table: DataTable = DataTable(id="cart", cursor_type="row", zebra_stripes=False)
+        table.add_column("#", width=3, key="n")
+        table.add_column(tr("sale.col_name"), width=30, key="name")
+        table.add_column(tr("sale.col_qty"), width=9, key="qty")
+        table.add_column(tr("sale.col_price"), width=12, key="price")
+        table.add_column(tr("sale.col_total"), width=13, key="total")
+        yield table
+        yield Static(id="totals")
+        yield MessageLine()
+        yield PosFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._language_changed, init=False)
+        self.show_cart()
+        dropped = getattr(self.app, "cart_dropped", [])
+        if dropped:
+            self.say(self.app.tr("sale.restored_dropped", skus=", ".join(dropped)), error=True)  # type: ignore
+        self.query_one("#scan", Input).focus()
+
+    async def _language_changed(self, _: str) -> None:
+        message = self.query_one(MessageLine)
+        text, error = message.text, message.has_class("-error")
+        await self.recompose()
+        self.show_cart()
+        self.query_one(MessageLine).show(text, error=error)
+        self.query_one("#scan", Input).focus()
+
+    # ---- what the cashier sees -------------------------------------------
+    @property
+    def cart(self):  # the sale lives in the app, so it survives screens and restarts
+        return self.app.cart  # type: ignore[attr-defined]
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.query_one(MessageLine).show(text, error=error)
+
+    def show_cart(self, select_line: int | None = None) -> None:
+        app = self.app
+        tr = app.tr  # type: ignore[attr-defined]
+        table = self.query_one("#cart", DataTable)
+        previous = self.selected_line()
+        table.clear()
+        totals = self.cart.totals()
+        for n, item in enumerate(totals.lines, start=1):
+            line = item.line
+            name = line.product.name(app.language)  # type: ignore[attr-defined]
+            if line.discount_tiyn:
+                name = f"{name} (-{app.kzt(line.discount_tiyn)})"  # type: ignore[attr-defined]
+            table.add_row(str(n), name, f"{quantity(line.quantity_milli, line.product.unit)} "
+                          f"{tr('unit.' + line.product.unit)}", app.kzt(line.product.price_tiyn),  # type: ignore
+                          app.kzt(line.amount), key=str(line.line_id))  # type: ignore[attr-defined]
+        target = select_line if select_line is not None else (previous.line_id if previous else None)
+        if target is not None and str(target) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(target)))
+        elif table.row_count:
+            table.move_cursor(row=table.row_count - 1)
+        self.query_one("#totals", Static).update(self._totals_text(totals))
+        self.refresh_bindings()
+
+    def _totals_text(self, totals) -> str:
+        app = self.app
+        tr = app.tr  # type: ignore[attr-defined]
+        parts = [tr("sale.items", count=len(totals.lines))]
+        discount = totals.line_discounts + totals.order_discount
+        if discount:
+            parts.append(tr("sale.discount", amount=app.kzt(discount)))  # type: ignore[attr-defined]
+        for rate_bp, vat in totals.vat.items():
+            if rate_bp:
+                parts.append(tr("sale.vat", rate=f"{rate_bp / 100:g}", amount=app.kzt(vat)))  # type: ignore
+        total = tr("sale.total", amount=app.kzt(totals.total))  # type: ignore[attr-defined]
+        return "   ".join(parts) + "\n" + total
+
+    def selected_line(self) -> Line | None:
+        table = self.query_one("#cart", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((line for line in self.cart.lines if str(line.line_id) == key), None)
+
+    def cart_changed(self, select_line: int | None = None) -> None:
+        self.app.save_cart()  # type: ignore[attr-defined]
+        self.show_cart(select_line)
+
+    # ---- scanning ----------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        event.input.value = ""
+        if not text:
+            return
+        tr = self.app.tr  # type: ignore[attr-defined]
+        count_text, _, code = text.rpartition("*")
+        code = code.strip()
+        product = self.app.services.catalog.lookup(code)  # type: ignore[attr-defined]
+        if product is None:
+            found = self.app.services.catalog.search(code)  # type: ignore[attr-defined]
+            if not found:
+                self.say(tr("error.unknown_code", code=code), error=True)
+                return
+            self.app.push_screen(ProductPicker(code, found),
+                                 lambda chosen: chosen and self.add_product(chosen, count_text))
+            return
+        self.add_product(product, count_text)
+
+    def add_product(self, product: Product, count_text: str = "") -> None:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        if count_text.strip():
+            try:
+                milli = read_quantity(tr, count_text, product)
+            except InputRejected as exc:
+                self.say(str(exc), error=True)
+                return
+            self._add(product, milli)
+        elif product.weighed:
+            self.app.push_screen(self._quantity_dialog(product), lambda milli: milli and self._add(product, milli))
+        else:
+            self._add(product, MILLI)
+
+    def _quantity_dialog(self, product: Product, value: str = "") -> PromptDialog[int]:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        name = product.name(self.app.language)  # type: ignore[attr-defined]
+        return PromptDialog(tr("sale.quantity_for", name=name, unit=tr("unit." + product.unit)),
+                            lambda text: read_quantity(tr, text, product), value=value,
+                            hint=tr("sale.quantity_hint"))
+
+    def _add(self, product: Product, milli: int) -> None:
+        try:
+            line = self.cart.add(product.sku, milli)
+        except CartError as exc:
+            # e.g. adding to a line would pass the largest quantity the core accepts
+            self.say(self.app.tr("error.cart", reason=str(exc)), error=True)  # type: ignore[attr-defined]
+            return
+        self.say(self.app.tr("sale.added", name=product.name(self.app.language),  # type: ignore
+                             qty=quantity(milli, product.unit)))
+        self.cart_changed(line.line_id)
+
+    # ---- actions -----------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("quantity", "line_discount", "order_discount", "void") and not self.cart.lines:
+            return None  # shown greyed: nothing to change yet
+        return True
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#cart", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+
+    def action_clear_scan(self) -> None:
+        scan = self.query_one("#scan", Input)
+        scan.value = ""
+        scan.focus()
+
+    def action_quantity(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+
+        def apply(milli: int | None) -> None:
+            if milli:
+                self.cart.set_quantity(line.line_id, milli)
+                self.cart_changed(line.line_id)
+
+        value = quantity(line.quantity_milli, line.product.unit)
+        self.app.push_screen(self._quantity_dialog(line.product, value), apply)
+
+    def action_line_discount(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        tr = self.app.tr  # type: ignore[attr-defined]
+
+        def apply(discount: Discount | None) -> None:
+            if discount is not None:
+                self.cart.set_line_discount(line.line_id, discount)
+                self.cart_changed(line.line_id)
+
+        name = line.product.name(self.app.language)  # type: ignore[attr-defined]
+        self.app.push_screen(PromptDialog(tr("sale.line_discount_for", name=name), lambda t: read_discount(tr, t),
+                                          hint=tr("sale.discount_hint")), apply)
+
+    def action_order_discount(self) -> None:
+        tr = self.app.tr  # type: ignore[attr-defined]
+
+        def apply(discount: Discount | None) -> None:
+            if discount is not None:
+                self.cart.set_order_discount(discount)
+                self.cart_changed()
+
+        self.app.push_screen(PromptDialog(tr("sale.order_discount"), lambda t: read_discount(tr, t),
+                                          hint=tr("sale.discount_hint")), apply)
+
+    def action_void(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        self.cart.void(line.line_id)
+        self.say(self.app.tr("sale.voided", name=line.product.name(self.app.language)))  # type: ignore
+        self.cart_changed()
+
+    def action_history(self) -> None:
+        self.app.open_history()  # type: ignore[attr-defined]
+
+    def action_charge(self) -> None:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        if not self.cart.lines:
+            self.say(tr("error.cart_empty"), error=True)
+            return
+        if self.app.start_charge():  # type: ignore[attr-defined]
+            self.say(tr("sale.charging"))

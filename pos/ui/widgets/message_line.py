@@ -1,0 +1,28 @@
+"""One line telling the cashier what just happened or what went wrong."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class MessageLine(Static):
+    """Errors in red, information plain; the last message stays until the next one."""
+
+    DEFAULT_CSS = """
+    MessageLine { height: 1; width: 100%; padding: 0 1; }
+    MessageLine.-error { background: #aa0000; color: #aaaaaa; text-style: bold; }
+    MessageLine.-info { background: #000000; color: #aaaaaa; }
+    """
+
+    def __init__(self, id: str = "message") -> None:
+        super().__init__("", id=id, markup=False)
+        self.text = ""
+
+    def show(self, text: str, *, error: bool = False) -> None:
+        self.text = text
+        self.set_class(error, "-error")
+        self.set_class(not error and bool(text), "-info")
+        self.update(text)
+
+    def clear(self) -> None:
+        self.show("")

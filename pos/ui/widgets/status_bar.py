@@ -1,0 +1,63 @@
+"""The always-visible status line: network badge, backend, printer, terminal, cashier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from pos.core.ports import BackendStatus, PrinterStatus
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    network: str = ""
+    backend: BackendStatus | None = None
+    printer: PrinterStatus | None = None
+    terminal: str = ""
+    cashier: str = ""
+
+
+BACKEND_STYLE = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
+PRINTER_STYLE = {"ok": "#000000 on #00aa00", "problem": "#aaaaaa on #aa0000", "unknown": "#000000 on #aa5500"}
+
+
+class StatusBar(Static):
+    """Follows the app's `status` and `language`; every screen shows one at its top."""
+
+    DEFAULT_CSS = """
+    StatusBar { dock: top; height: 1; width: 100%; background: #aaaaaa; color: #000000; }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._show)
+        self.watch(self.app, "language", self._show, init=False)
+
+    def _show(self, _: object = None) -> None:
+        self.update(self.render_status(self.app.status))  # type: ignore[attr-defined]
+
+    def render_status(self, info: StatusInfo) -> Text:
+        tr = self.app.tr  # type: ignore[attr-defined]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if info.network == "mainnet":
+            text.append(f" {tr('status.mainnet')} ", "bold #aaaaaa on #aa0000")
+        else:
+            text.append(f" {info.network.upper()} ", "bold #000000 on #aa5500")
+        text.append(" ")
+        backend = info.backend
+        if backend is None:
+            text.append(f" {tr('status.backend_unknown')} ", "#000000 on #aa5500")
+        else:
+            label = tr(f"status.backend_{backend.state}")
+            if backend.height:
+                label += f" #{backend.height}"
+            text.append(f" {label} ", BACKEND_STYLE.get(backend.state, ""))
+        text.append(" ")
+        printer = info.printer
+        state = printer.state if printer else "unknown"
+        text.append(f" {tr('status.printer_' + state)} ", PRINTER_STYLE[state])
+        text.append(f"  {info.terminal}")
+        if info.cashier:
+            text.append(f"  {tr('status.cashier', name=info.cashier)}")
+        return text

@@ -1,0 +1,142 @@
+"""Stand-ins for the chain and printer parts, so UI tests run in milliseconds.
+
+They keep the real rules: the watcher stand-in runs the core's evaluate() on what a
+test says the chain shows, and the print stand-in uses the store's print queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+from urllib.parse import quote
+
+from pos.core.invoice import Invoice, Payment
+from pos.core.money import Rate, format_btc
+from pos.core.payment import Observation, Policy, evaluate, expire_if_due
+from pos.core.ports import BackendStatus, PrintJob, PrinterStatus
+
+START = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # 10:00 in Almaty
+RATE = Rate(4_500_000_000, "manual", START)  # 45 000 000 KZT per BTC
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class FixedKey:
+    """Addresses with the shape of regtest bech32 ones; index-stable for snapshots."""
+
+    def address(self, index: int) -> str:
+        return "bcrt1q" + f"{index:04d}".join(["w508d6qejxtdg4y5r3zarvary0c5x", ""])[:34].ljust(38, "q")
+
+
+def payment_uri(address: str, amount_sat: int, label: str, message: str) -> str:
+    return f"bitcoin:{address.upper()}?amount={format_btc(amount_sat)}&label={quote(label)}&message={quote(message)}"
+
+
+class FakeRates:
+    name = "manual"
+
+    def __init__(self, rate: Rate | None = RATE) -> None:
+        self.rate = rate
+
+    def quote(self) -> Rate:
+        from pos.core.ports import RateUnavailable
+
+        if self.rate is None:
+            raise RateUnavailable("no manual rate entered")
+        return self.rate
+
+    def set(self, rate: Rate) -> None:
+        self.rate = rate
+
+
+@dataclass
+class WatchReport:
+    status: BackendStatus
+    updated: list[Invoice]
+    alerts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScriptedWatcher:
+    """What the chain shows is set by the test (payments per address, tip height)."""
+
+    store: object
+    clock: Callable[[], datetime]
+    policy: Policy = Policy()
+    tip: int = 200
+    payments: dict[str, tuple[Payment, ...]] = field(default_factory=dict)
+    state: str = "online"
+    polls: int = 0
+
+    def pay(self, address: str, sats: int, txid: str = "", height: int | None = None) -> None:
+        txid = txid or f"{len(self.payments) + 1:064x}"
+        self.payments[address] = self.payments.get(address, ()) + (Payment(txid, sats, height),)
+
+    def mine(self) -> int:
+        self.tip += 1
+        self.payments = {a: tuple(p if p.height else Payment(p.txid, p.amount_sat, self.tip) for p in ps)
+                         for a, ps in self.payments.items()}
+        return self.tip
+
+    def poll_once(self) -> WatchReport:
+        self.polls += 1
+        now = self.clock()
+        status = BackendStatus(self.state, self.tip, now)
+        if self.state == "offline":
+            return WatchReport(status, [])
+        updated = []
+        for invoice in self.store.open_invoices():  # type: ignore[attr-defined]
+            obs = Observation(self.tip, self.payments.get(invoice.address, ()), now)
+            new = expire_if_due(evaluate(invoice, obs, self.policy), now)
+            if new != invoice:
+                self.store.save_invoice(new)  # type: ignore[attr-defined]
+                updated.append(new)
+        return WatchReport(status, updated)
+
+
+class TextPrinter:
+    """Keeps each receipt's text, as the mock driver does."""
+
+    def __init__(self) -> None:
+        self.receipts: list[str] = []
+        self.ok: bool | None = True
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class QueuePrinting:
+    store: object
+    printer: TextPrinter
+    clock: Callable[[], datetime]
+
+    def submit(self, invoice: Invoice, copy: bool = False) -> PrintJob:
+        job = PrintJob(f"{invoice.id}-{len(self.store.pending_prints()) + len(self.printer.receipts)}",  # type: ignore
+                       invoice.id, self.clock(), copy)
+        self.store.enqueue_print(job)  # type: ignore[attr-defined]
+        return job
+
+    def process_queue(self) -> None:
+        if not self.printer.ok:
+            return
+        for job in self.store.pending_prints():  # type: ignore[attr-defined]
+            invoice = self.store.get_invoice(job.invoice_id)  # type: ignore[attr-defined]
+            self.printer.receipts.append(f"{'COPY ' if job.copy else ''}RECEIPT {invoice.id} "
+                                         f"{invoice.total_tiyn} tiyn")
+            self.store.finish_print(job.id)  # type: ignore[attr-defined]
+
+    def status(self) -> PrinterStatus:
+        return PrinterStatus(self.printer.ok, () if self.printer.ok else ("paper end",))
