@@ -31,6 +31,8 @@ ALIGN_CODES = {LEFT: 0, CENTER: 1, RIGHT: 2}
 QR_ERROR_LEVELS = {"L": 48, "M": 49, "Q": 50, "H": 51}
 QR_ERROR_LEVEL = "M"
 QR_MODULE_DOTS = 6
+#: Raster QRs use smaller modules (0.5 mm, still easy for a phone): the image is bytes on a slow line.
+RASTER_MODULE_DOTS = 4
 
 #: Letters and signs most code pages lack, and what is printed instead.
 TRANSLITERATION: dict[str, str] = {
@@ -167,7 +169,7 @@ def qr_matrix(payload: str, level: str = QR_ERROR_LEVEL) -> list[list[bool]]:
     return qr.get_matrix()
 
 
-def qr_raster(payload: str, dots: int, module: int = QR_MODULE_DOTS, level: str = QR_ERROR_LEVEL) -> bytes:
+def qr_raster(payload: str, dots: int, module: int = RASTER_MODULE_DOTS, level: str = QR_ERROR_LEVEL) -> bytes:
     """The QR as an image, for printers without GS ( k: kilobytes instead of a hundred bytes."""
     matrix = qr_matrix(payload, level)
     scale = max(1, min(module, dots // len(matrix)))

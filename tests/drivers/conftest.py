@@ -18,6 +18,8 @@ from tests.printer_sim import PrinterSim
 
 TXID = "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 ADDRESS = "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"
+#: When receipts are printed in these tests: three minutes after the sale (11:03 in Almaty).
+NOW = T0 + timedelta(minutes=3)
 ITEMS = (("BREAD-01", 2000), ("KURT-01", 750), ("MED-01", 1000))
 
 
@@ -47,6 +49,36 @@ def settings(language: str = "ru", columns: int = 48) -> ReceiptSettings:
     return ReceiptSettings(merchant_name="Alatau Demo Grocery", merchant_bin="260140000017",
                            merchant_address="Alatau, CryptoCity, 1 Demo Street",
                            footer="Рахмет! Спасибо! Thank you!", cashier="", language=language, columns=columns)
+
+
+def flat(text: str) -> str:
+    """Text with line breaks and spaces gone, so a wrapped value still reads as one."""
+    return "".join(text.split())
+
+
+def required_fields(language: str) -> dict[str, str]:
+    """What issue 4 says every receipt shows, as it must appear (spaces aside)."""
+    words = {
+        "ru": ["БИН 260140000017", "КВИТАНЦИЯ ОБ ОПЛАТЕ", "Не является фискальным чеком", "Терминал", "Кассир",
+               "Квитанция №000007", "Счёт", "Хлеб пшеничный", "2 шт x 250.00", "0.750 кг x 4 800.00", "скидка",
+               "в т.ч. НДС 16%515.86", "в т.ч. НДС 10%31.82", "ИТОГО4 090.00 KZT", "оплачен, 1 подтверждение"],
+        "kk": ["БСН 260140000017", "ТӨЛЕМ ТҮБІРТЕГІ", "Фискалдық чек емес", "Терминал", "Кассир",
+               "Түбіртек №000007", "Шот", "Бидай наны", "2 дана x 250.00", "0.750 кг x 4 800.00", "жеңілдік",
+               "оның ішінде ҚҚС 16%515.86", "оның ішінде ҚҚС 10%31.82", "БАРЛЫҒЫ4 090.00 KZT",
+               "төленді, 1 растау"],
+        "en": ["BIN 260140000017", "PAYMENT SLIP", "Not a fiscal receipt", "Terminal", "Cashier",
+               "Receipt No000007", "Invoice", "Wheat bread", "2 pcs x 250.00", "0.750 kg x 4 800.00", "discount",
+               "incl. VAT 16%515.86", "incl. VAT 10%31.82", "TOTAL4 090.00 KZT", "settled, 1 confirmation"],
+    }[language]
+    shared = {
+        "merchant name": "Alatau Demo Grocery", "merchant address": "Alatau, CryptoCity, 1 Demo Street",
+        "terminal id": "T01", "cashier": "Әсел", "invoice id": "T01-000042",
+        "sale time (Almaty)": "25.11.2026 11:00:00", "print time (Almaty)": "25.11.2026 11:03:00",
+        "line total": "3 600.00", "line discount": "-360.00", "BTC amount": "0.00010225 BTC",
+        "sats": "10 225 sat", "rate": "1 BTC = 40 000 000.00 KZT", "rate source and time": "composite, 25.11.2026 10:58:00",
+        "network": "TESTNET4", "address": ADDRESS, "txid": TXID, "footer": "Рахмет! Спасибо! Thank you!",
+    }
+    return shared | {f"{language} label {i}": w for i, w in enumerate(words)}
 
 
 CONFIG = """

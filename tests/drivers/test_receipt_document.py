@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -12,10 +12,7 @@ from pos.core.receipt import (
     QR, Cut, Receipt, Text, almaty, build_receipt, confirmations_text, local_time, pair, payment_status,
     percent, render_text, wrap,
 )
-from tests.builders import T0
-from tests.drivers.conftest import ADDRESS, TXID, sale, settings, settled
-
-NOW = T0 + timedelta(minutes=3)
+from tests.drivers.conftest import NOW, TXID, flat, required_fields, sale, settings, settled
 
 RU_48 = """\
               Alatau Demo Grocery
@@ -73,38 +70,8 @@ def receipt(invoice=None, language="ru", columns=48, copy=False) -> Receipt:
     return build_receipt(invoice or settled(), settings(language, columns), number=7, now=NOW, copy=copy)
 
 
-def flat(text: str) -> str:
-    """Text with line breaks and spaces gone, so a wrapped value still reads as one."""
-    return "".join(text.split())
-
-
 def test_a_settled_sale_in_russian_on_80_mm_paper_reads_exactly_so():
     assert receipt().text() == RU_48
-
-
-def required_fields(language: str) -> dict[str, str]:
-    """What issue 4 says every receipt shows, as it must appear (spaces aside)."""
-    words = {
-        "ru": ["БИН 260140000017", "КВИТАНЦИЯ ОБ ОПЛАТЕ", "Не является фискальным чеком", "Терминал", "Кассир",
-               "Квитанция №000007", "Счёт", "Хлеб пшеничный", "2 шт x 250.00", "0.750 кг x 4 800.00", "скидка",
-               "в т.ч. НДС 16%515.86", "в т.ч. НДС 10%31.82", "ИТОГО4 090.00 KZT", "оплачен, 1 подтверждение"],
-        "kk": ["БСН 260140000017", "ТӨЛЕМ ТҮБІРТЕГІ", "Фискалдық чек емес", "Терминал", "Кассир",
-               "Түбіртек №000007", "Шот", "Бидай наны", "2 дана x 250.00", "0.750 кг x 4 800.00", "жеңілдік",
-               "оның ішінде ҚҚС 16%515.86", "оның ішінде ҚҚС 10%31.82", "БАРЛЫҒЫ4 090.00 KZT",
-               "төленді, 1 растау"],
-        "en": ["BIN 260140000017", "PAYMENT SLIP", "Not a fiscal receipt", "Terminal", "Cashier",
-               "Receipt No000007", "Invoice", "Wheat bread", "2 pcs x 250.00", "0.750 kg x 4 800.00", "discount",
-               "incl. VAT 16%515.86", "incl. VAT 10%31.82", "TOTAL4 090.00 KZT", "settled, 1 confirmation"],
-    }[language]
-    shared = {
-        "merchant name": "Alatau Demo Grocery", "merchant address": "Alatau, CryptoCity, 1 Demo Street",
-        "terminal id": "T01", "cashier": "Әсел", "invoice id": "T01-000042",
-        "sale time (Almaty)": "25.11.2026 11:00:00", "print time (Almaty)": "25.11.2026 11:03:00",
-        "line total": "3 600.00", "line discount": "-360.00", "BTC amount": "0.00010225 BTC",
-        "sats": "10 225 sat", "rate": "1 BTC = 40 000 000.00 KZT", "rate source and time": "composite, 25.11.2026 10:58:00",
-        "network": "TESTNET4", "address": ADDRESS, "txid": TXID, "footer": "Рахмет! Спасибо! Thank you!",
-    }
-    return shared | {f"{language} label {i}": w for i, w in enumerate(words)}
 
 
 @pytest.mark.parametrize("columns", [32, 48])
