@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from drivers.escpos import printable
 from pos.config import Config, parse_config
 from pos.core.cart import Discount
 from pos.core.invoice import PROCESSING, SETTLED, Invoice, Payment, new_invoice
@@ -49,6 +50,11 @@ def settings(language: str = "ru", columns: int = 48) -> ReceiptSettings:
     return ReceiptSettings(merchant_name="Alatau Demo Grocery", merchant_bin="260140000017",
                            merchant_address="Alatau, CryptoCity, 1 Demo Street",
                            footer="Рахмет! Спасибо! Thank you!", cashier="", language=language, columns=columns)
+
+
+def on_paper(text: str, codec: str) -> str:
+    """A document's text as a printer with this code page shows it."""
+    return "\n".join(printable(line, codec) for line in text.split("\n"))
 
 
 def flat(text: str) -> str:

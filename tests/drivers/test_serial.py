@@ -13,7 +13,7 @@ from drivers.base import PrinterError
 from drivers.escpos import Profile, printable
 from drivers.serial import SerialPrinter
 from pos.core.receipt import build_receipt
-from tests.drivers.conftest import NOW, TXID, config, flat, required_fields, settings, settled
+from tests.drivers.conftest import NOW, TXID, config, flat, on_paper, required_fields, settings, settled
 from tests.printer_sim import ASB_OK, COVER_OPEN, NEAR_END, PAPER_END
 
 
@@ -42,7 +42,7 @@ def test_a_settled_invoice_prints_over_the_pty_and_reads_back_field_by_field(sim
         [blocks] = wait_for_receipts(sim, 1)
     printout = sim.printout()
     assert printout.code_tables == [table] and printout.unknown == []
-    assert printout.text(columns) == "\n".join(printable(line, codec) for line in doc.text().split("\n"))
+    assert printout.text(columns) == on_paper(doc.text(), codec)
     text = flat(printout.text(columns))
     missing = {name: value for name, value in required_fields(language).items()
                if flat(printable(value, codec)) not in text}
