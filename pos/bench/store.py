@@ -1,0 +1,146 @@
+"""Store benchmark: does a save cost the same with 100k invoices stored as with 1k?
+
+For each history size a fresh file store gets that many settled invoices spread over past
+business days (PER_DAY a day, loaded with import_closed: one write per file), then on a
+fixed "today" the benchmark times the cashier's path: save a new invoice (it lands in the
+small `open` file) and save it settled (it moves to today's file), SAVES times each, and
+the reads that touch history, each on a freshly opened store: a past day's invoices, an
+old invoice by id, and the opening itself. Every figure of the larger stores is compared with the smallest store's.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pos
+from pos.bench.table import Row
+from pos.core.cart import Cart, Totals
+from pos.core.catalog import load_catalog
+from pos.core.invoice import SETTLED, Invoice, new_invoice
+from pos.core.money import Rate
+from pos.store import business_day, open_store
+
+#: 13:00 in Almaty: the shop is open, today's file already exists.
+NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
+TARGET_RATIO = 2.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    sizes: tuple[int, ...]
+    per_day: int
+    saves: int
+    reads: int
+
+
+FULL = Plan(sizes=(1_000, 10_000, 100_000), per_day=300, saves=200, reads=20)
+QUICK = Plan(sizes=(100, 300, 1_000), per_day=50, saves=30, reads=5)
+
+
+def _totals() -> Totals:
+    catalog, _ = load_catalog(Path(pos.__file__).parent / "data" / "demo_catalog.csv")
+    cart = Cart(catalog, {"standard": 1600, "reduced": 1000, "zero": 0, "exempt": 0})
+    for sku, milli in (("BREAD-01", 2000), ("MILK-01", 1000), ("KURT-01", 347)):
+        cart.add(sku, milli)
+    return cart.totals()
+
+
+def _invoice(totals: Totals, seq: int, at: datetime) -> Invoice:
+    rate = Rate(40_000_000_00, "bench", at)
+    amount = rate.to_sats(totals.total)
+    address = f"tb1qbench{seq:032d}"
+    return new_invoice(
+        terminal_id="T01", seq=seq, totals=totals, rate=rate, network="testnet4", address=address,
+        address_index=seq - 1, uri=f"bitcoin:{address}?amount={amount}", amount_sat=amount,
+        expiry=timedelta(minutes=15), monitoring=timedelta(hours=24), now=at)
+
+
+def _settled(invoice: Invoice) -> Invoice:
+    return invoice.transition(SETTLED, "bench: confirmed", invoice.created_at + timedelta(minutes=5))
+
+
+def _history(totals: Totals, count: int, per_day: int) -> Iterator[Invoice]:
+    """`count` settled invoices, `per_day` a day over 12 opening hours, ending yesterday."""
+    days = -(-count // per_day)
+    first_open = NOW.replace(hour=4) - timedelta(days=days)  # 09:00 in Almaty
+    step = timedelta(hours=12) / per_day
+    for i in range(count):
+        at = first_open + timedelta(days=i // per_day) + step * (i % per_day)
+        yield _settled(_invoice(totals, i + 1, at))
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def _measure(directory: Path, totals: Totals, size: int, plan: Plan) -> dict[str, float]:
+    clock = lambda: NOW  # noqa: E731 - a fixed "today"
+    store = open_store(directory, clock=clock)
+    store.import_closed(_history(totals, size, plan.per_day))
+    store.close()
+
+    figures: dict[str, list[float]] = {name: [] for name, _ in FIGURES}
+    days = sorted({business_day(NOW - timedelta(days=d)) for d in range(1, -(-size // plan.per_day) + 1)})
+    for k in range(plan.reads):  # each read on a freshly opened store: nothing cached in the process
+        seq = 1 + (k * size) // plan.reads
+        day = days[(k * len(days)) // plan.reads]
+        start = time.perf_counter()
+        store = open_store(directory, clock=clock)
+        figures["open"].append((time.perf_counter() - start) * 1000)
+        figures["get"].append(_timed(lambda: store.get_invoice(f"T01-{seq:06d}")))
+        store.close()
+        store = open_store(directory, clock=clock)
+        figures["day"].append(_timed(lambda: store.invoices_for_day(day)))
+        store.close()
+    store = open_store(directory, clock=clock)
+    try:
+        for i in range(plan.saves):
+            invoice = _invoice(totals, size + i + 1, NOW + timedelta(seconds=i))
+            figures["new"].append(_timed(lambda: store.save_invoice(invoice)))
+            figures["settle"].append(_timed(lambda: store.save_invoice(_settled(invoice))))
+    finally:
+        store.close()
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+FIGURES = [
+    ("new", "save a new invoice (median)"),
+    ("settle", "save it settled: moves to its day (median)"),
+    ("day", "load a past day's invoices (median)"),
+    ("get", "get an old invoice by id (median)"),
+    ("open", "open the store (start, median)"),
+]
+
+
+def _size(n: int) -> str:
+    return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def run(quick: bool) -> list[Row]:
+    plan = QUICK if quick else FULL
+    totals = _totals()
+    results = {}
+    for size in plan.sizes:
+        with tempfile.TemporaryDirectory(prefix="pos-bench-store-") as tmp:
+            results[size] = _measure(Path(tmp), totals, size, plan)
+    base = plan.sizes[0]
+    rows = []
+    for key, text in FIGURES:
+        for size in plan.sizes:
+            value = results[size][key]
+            figure = f"store: {text}, {_size(size)} stored"
+            if size == base:
+                rows.append(Row(figure, value, "ms", target="baseline"))
+            else:
+                baseline = results[base][key]
+                rows.append(Row(figure, value, "ms", baseline, f"<= {TARGET_RATIO:g}x the {_size(base)} figure",
+                                value <= TARGET_RATIO * baseline))
+    return rows

@@ -1,0 +1,116 @@
+"""Where the store's TinyDB databases live: files in a locked directory, or memory.
+
+The repository (pos.store.repository) asks for databases by name (pos.store.layout) and
+never knows which backend it has, so the memory store used by UI tests and the demo runs
+exactly the code that the terminal runs on disk.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+from tinydb import TinyDB
+
+from pos.core.ports import StoreError
+from pos.store.atomic import (
+    DAMAGED_MARK, STAMP, AtomicJSONStorage, StampedMemoryStorage, damaged_message, make_dirs,
+)
+from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
+from pos.store.lock import StoreLock
+
+#: Day and index files kept parsed in memory (the current day, its index block, a few looked up).
+RECENT_FILES = 8
+
+
+def _no_counters() -> dict[str, int]:
+    return {}
+
+
+class MemoryBackend:
+    def __init__(self) -> None:
+        self.stamp = _no_counters  # set by the repository: the counters to record in each write
+        self._dbs: dict[str, TinyDB] = {}
+
+    def db(self, name: str) -> TinyDB:
+        if name not in self._dbs:
+            stamp = None if name == COUNTERS else (lambda: self.stamp())
+            self._dbs[name] = TinyDB(storage=StampedMemoryStorage, stamp=stamp)
+        return self._dbs[name]
+
+    def stamp_of(self, name: str) -> dict[str, int]:
+        return (self.db(name).storage.read() or {}).get(STAMP, {})
+
+    def close(self) -> None:
+        self._dbs.clear()
+
+
+class FileBackend:
+    """One JSON file per name under the store directory, which this process holds locked."""
+
+    def __init__(self, directory: Path, lock: StoreLock) -> None:
+        self.directory = directory
+        self.stamp = _no_counters
+        self._lock = lock
+        self._fixed: dict[str, TinyDB] = {}
+        self._recent: OrderedDict[str, TinyDB] = OrderedDict()
+
+    @classmethod
+    def open(cls, directory: Path) -> "FileBackend":
+        """Lock the directory and refuse it while it holds damaged or missing pieces."""
+        directory = Path(directory)
+        try:
+            make_dirs(directory)
+        except OSError as exc:
+            raise StoreError(f"cannot create store directory {directory}: {exc.strerror or exc}") from None
+        lock = StoreLock.acquire(directory)
+        try:
+            damaged = damaged_files(directory)
+            if damaged:
+                raise StoreError(damaged_message(directory, damaged))
+            if not (directory / f"{COUNTERS}.json").exists() and _holds_data(directory):
+                raise StoreError(
+                    f"{directory / (COUNTERS + '.json')} is missing but the store holds invoices: starting "
+                    "would restart invoice numbers and address indexes from 1 and reuse them. Put counters.json "
+                    f"back from a backup, or run `python -m pos.store repair {directory}` to rebuild it from the "
+                    "counters recorded in every other file of the store.")
+        except BaseException:
+            lock.release()
+            raise
+        return cls(directory, lock)
+
+    def path(self, name: str) -> Path:
+        return self.directory / f"{name}.json"
+
+    def db(self, name: str) -> TinyDB:
+        if name in self._fixed:
+            return self._fixed[name]
+        if name in self._recent:
+            self._recent.move_to_end(name)
+            return self._recent[name]
+        stamp = None if name == COUNTERS else (lambda: self.stamp())
+        db = TinyDB(self.path(name), storage=AtomicJSONStorage, root=self.directory, stamp=stamp)
+        if name.startswith((DAYS + "/", INDEX + "/")):
+            self._recent[name] = db
+            if len(self._recent) > RECENT_FILES:
+                self._recent.popitem(last=False)
+        else:
+            self._fixed[name] = db
+        return db
+
+    def stamp_of(self, name: str) -> dict[str, int]:
+        return self.db(name).storage.read().get(STAMP, {})
+
+    def close(self) -> None:
+        self._fixed.clear()
+        self._recent.clear()
+        self._lock.release()
+
+
+def damaged_files(directory: Path) -> list[Path]:
+    """Files set aside as damaged: set_aside puts them at the top, so one listing finds them all."""
+    return sorted(p for p in directory.iterdir() if DAMAGED_MARK in p.name)
+
+
+def _holds_data(directory: Path) -> bool:
+    return any((directory / n).exists() for n in (f"{OPEN}.json", f"{STATE}.json", DAYS, INDEX))

@@ -1,0 +1,60 @@
+"""Where each record lives: the names of the store's TinyDB files.
+
+    counters                     the durable counters (invoice sequence, address index, ...)
+    open                         invoices the watcher still needs: the small working set
+    state                        named state documents and the print queue
+    days/YYYY-MM/YYYY-MM-DD      closed invoices, by the business day they were created
+    index/<terminal>-<seq/1000>  invoice id -> business day, for closed invoices
+
+A name is a path without the `.json` suffix, relative to the store directory (the memory
+store uses the same names as keys). The business day is the calendar day in Asia/Almaty,
+taken from the `tzdata` package rather than the OS, whose tz database may predate
+Almaty's move to UTC+5 in March 2024.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from pos.core.invoice import invoice_id as make_id
+
+COUNTERS, OPEN, STATE = "counters", "open", "state"
+DAYS, INDEX = "days", "index"
+#: Invoices per index block: a block file stays a few tens of kilobytes.
+BLOCK = 1000
+_INVOICE_ID = re.compile(r"^(?P<terminal>[A-Za-z0-9_]+)-(?P<seq>\d+)$")
+
+
+@cache
+def almaty() -> ZoneInfo:
+    with importlib.resources.files("tzdata").joinpath("zoneinfo/Asia/Almaty").open("rb") as f:
+        return ZoneInfo.from_file(f, key="Asia/Almaty")
+
+
+def business_day(at: datetime) -> date:
+    """The shop's calendar day of a moment (which must be timezone-aware)."""
+    if at.tzinfo is None:
+        raise ValueError("business_day needs a timezone-aware time")
+    return at.astimezone(almaty()).date()
+
+
+def day_name(day: date) -> str:
+    return f"{DAYS}/{day:%Y-%m}/{day.isoformat()}"
+
+
+def index_slot(invoice_id: str) -> tuple[str, int | None]:
+    """The index block an invoice id belongs to, and its document id inside that block.
+
+    Ids are `<terminal>-<sequence>` (pos.core.invoice.invoice_id), so the sequence gives a
+    fixed slot: looking an id up costs one dictionary access in one small file. An id of
+    any other shape (or not in its canonical spelling) goes to the `other` block and is found by a scan of that block.
+    """
+    m = _INVOICE_ID.match(invoice_id)
+    if m is None or make_id(m["terminal"], int(m["seq"])) != invoice_id:
+        return f"{INDEX}/other", None
+    seq = int(m["seq"])
+    return f"{INDEX}/{m['terminal']}-{seq // BLOCK:04d}", seq % BLOCK + 1

@@ -1,0 +1,124 @@
+"""kill -9 at random moments: the store always opens and holds exactly what was committed.
+
+A writer process (kill_writer.py) saves invoices in a loop on one store, saying what it is
+about to save and when each save has returned. It is killed with SIGKILL at a random
+moment, KILLS times (sometimes while it is still starting and opening the store), each
+time continuing the same store. After every kill the store is opened here and must hold
+every invoice whose save returned, exactly, and nothing else, except that the one save
+in flight may or may not have happened; no counter value may ever come back.
+"""
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from pos.store import business_day, open_store
+from tests.store.kill_writer import BASE, STEP, closed_version, new_version
+
+KILLS = 200
+WRITER = Path(__file__).with_name("kill_writer.py")
+
+
+def run_and_kill(store_dir: Path, rng: random.Random) -> list[str]:
+    """Start the writer, kill it at a random moment, return the lines it had finished."""
+    writer = subprocess.Popen([sys.executable, str(WRITER), str(store_dir)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    if rng.random() < 0.15:
+        time.sleep(rng.uniform(0, 0.12))  # while it imports and opens the store
+    else:
+        assert writer.stdout.readline() == b"ready\n", writer.stderr.read().decode()
+        time.sleep(rng.uniform(0, 0.04))
+    writer.send_signal(signal.SIGKILL)
+    out, err = writer.communicate()
+    assert writer.returncode == -signal.SIGKILL, err.decode()
+    return [line for line in out.decode().split("\n")[:-1]]  # the last piece has no newline: unfinished
+
+
+class Model:
+    """What the store must hold, built from the writer's reports alone."""
+
+    def __init__(self) -> None:
+        self.invoices: dict[str, dict] = {}
+        self.counters: list[int] = []
+        self.in_flight: tuple[str, dict] | None = None
+        self.touched: set[str] = set()  # by the last run
+
+    def apply(self, lines: list[str]) -> None:
+        self.in_flight = None
+        self.touched = set()
+        for line in lines:
+            if line.startswith("C "):
+                value = int(line[2:])
+                assert not self.counters or value > self.counters[-1], f"counter went back to {value}"
+                self.counters.append(value)
+            elif line.startswith("> "):
+                kind, seq = line[2:].split()
+                invoice = (new_version if kind == "N" else closed_version)(int(seq))
+                self.in_flight = (invoice.id, invoice.to_dict())
+                self.touched.add(invoice.id)
+            elif line == "ok":
+                invoice_id, record = self.in_flight
+                self.invoices[invoice_id] = record
+                self.in_flight = None
+
+    def allowed(self) -> list[dict[str, dict]]:
+        """The committed invoices, or them plus the save that was in flight."""
+        if self.in_flight is None:
+            return [self.invoices]
+        invoice_id, record = self.in_flight
+        return [self.invoices, {**self.invoices, invoice_id: record}]
+
+    def settle(self, held: dict[str, dict]) -> None:
+        """The store has shown whether the save in flight happened: that is now the committed state."""
+        self.invoices = held
+        self.in_flight = None
+
+    def explain(self, held: dict[str, dict]) -> str:
+        missing = sorted(self.invoices.keys() - held.keys())
+        unknown = sorted(held.keys() - self.invoices.keys())
+        changed = sorted(i for i in held.keys() & self.invoices.keys() if held[i] != self.invoices[i])
+        return f"missing {missing}, never saved {unknown}, different {changed}, in flight {self.in_flight}"
+
+
+def everything_in(store) -> dict[str, dict]:
+    """Every invoice of every day the writer can have used (each day's list includes open ones)."""
+    held = {}
+    last = BASE + STEP * (store.counter("invoice") + 1)
+    day = business_day(BASE)
+    while day <= business_day(last):
+        for invoice in store.invoices_for_day(day):
+            assert invoice.id not in held, f"{invoice.id} listed twice"
+            held[invoice.id] = invoice.to_dict()
+        day += timedelta(days=1)
+    return held
+
+
+def test_sigkill_at_random_moments_never_loses_or_invents_a_committed_invoice(store_dir):
+    rng = random.Random(20261125)
+    model = Model()
+    saves = mid_save = 0
+    for kill in range(KILLS):
+        lines = run_and_kill(store_dir, rng)
+        model.apply(lines)
+        saves += lines.count("ok")
+        mid_save += model.in_flight is not None
+
+        store = open_store(store_dir)  # it opens, whatever the moment of the kill
+        try:
+            held = everything_in(store)
+            assert held in model.allowed(), f"after kill {kill}: {model.explain(held)}"
+            model.settle(held)
+            assert store.counter("invoice") >= (model.counters[-1] if model.counters else 0)
+            for invoice_id in model.touched:  # found by id too, through the index
+                found = store.get_invoice(invoice_id)
+                assert (found and found.to_dict()) == held.get(invoice_id, None)
+            open_now = {i.id for i in store.open_invoices()}
+            assert open_now == {i for i, r in held.items() if r["state"] == "new"}
+        finally:
+            store.close()
+    # the kills landed among many saves, most of them with a save under way, not only at start
+    assert saves > 3 * KILLS and mid_save > KILLS // 2, (saves, mid_save)
