@@ -153,6 +153,7 @@ MESSAGES: dict[str, str] = {
     "error.charge": "Cannot charge: {reason}",
     "error.cancel": "Cannot cancel: {reason}",
     "error.print": "Cannot queue the receipt: {reason}",
+    "error.printer": "Receipt not printed: {reason}. It prints when the printer is back",
     "error.rate_refresh": "Rate refresh failed: {reason}",
     "error.follow_up": "Cannot update: {reason}",
     "error.background": "Background task failed: {detail}",

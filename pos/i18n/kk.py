@@ -142,6 +142,7 @@ MESSAGES: dict[str, str] = {
     "error.charge": "Шот жасау мүмкін емес: {reason}",
     "error.cancel": "Болдырмау мүмкін емес: {reason}",
     "error.print": "Чек кезекке қойылмады: {reason}",
+    "error.printer": "Чек басылмады: {reason}. Принтер жұмыс істегенде басылады",
     "error.rate_refresh": "Бағам жаңартылмады: {reason}",
     "error.follow_up": "Жаңарту мүмкін емес: {reason}",
     "error.background": "Фондық тапсырма орындалмады: {detail}",

@@ -142,6 +142,7 @@ MESSAGES: dict[str, str] = {
     "error.charge": "Нельзя выставить счёт: {reason}",
     "error.cancel": "Нельзя отменить: {reason}",
     "error.print": "Чек не поставлен в очередь: {reason}",
+    "error.printer": "Чек не напечатан: {reason}. Он напечатается, когда принтер заработает",
     "error.rate_refresh": "Курс не обновлён: {reason}",
     "error.follow_up": "Не удалось обновить: {reason}",
     "error.background": "Фоновая задача не выполнена: {detail}",

@@ -82,7 +82,6 @@ class PosApp(App[None]):
                                                     cashier=config.terminal.cashier))
         self._busy: set[str] = set()
         self._again: dict[str, tuple[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]] = {}
-        self._printed_once: set[str] = set()
 
     # ---- start-up ------------------------------------------------------------
     def on_mount(self) -> None:
@@ -346,42 +345,39 @@ class PosApp(App[None]):
         self.status = replace(self.status, backend=status)
 
     # ---- receipts --------------------------------------------------------------------
-    def print_receipt(self, invoice: Invoice, copy: bool | None = None) -> None:
+    def print_receipt(self, invoice: Invoice, copy: bool = True) -> None:
         """Queue the receipt (the queue survives a power cut) and let the print worker run.
 
-        copy=None: the original the first time this terminal prints it, a COPY after.
+        The print service turns a "copy" of a receipt never printed into the original,
+        and ignores a second original: asking twice never prints two originals.
         """
-        if copy is None:
-            copy = invoice.id in self._printed_once
-        if not copy and invoice.id in self._printed_once:
-            return
         try:
             self.services.printing.submit(invoice, copy=copy)
         except Exception as exc:  # noqa: BLE001 - the sale is never blocked by the printer
             self.say(self.tr("error.print", reason=str(exc)), error=True)
             return
-        self._printed_once.add(invoice.id)
         self.process_prints()
 
     def process_prints(self) -> None:
-        def job() -> tuple[list[str], PrinterStatus]:
-            store = self.services.store
-            waiting = {job.id: job.invoice_id for job in store.pending_prints()}
-            if waiting:
-                self.services.printing.process_queue()
-            left = {job.id for job in store.pending_prints()}
-            return [inv for job_id, inv in waiting.items() if job_id not in left], self.services.printing.status()
+        def job() -> tuple[list[Any], PrinterStatus]:
+            printing = self.services.printing
+            results = printing.process_queue() if printing.pending() else []
+            return results, printing.status()
 
         self.run_blocking("print", job, self._printed)
 
-    def _printed(self, result: tuple[list[str], PrinterStatus]) -> None:
-        printed, status = result
+    def _printed(self, outcome: tuple[list[Any], PrinterStatus]) -> None:
+        results, status = outcome
+        printed = [result.job.invoice_id for result in results if result.printed]
         for invoice_id in printed:
             self.emit("receipt_printed", {"invoice": invoice_id})
         previous = self.status.printer
         if previous is None or previous.state != status.state:
             self.emit("printer_state", ui_events.printer_state(status))
         self.status = replace(self.status, printer=status)
+        failed = [result for result in results if not result.printed]
+        if failed:
+            self.say(self.tr("error.printer", reason=failed[-1].error), error=True)
         if printed:
             for screen in self.screen_stack:
                 screen.post_message(ReceiptsChanged())
@@ -421,8 +417,7 @@ class PosApp(App[None]):
         self.tr = Translator(language)
         self.services.store.put_state(LANGUAGE_STATE, {"language": language})
         printing = self.services.printing
-        if hasattr(printing, "language"):
-            printing.language = language  # receipts follow the setting
+        printing.settings = replace(printing.settings, language=language)  # receipts follow the setting
         self.language = language
 
     # ---- demo mode ---------------------------------------------------------------------

@@ -6,11 +6,8 @@ from typing import Any
 
 
 def receipt_preview(printer: Any, invoice_id: str) -> str | None:
-    """The decoded text of the last receipt for this invoice, when the driver keeps it."""
-    texts = getattr(printer, "receipts", None)
-    if not texts:
+    """The decoded text of the last receipt for this invoice, when the driver keeps it (mock)."""
+    receipts = getattr(printer, "receipts", None)
+    if not callable(receipts):
         return None
-    for text in reversed(list(texts)):
-        if invoice_id in str(text):
-            return str(text)
-    return None
+    return next((text for text in reversed(receipts()) if invoice_id in text), None)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 import pytest
+from textual.pilot import Pilot
 
 from pos.checkout import Checkout
 from pos.config import DEFAULT_PATH, load_config
 from pos.core.catalog import load_catalog
 from pos.services import DEMO_CATALOG, Services, payment_policy
 from pos.store import memory_store
-from tests.ui.fakes import Clock, FakeRates, FixedKey, QueuePrinting, ScriptedWatcher, TextPrinter, payment_uri
+from pos.ui.app import PosApp
+from pos.ui.screens.charge import ChargeScreen
+from pos.ui.widgets.message_line import MessageLine
+from drivers import open_printer
+from pos.printing import PrintService
+from tests.ui.fakes import Clock, FakeRates, FixedKey, ScriptedWatcher, payment_uri
 
 SIZE = (80, 24)
 
@@ -34,10 +41,10 @@ def make_services(config=None, *, store=None, clock: Clock | None = None, rates:
     catalog, errors = load_catalog(DEMO_CATALOG)
     checkout = Checkout(config=config, store=store, catalog=catalog, rates=rates or FakeRates(),
                         key=FixedKey, payment_uri=payment_uri, clock=clock)
-    printer = TextPrinter()
+    printer = open_printer(config.printer)  # the mock driver: receipts kept as text
     return Services(config=config, store=store, catalog=catalog, catalog_errors=errors, checkout=checkout,
                     watcher=ScriptedWatcher(store, clock, payment_policy(config)),
-                    printing=QueuePrinting(store, printer, clock), printer=printer, clock=clock)
+                    printing=PrintService(store, printer, config, clock), printer=printer, clock=clock)
 
 
 @pytest.fixture
@@ -48,3 +55,39 @@ def services() -> Services:
 @pytest.fixture
 def english() -> Services:
     return make_services(make_config(ui={"language": "en"}))
+
+
+async def settle(pilot) -> None:
+    """Let the background jobs (polls, prints, charges) finish and the screen catch up."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+@asynccontextmanager
+async def running(services: Services, *, kiosk: bool = False, size: tuple[int, int] = SIZE, events=None,
+                  demo=None) -> AsyncIterator[Pilot]:
+    app = PosApp(services, kiosk=kiosk, events=events, demo=demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+def message(pilot) -> str:
+    """The text on the current screen's message line."""
+    return pilot.app.screen.query_one(MessageLine).text
+
+
+async def scan(pilot, *codes: str) -> None:
+    for code in codes:
+        await pilot.press(*code, "enter")
+    await settle(pilot)
+
+
+async def charge(pilot, *codes: str):
+    """Scan the codes, press Charge, return the invoice on screen."""
+    await scan(pilot, *codes)
+    await pilot.press("f10")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ChargeScreen), message(pilot)
+    return pilot.app.screen.invoice

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from pos.core.invoice import Invoice, Payment
 from pos.core.money import Rate, format_btc
 from pos.core.payment import Observation, Policy, evaluate, expire_if_due
-from pos.core.ports import BackendStatus, PrintJob, PrinterStatus
+from pos.core.ports import BackendStatus
 
 START = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # 10:00 in Almaty
 RATE = Rate(4_500_000_000, "manual", START)  # 45 000 000 KZT per BTC
@@ -104,39 +104,3 @@ class ScriptedWatcher:
                 self.store.save_invoice(new)  # type: ignore[attr-defined]
                 updated.append(new)
         return WatchReport(status, updated)
-
-
-class TextPrinter:
-    """Keeps each receipt's text, as the mock driver does."""
-
-    def __init__(self) -> None:
-        self.receipts: list[str] = []
-        self.ok: bool | None = True
-
-    def close(self) -> None:
-        pass
-
-
-@dataclass
-class QueuePrinting:
-    store: object
-    printer: TextPrinter
-    clock: Callable[[], datetime]
-
-    def submit(self, invoice: Invoice, copy: bool = False) -> PrintJob:
-        job = PrintJob(f"{invoice.id}-{len(self.store.pending_prints()) + len(self.printer.receipts)}",  # type: ignore
-                       invoice.id, self.clock(), copy)
-        self.store.enqueue_print(job)  # type: ignore[attr-defined]
-        return job
-
-    def process_queue(self) -> None:
-        if not self.printer.ok:
-            return
-        for job in self.store.pending_prints():  # type: ignore[attr-defined]
-            invoice = self.store.get_invoice(job.invoice_id)  # type: ignore[attr-defined]
-            self.printer.receipts.append(f"{'COPY ' if job.copy else ''}RECEIPT {invoice.id} "
-                                         f"{invoice.total_tiyn} tiyn")
-            self.store.finish_print(job.id)  # type: ignore[attr-defined]
-
-    def status(self) -> PrinterStatus:
-        return PrinterStatus(self.printer.ok, () if self.printer.ok else ("paper end",))

@@ -6,6 +6,7 @@ shown on the right, so the customer can see it.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -80,7 +81,8 @@ class DoneScreen(Screen[None]):
 
     def show_receipt(self) -> None:
         text = receipt_preview(self.app.services.printer, self.invoice.id)  # type: ignore[attr-defined]
-        self.query_one("#receipt", Static).update(text or self.app.tr("done.no_preview"))  # type: ignore
+        shown = text or self.app.tr("done.no_preview")  # type: ignore[attr-defined]
+        self.query_one("#receipt", Static).update(Text(shown, no_wrap=True, overflow="crop"))
 
     def action_print(self) -> None:
         self.app.print_receipt(self.invoice, copy=True)  # type: ignore[attr-defined]
