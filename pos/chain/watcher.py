@@ -1,0 +1,153 @@
+"""The watcher: polls the addresses of the invoices that need it and lets the core decide.
+
+Plain Python and blocking: the UI calls poll_once() in a thread worker every poll
+interval. One poll reads the open invoices from the store (so after a restart every open
+invoice is watched again), asks the backend for the tip once and for each watched address
+once (requests grow with the number of watched addresses, never faster), builds an
+Observation per invoice and hands it to pos.core.payment.evaluate. Changed invoices are
+saved and returned, with alerts for what a person must look at.
+
+Anything the backend cannot answer leaves the invoice exactly as it was. After a failed
+poll the next tries wait longer and longer (poll interval doubling up to a cap): public
+providers answer floods with HTTP 429, which bitcoinlib does not back off from.
+The backend state shown on screen is online (last poll fully answered), degraded (the tip
+was read but some addresses were not) or offline (not even the tip), with the height and
+the time of the last good poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from pos.chain.backend import BitcoinlibBackend
+from pos.config import Config
+from pos.core.invoice import INVALID, PAID_LATE, PAID_OVER, Invoice
+from pos.core.payment import Observation, Policy, evaluate
+from pos.core.ports import BackendStatus, ChainBackend, ChainUnavailable, Store
+
+log = logging.getLogger(__name__)
+
+ONLINE, DEGRADED, OFFLINE = "online", "degraded", "offline"
+DEFAULT_MAX_BACKOFF_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class WatchReport:
+    status: BackendStatus
+    updated: list[Invoice] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    watched: int = 0  # invoices that needed watching at this poll
+
+
+def default_backend_factory(config: Config) -> Callable[[], ChainBackend]:
+    """The bitcoinlib backend of the configuration, built when the watcher first needs it."""
+    return lambda: BitcoinlibBackend(config)
+
+
+class Watcher:
+    def __init__(
+        self, store: Store, backend_factory: Callable[[], ChainBackend], policy: Policy,
+        clock: Callable[[], datetime], poll_seconds: float, *,
+        max_backoff_seconds: float = DEFAULT_MAX_BACKOFF_SECONDS,
+    ) -> None:
+        self._store = store
+        self._backend_factory = backend_factory
+        self._backend: ChainBackend | None = None
+        self._policy = policy
+        self._clock = clock
+        self.poll_seconds = poll_seconds
+        self._max_backoff = max_backoff_seconds
+        self._failures = 0
+        self._retry_at: datetime | None = None
+        self._status = BackendStatus(OFFLINE, detail="not polled yet")
+        self._lock = threading.Lock()
+
+    @property
+    def status(self) -> BackendStatus:
+        return self._status
+
+    def poll_once(self) -> WatchReport:
+        """One poll (blocking): never raises for the chain, only for the store (StoreError)."""
+        with self._lock:
+            now = self._clock()
+            watched = [inv for inv in self._store.open_invoices() if inv.needs_watching(now)]
+            if self._retry_at is not None and now < self._retry_at:
+                return WatchReport(self._status, watched=len(watched))
+            try:
+                backend = self._connected()
+                tip = backend.tip_height()
+            except Exception as exc:
+                return WatchReport(self._failed(now, OFFLINE, _reason(exc)), watched=len(watched))
+
+            updated: list[Invoice] = []
+            alerts: list[str] = []
+            problems: list[str] = []
+            for invoice in watched:
+                try:
+                    payments = backend.payments_to(invoice.address)
+                except Exception as exc:
+                    problems.append(f"{invoice.id}: {_reason(exc)}")
+                    continue
+                after = evaluate(invoice, Observation(tip, payments, self._clock()), self._policy)
+                if after != invoice and self._save_if_unchanged(invoice, after):
+                    updated.append(after)
+                    alerts.extend(alerts_for(invoice, after))
+            for alert in alerts:
+                log.warning("%s", alert)
+            if problems:
+                detail = f"{len(problems)} of {len(watched)} address(es) unanswered: {problems[0]}"
+                status = self._failed(now, DEGRADED, detail, height=tip)
+            else:
+                self._failures, self._retry_at = 0, None
+                status = self._status = BackendStatus(ONLINE, tip, self._clock(), f"watching {len(watched)}")
+            return WatchReport(status, updated, alerts, len(watched))
+
+    def _connected(self) -> ChainBackend:
+        if self._backend is None:
+            self._backend = self._backend_factory()
+        return self._backend
+
+    def _save_if_unchanged(self, before: Invoice, after: Invoice) -> bool:
+        """Save unless someone (the cashier cancelling) changed the invoice during the poll."""
+        if self._store.get_invoice(before.id) != before:
+            log.info("%s changed during the poll; it is evaluated again next time", before.id)
+            return False
+        self._store.save_invoice(after)
+        return True
+
+    def _failed(self, now: datetime, state: str, detail: str, height: int | None = None) -> BackendStatus:
+        self._failures += 1
+        wait = min(self.poll_seconds * 2 ** (self._failures - 1), self._max_backoff)
+        self._retry_at = now + timedelta(seconds=wait)
+        log.warning("chain backend %s: %s (next try in %g s)", state, detail, wait)
+        previous = self._status
+        self._status = BackendStatus(state, previous.height if height is None else height,
+                                     previous.last_good_poll, f"{detail} (next try in {wait:g} s)")
+        return self._status
+
+
+def alerts_for(before: Invoice, after: Invoice) -> list[str]:
+    """What the cashier or the manager must act on, in words, for one changed invoice."""
+    alerts = []
+    gone = sorted({p.txid for p in before.payments} - {p.txid for p in after.payments})
+    if gone:
+        alerts.append(f"{after.id}: payment {', '.join(t[:12] + '...' for t in gone)} disappeared (replaced or "
+                      f"double-spent); {after.received_sat} of {after.amount_sat} sat now seen, state {after.state}")
+    gained = after.marks - before.marks
+    if PAID_OVER in gained:
+        alerts.append(f"{after.id}: overpaid by {after.received_sat - after.amount_sat} sat: refund the customer")
+    if PAID_LATE in gained:
+        alerts.append(f"{after.id}: paid in full after it expired: the manager must check it and settle by hand")
+    if after.state == INVALID and before.state != INVALID:
+        alerts.append(f"{after.id}: still unconfirmed at the end of the monitoring window: invalid")
+    return alerts
+
+
+def _reason(exc: Exception) -> str:
+    if not isinstance(exc, ChainUnavailable):
+        log.exception("chain backend failed unexpectedly")
+    return str(exc) or type(exc).__name__
