@@ -1,0 +1,37 @@
+"""Decode the QR code in an SVG screenshot the way a phone would see the screen.
+
+SVG -> PNG with rsvg-convert (librsvg2-bin), then zbarimg (zbar-tools). Missing tools
+fail the test: tests/setup-and-run.sh installs them. The screenshot is rendered at
+2x first (a HiDPI screen); the half-block glyphs of the terminal font leave hairline
+seams at some scales, so two neighbouring zooms are tried before giving up.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ZOOMS = ("2", "1.5", "2.5")
+
+
+def decode_svg(svg: str) -> list[str]:
+    """Every QR payload zbarimg finds in the screenshot ([] when none)."""
+    missing = [tool for tool in ("rsvg-convert", "zbarimg") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not installed: apt-get install librsvg2-bin zbar-tools "
+                    "(tests/setup-and-run.sh does it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        svg_path, png_path = Path(tmp, "screen.svg"), Path(tmp, "screen.png")
+        svg_path.write_text(svg, encoding="utf-8")
+        for zoom in ZOOMS:
+            subprocess.run(["rsvg-convert", "-z", zoom, "-o", str(png_path), str(svg_path)], check=True,
+                           capture_output=True, timeout=60)
+            found = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(png_path)],
+                                   capture_output=True, text=True, timeout=60)
+            if found.returncode == 0 and found.stdout.strip():
+                return found.stdout.strip().splitlines()
+    return []

@@ -1,0 +1,138 @@
+"""Charge: QR, amounts, live payment state, underpayment, cancel, expiry, settle, receipt, resume."""
+
+from __future__ import annotations
+
+from pos.core.invoice import CANCELLED, EXPIRED, NEW, PAID_PARTIAL, PROCESSING, SETTLED
+from pos.ui.app import CHARGE_STATE
+from pos.ui.dialogs.confirm import ConfirmDialog
+from pos.ui.screens.charge import ChargeScreen
+from pos.ui.screens.done import DoneScreen
+from pos.ui.screens.sale import SaleScreen
+from pos.ui.widgets.qr_view import QrView
+from tests.ui.conftest import charge, make_config, make_services, message, running, settle
+from tests.ui.fakes import FakeRates
+from tests.ui.qr_decode import decode_svg
+
+
+def shown(pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector).render())
+
+
+async def poll(pilot) -> None:
+    pilot.app.poll_chain()
+    await settle(pilot)
+
+
+async def test_the_qr_on_screen_decodes_to_the_invoice_uri_and_fits_80x24(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "BREAD-01", "2*MILK-01")
+        qr = pilot.app.screen.query_one(QrView)
+        assert qr.region.bottom <= 24 and qr.region.right <= 80
+        assert qr.code.version <= 5 and qr.code.size == qr.code.version * 4 + 17 + 8  # quiet zone 4 each side
+        assert decode_svg(pilot.app.export_screenshot()) == [invoice.uri]
+        assert invoice.uri.startswith("bitcoin:BCRT1Q")
+        assert "1 430.00 ₸" in shown(pilot, "#amounts") and "0.00003178 BTC" in shown(pilot, "#amounts")
+        assert invoice.address in shown(pilot, "#address")
+        assert shown(pilot, "#countdown") == "Expires in 15:00"
+
+
+async def test_payment_seen_then_confirmed_settles_prints_and_ends_the_sale(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "BREAD-01")
+        english.watcher.pay(invoice.address, invoice.amount_sat)
+        await poll(pilot)
+        assert pilot.app.screen.invoice.state == PROCESSING
+        assert shown(pilot, "#payment-state") == "Payment seen: 0/1 confirmations"
+        assert pilot.app.screen.check_action("cancel_invoice", ()) is False
+        english.watcher.mine()
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)
+        assert pilot.app.cart.lines == []
+        receipts = english.printer.receipts()
+        assert len(receipts) == 1 and invoice.id in receipts[0] and "C O P Y" not in receipts[0]
+        assert invoice.id in shown(pilot, "#receipt")
+        await pilot.press("p")
+        await settle(pilot)
+        assert len(english.printer.receipts()) == 2 and "C O P Y" in english.printer.receipts()[1]
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, SaleScreen)
+        assert english.store.get_state(CHARGE_STATE) is None
+
+
+async def test_underpayment_shows_the_remainder_and_a_qr_for_it(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "TEA-01")
+        english.watcher.pay(invoice.address, invoice.amount_sat - 1000)
+        await poll(pilot)
+        shown_invoice = pilot.app.screen.invoice
+        assert shown_invoice.state == NEW and PAID_PARTIAL in shown_invoice.marks
+        assert "remaining 1 000 sat" in shown(pilot, "#payment-state")
+        [payload] = decode_svg(pilot.app.export_screenshot())
+        assert payload == invoice.uri.replace(f"amount=0.0000{invoice.amount_sat}", "amount=0.00001")
+        english.watcher.pay(invoice.address, 1000)
+        english.watcher.mine()
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)
+
+
+async def test_cancel_while_waiting_asks_then_returns_to_the_sale_with_its_cart(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "BREAD-01", "MILK-01")
+        await pilot.press("f8")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("n")
+        assert isinstance(pilot.app.screen, ChargeScreen)
+        await pilot.press("f8", "y")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SaleScreen)
+        assert english.store.get_invoice(invoice.id).state == CANCELLED
+        assert [line.product.sku for line in pilot.app.cart.lines] == ["BREAD-01", "MILK-01"]
+        assert message(pilot) == f"Invoice {invoice.id} cancelled; the sale is still here"
+
+
+async def test_a_payment_arriving_before_the_cancel_is_confirmed_wins(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "BREAD-01")
+        await pilot.press("f8")
+        english.watcher.pay(invoice.address, invoice.amount_sat)
+        english.watcher.poll_once()  # the watcher saved the payment while the question was open
+        await pilot.press("y")
+        await settle(pilot)
+        assert english.store.get_invoice(invoice.id).state == PROCESSING
+        assert isinstance(pilot.app.screen, ChargeScreen)
+        assert message(pilot).startswith("Cannot cancel:")
+
+
+async def test_an_expired_invoice_goes_back_to_the_sale_on_enter(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "BREAD-01")
+        english.clock.advance(minutes=16)
+        await poll(pilot)
+        assert pilot.app.screen.invoice.state == EXPIRED
+        assert shown(pilot, "#payment-state") == "Expired: not paid in time"
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, SaleScreen) and len(pilot.app.cart.lines) == 1
+        assert english.store.get_invoice(invoice.id).state == EXPIRED
+
+
+async def test_no_rate_means_no_invoice_and_a_clear_message(english) -> None:
+    services = make_services(make_config(ui={"language": "en"}), rates=FakeRates(None))
+    async with running(services) as pilot:
+        await pilot.press(*"BREAD-01", "enter", "f10")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SaleScreen)
+        assert message(pilot).startswith("Cannot charge: no exchange rate")
+        assert services.store.open_invoices() == []
+
+
+async def test_a_restart_during_the_charge_comes_back_to_the_same_qr(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "BREAD-01")
+    async with running(english) as pilot:
+        assert isinstance(pilot.app.screen, ChargeScreen)
+        assert pilot.app.screen.invoice.id == invoice.id
+        assert pilot.app.screen.query_one(QrView).data == invoice.uri
+        english.watcher.pay(invoice.address, invoice.amount_sat, height=english.watcher.tip)
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)
+        assert english.store.get_invoice(invoice.id).state == SETTLED
