@@ -22,6 +22,7 @@ from pos.core.money import Rate
 from pos.core.ports import BackendStatus, PrinterStatus
 from pos.i18n import LANGUAGES, Translator
 from pos.pin import PinLock, verify_pin
+from pos.rates.manual import ManualRateSource
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
 from pos.ui.dialogs.pin import PinDialog
@@ -405,10 +406,11 @@ class PosApp(App[None]):
 
         self.run_blocking("rate", self.services.checkout.refresh_rate, done, failed)
 
-    def set_manual_rate(self, tiyn_per_btc: int) -> None:
-        rate = Rate(tiyn_per_btc, "manual", self.services.clock())
-        self.services.checkout.rates.set(rate)
-        self.services.checkout.refresh_rate()
+    def set_manual_rate(self, kzt_per_btc: str) -> Rate:
+        """Save the manager's rate (pos.rates.manual keeps it in the store) and use it from now on."""
+        rate = ManualRateSource(self.services.store).enter(kzt_per_btc, self.services.clock())
+        self.refresh_rate()
+        return rate
 
     # ---- language ----------------------------------------------------------------------
     def set_language(self, language: str) -> None:

@@ -19,7 +19,9 @@ from pos.ui.screens.charge import ChargeScreen
 from pos.ui.widgets.message_line import MessageLine
 from drivers import open_printer
 from pos.printing import PrintService
-from tests.ui.fakes import Clock, FakeRates, FixedKey, ScriptedWatcher, payment_uri
+from pos.chain.bip21 import payment_uri
+from pos.rates.manual import ManualRateSource
+from tests.ui.fakes import START, Clock, FixedKey, ScriptedWatcher
 
 SIZE = (80, 24)
 
@@ -27,19 +29,24 @@ SIZE = (80, 24)
 def make_config(**sections: dict):
     """The shipped config with a few keys changed: make_config(ui={"language": "en"})."""
     config = load_config(DEFAULT_PATH)
-    changes = {"chain": {"network": "regtest", "poll_seconds": 3600}, "terminal": {"cashier": "Aigerim"}}
+    changes = {"chain": {"network": "regtest", "poll_seconds": 3600}, "terminal": {"cashier": "Aigerim"},
+               "pricing": {"rate_source": "manual"}}
     for name, values in sections.items():
         changes[name] = {**changes.get(name, {}), **values}
     return dataclasses.replace(config, **{
         name: dataclasses.replace(getattr(config, name), **values) for name, values in changes.items()})
 
 
-def make_services(config=None, *, store=None, clock: Clock | None = None, rates: FakeRates | None = None) -> Services:
+def make_services(config=None, *, store=None, clock: Clock | None = None, rate: str | None = "45000000") -> Services:
+    """Real store, checkout, manual rate and print service (mock driver); a scripted chain."""
     config = config or make_config()
     clock = clock or Clock()
     store = store if store is not None else memory_store(clock=clock)
     catalog, errors = load_catalog(DEMO_CATALOG)
-    checkout = Checkout(config=config, store=store, catalog=catalog, rates=rates or FakeRates(),
+    rates = ManualRateSource(store)
+    if rate is not None:
+        rates.enter(rate, START)
+    checkout = Checkout(config=config, store=store, catalog=catalog, rates=rates,
                         key=FixedKey, payment_uri=payment_uri, clock=clock)
     printer = open_printer(config.printer)  # the mock driver: receipts kept as text
     return Services(config=config, store=store, catalog=catalog, catalog_errors=errors, checkout=checkout,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
-from urllib.parse import quote
 
 from pos.core.invoice import Invoice, Payment
-from pos.core.money import Rate, format_btc
+from pos.core.money import Rate
+from pos.chain.watcher import WatchReport
 from pos.core.payment import Observation, Policy, evaluate, expire_if_due
 from pos.core.ports import BackendStatus
 
@@ -38,34 +38,6 @@ class FixedKey:
 
     def address(self, index: int) -> str:
         return "bcrt1q" + f"{index:04d}".join(["w508d6qejxtdg4y5r3zarvary0c5x", ""])[:34].ljust(38, "q")
-
-
-def payment_uri(address: str, amount_sat: int, label: str, message: str) -> str:
-    return f"bitcoin:{address.upper()}?amount={format_btc(amount_sat)}&label={quote(label)}&message={quote(message)}"
-
-
-class FakeRates:
-    name = "manual"
-
-    def __init__(self, rate: Rate | None = RATE) -> None:
-        self.rate = rate
-
-    def quote(self) -> Rate:
-        from pos.core.ports import RateUnavailable
-
-        if self.rate is None:
-            raise RateUnavailable("no manual rate entered")
-        return self.rate
-
-    def set(self, rate: Rate) -> None:
-        self.rate = rate
-
-
-@dataclass
-class WatchReport:
-    status: BackendStatus
-    updated: list[Invoice]
-    alerts: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -10,7 +10,6 @@ from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.sale import SaleScreen
 from pos.ui.widgets.qr_view import QrView
 from tests.ui.conftest import charge, make_config, make_services, message, running, settle
-from tests.ui.fakes import FakeRates
 from tests.ui.qr_decode import decode_svg
 
 
@@ -30,7 +29,7 @@ async def test_the_qr_on_screen_decodes_to_the_invoice_uri_and_fits_80x24(englis
         assert qr.region.bottom <= 24 and qr.region.right <= 80
         assert qr.code.version <= 5 and qr.code.size == qr.code.version * 4 + 17 + 8  # quiet zone 4 each side
         assert decode_svg(pilot.app.export_screenshot()) == [invoice.uri]
-        assert invoice.uri.startswith("bitcoin:BCRT1Q")
+        assert invoice.uri.startswith("BITCOIN:BCRT1Q")  # upper case: a smaller QR
         assert "1 430.00 ₸" in shown(pilot, "#amounts") and "0.00003178 BTC" in shown(pilot, "#amounts")
         assert invoice.address in shown(pilot, "#address")
         assert shown(pilot, "#countdown") == "Expires in 15:00"
@@ -116,7 +115,7 @@ async def test_an_expired_invoice_goes_back_to_the_sale_on_enter(english) -> Non
 
 
 async def test_no_rate_means_no_invoice_and_a_clear_message(english) -> None:
-    services = make_services(make_config(ui={"language": "en"}), rates=FakeRates(None))
+    services = make_services(make_config(ui={"language": "en"}), rate=None)
     async with running(services) as pilot:
         await pilot.press(*"BREAD-01", "enter", "f10")
         await settle(pilot)

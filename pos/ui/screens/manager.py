@@ -35,9 +35,10 @@ class ManagerScreen(Screen[None]):
         with Vertical(id="manager-body"):
             yield Label(tr("manager.title"), id="manager-title")
             yield Static(id="rate-info")
-            with Horizontal(id="rate-row"):
-                yield Label(tr("manager.rate_label"), id="rate-label")
-                yield Input(placeholder=tr("manager.rate_placeholder"), compact=True, id="rate-input")
+            if self.manual_rate:
+                with Horizontal(id="rate-row"):
+                    yield Label(tr("manager.rate_label"), id="rate-label")
+                    yield Input(placeholder=tr("manager.rate_placeholder"), compact=True, id="rate-input")
             yield Static(id="backend-info")
             yield Static(id="printer-info")
             yield Static(id="settings-info")
@@ -100,18 +101,26 @@ class ManagerScreen(Screen[None]):
         event.stop()
         tr = self.app.tr  # type: ignore[attr-defined]
         try:
-            tiyn = read_rate(tr, event.value)
+            read_rate(tr, event.value)
         except InputRejected as exc:
             self.say(str(exc), error=True)
             return
         event.input.value = ""
-        self.app.set_manual_rate(tiyn)  # type: ignore[attr-defined]
-        self.show_status()
-        self.say(tr("manager.rate_set", rate=self.app.kzt(tiyn)))  # type: ignore[attr-defined]
+        rate = self.app.set_manual_rate(event.value)  # type: ignore[attr-defined]
+        self.say(tr("manager.rate_set", rate=self.app.kzt(rate.tiyn_per_btc)))  # type: ignore[attr-defined]
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("lang-"):
             self.app.set_language(event.button.id.removeprefix("lang-"))  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_rate":
+            return self.manual_rate  # typed rates are used only when [pricing] rate_source = "manual"
+        return True
+
+    @property
+    def manual_rate(self) -> bool:
+        return self.app.services.config.pricing.rate_source == "manual"  # type: ignore[attr-defined]
 
     def action_focus_rate(self) -> None:
         self.query_one("#rate-input", Input).focus()
