@@ -77,7 +77,7 @@ class SerialPrinter(Printer):
         return self._serial
 
     def _fail(self, exc: Exception) -> PrinterError:
-        """Close the port (dropping unsent bytes, so close() cannot wait on a stuck line)."""
+        """Close the port, dropping unsent bytes: the line is stuck or gone."""
         import serial
 
         if isinstance(exc, serial.SerialTimeoutException):
@@ -85,7 +85,7 @@ class SerialPrinter(Printer):
                                  "(offline, paper out, or holding flow control)", "not_accepting_data")
         else:
             error = PrinterError(f"printer on {self.port} disconnected ({exc})")
-        self.close()
+        self._close(drain=False)
         return error
 
     def write(self, data: bytes) -> None:
@@ -131,20 +131,30 @@ class SerialPrinter(Printer):
             self._drain(port)
             port.reset_input_buffer()  # stale answers and ASB packets
             return read_status(self._send_query, self._receive, self.status_timeout)
-        except PrinterError as exc:
-            self.close()
+        except PrinterError as exc:  # not opened, or not accepting the query: nothing to close
             return exc.status()
         except (serial.SerialException, OSError) as exc:
             return self._fail(exc).status()
 
     def close(self) -> None:
+        """Let what was written leave first; a receipt is never cut short by closing."""
+        self._close(drain=True)
+
+    def _close(self, drain: bool) -> None:
+        import serial
+
         port, self._serial = self._serial, None
-        if port is not None:
-            import serial
-
-            try:
-                port.reset_output_buffer()
-            except (serial.SerialException, OSError, termios.error):
-                pass  # the device is gone: there is no output left to drop
-            port.close()
-
+        if port is None:
+            return
+        try:
+            if drain:
+                self._drain(port)
+                port.close()
+                return
+        except (PrinterError, serial.SerialException, OSError):
+            pass  # stuck or gone: drop what is left below
+        try:
+            port.reset_output_buffer()  # or close() would wait (up to 30 s) on a stuck line
+        except (serial.SerialException, OSError, termios.error):
+            pass  # the device is gone: there is no output left to drop
+        port.close()
