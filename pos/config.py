@@ -8,6 +8,7 @@ the file, the section and the key.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import os
 import re
@@ -36,6 +37,14 @@ class ConfigError(Exception):
 
 def _check(test: Callable[[Any], bool], must: str) -> dict:
     return {"check": test, "must": must}
+
+
+def _known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 def _one_of(options: tuple[str, ...]) -> dict:
@@ -107,7 +116,8 @@ class Printer:
     mock_file: str = ""
     paper_mm: int = field(default=80, metadata=_one_of((58, 80)))  # type: ignore[arg-type]
     code_table: int = field(default=17, metadata=_between(0, 255))
-    codec: str = "cp866"
+    codec: str = field(default="cp866", metadata=_check(
+        _known_codec, "be a Python codec matching code_table, e.g. 'cp866' (17) or 'kz1048' (53)"))
     native_qr: bool = True
     cash_drawer: bool = False
     auto_print: bool = True
