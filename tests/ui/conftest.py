@@ -66,9 +66,11 @@ def english() -> Services:
 
 async def settle(pilot) -> None:
     """Let the background jobs (polls, prints, charges) finish and the screen catch up."""
-    for _ in range(3):
+    for _ in range(5):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        if not any(worker.is_running for worker in pilot.app.workers):
+            return
 
 
 @asynccontextmanager

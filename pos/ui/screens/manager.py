@@ -104,6 +104,7 @@ class ManagerScreen(Screen[None]):
             read_rate(tr, event.value)
         except InputRejected as exc:
             self.say(str(exc), error=True)
+            event.input.select_all()  # the next keys replace what was wrong
             return
         event.input.value = ""
         rate = self.app.set_manual_rate(event.value)  # type: ignore[attr-defined]
