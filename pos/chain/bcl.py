@@ -41,7 +41,7 @@ BCL_NETWORKS = {"mainnet": "bitcoin", "testnet": "testnet", "testnet4": "testnet
                 "regtest": "regtest"}
 
 #: Bitcoin Core's regtest prefixes (chainparams.cpp), shared with testnet.
-CORE_REGTEST_PREFIXES = {"prefix_address": "6f", "prefix_address_p2sh": "c4", "prefix_wif": "ef"}
+CORE_REGTEST_PREFIXES = {"prefix_address": "6F", "prefix_address_p2sh": "C4", "prefix_wif": "EF"}
 
 _CLIENT_CLASSES = {"bitcoind": "BitcoindClient", "bcoin": "BcoinClient", "blockbook": "BlockbookClient"}
 

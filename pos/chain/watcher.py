@@ -38,6 +38,8 @@ DEFAULT_MAX_BACKOFF_SECONDS = 60
 @dataclass(frozen=True)
 class WatchReport:
     status: BackendStatus
+    #: Invoices saved by this poll: a new state, marks or payments, or only a new tip height
+    #: (their confirmations moved on).
     updated: list[Invoice] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     watched: int = 0  # invoices that needed watching at this poll

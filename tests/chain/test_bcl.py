@@ -47,7 +47,7 @@ def test_the_data_directory_is_under_the_store_and_home_is_untouched(tmp_path):
     settings = (data / "config.ini").read_text()
     assert "service_caching_enabled=False" in settings
     regtest = json.loads((data / "networks.json").read_text())["regtest"]
-    assert (regtest["prefix_address"], regtest["prefix_address_p2sh"], regtest["prefix_bech32"]) == ("6f", "c4", "bcrt")
+    assert (regtest["prefix_address"], regtest["prefix_address_p2sh"], regtest["prefix_bech32"]) == ("6F", "C4", "bcrt")
 
 
 def test_a_locale_that_is_not_utf8_does_not_stop_the_terminal(tmp_path):

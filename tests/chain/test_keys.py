@@ -76,10 +76,15 @@ def test_following_addresses_are_the_receive_chain_in_order():
 def test_deriving_is_fast_after_the_first_address():
     key = WatchOnlyKey.parse(VPUB, "regtest")
     key.first_address()
-    started = time.perf_counter()
-    for i in range(200):
-        key.address(i)
-    assert (time.perf_counter() - started) / 200 < 0.005
+
+    def per_address(batch: range) -> float:
+        started = time.perf_counter()
+        for i in batch:
+            key.address(i)
+        return (time.perf_counter() - started) / len(batch)
+
+    # the best of a few batches: other processes share the CPU during the suite
+    assert min(per_address(range(n, n + 50)) for n in range(0, 250, 50)) < 0.005
 
 
 SECRETS = [
