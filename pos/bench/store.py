@@ -3,9 +3,11 @@
 For each history size a fresh file store gets that many settled invoices spread over past
 business days (PER_DAY a day, loaded with import_closed: one write per file), then on a
 fixed "today" the benchmark times the cashier's path: save a new invoice (it lands in the
-small `open` file) and save it settled (it moves to today's file), SAVES times each, and
-the reads that touch history, each on a freshly opened store: a past day's invoices, an
-old invoice by id, and the opening itself. Every figure of the larger stores is compared with the smallest store's.
+small `open` file) and save it settled (it moves to today's file), and the reads that
+touch history, each on a freshly opened store: a past day's invoices, an old invoice by
+id, and the opening itself. The sizes are measured in turn, round after round, so that a
+busy moment on the machine does not land on one size only. Every figure of the larger
+stores is compared with the smallest store's; each is a median.
 """
 
 from __future__ import annotations
@@ -81,34 +83,51 @@ def _timed(action: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def _measure(directory: Path, totals: Totals, size: int, plan: Plan) -> dict[str, float]:
-    clock = lambda: NOW  # noqa: E731 - a fixed "today"
-    store = open_store(directory, clock=clock)
-    store.import_closed(_history(totals, size, plan.per_day))
-    store.close()
-
-    figures: dict[str, list[float]] = {name: [] for name, _ in FIGURES}
-    days = sorted({business_day(NOW - timedelta(days=d)) for d in range(1, -(-size // plan.per_day) + 1)})
-    for k in range(plan.reads):  # each read on a freshly opened store: nothing cached in the process
-        seq = 1 + (k * size) // plan.reads
-        day = days[(k * len(days)) // plan.reads]
-        start = time.perf_counter()
-        store = open_store(directory, clock=clock)
-        figures["open"].append((time.perf_counter() - start) * 1000)
-        figures["get"].append(_timed(lambda: store.get_invoice(f"T01-{seq:06d}")))
-        store.close()
-        store = open_store(directory, clock=clock)
-        figures["day"].append(_timed(lambda: store.invoices_for_day(day)))
-        store.close()
-    store = open_store(directory, clock=clock)
+def _build(directory: Path, totals: Totals, size: int, plan: Plan) -> None:
+    store = open_store(directory, clock=_today)
     try:
-        for i in range(plan.saves):
-            invoice = _invoice(totals, size + i + 1, NOW + timedelta(seconds=i))
-            figures["new"].append(_timed(lambda: store.save_invoice(invoice)))
-            figures["settle"].append(_timed(lambda: store.save_invoice(_settled(invoice))))
+        store.import_closed(_history(totals, size, plan.per_day))
     finally:
         store.close()
-    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def _today() -> datetime:
+    return NOW
+
+
+def _reads(directory: Path, size: int, plan: Plan, k: int, figures: dict[str, list[float]]) -> None:
+    """The k-th of plan.reads history reads, each on a freshly opened store: nothing cached in the process."""
+    seq = 1 + (k * size) // plan.reads
+    days, full_days = -(-size // plan.per_day), size // plan.per_day  # the last day may be short: skip it
+    day = business_day(NOW - timedelta(days=days - (k * full_days) // plan.reads))
+    start = time.perf_counter()
+    store = open_store(directory, clock=_today)
+    figures["open"].append((time.perf_counter() - start) * 1000)
+    figures["get"].append(_timed(lambda: store.get_invoice(f"T01-{seq:06d}")))
+    store.close()
+    store = open_store(directory, clock=_today)
+    figures["day"].append(_timed(lambda: store.invoices_for_day(day)))
+    store.close()
+
+
+def _measure(directories: dict[int, Path], totals: Totals, plan: Plan) -> dict[int, dict[str, float]]:
+    """Every size in turn, round after round, so a busy moment on the machine hits them all alike."""
+    figures: dict[int, dict[str, list[float]]] = {size: {key: [] for key, _ in FIGURES} for size in directories}
+    for k in range(plan.reads):
+        for size, directory in directories.items():
+            _reads(directory, size, plan, k, figures[size])
+    stores = {size: open_store(directory, clock=_today) for size, directory in directories.items()}
+    try:
+        for i in range(plan.saves):
+            for size, store in stores.items():
+                invoice = _invoice(totals, size + i + 1, NOW + timedelta(seconds=i))
+                figures[size]["new"].append(_timed(lambda: store.save_invoice(invoice)))
+                figures[size]["settle"].append(_timed(lambda: store.save_invoice(_settled(invoice))))
+    finally:
+        for store in stores.values():
+            store.close()
+    return {size: {key: statistics.median(values) for key, values in by_key.items()}
+            for size, by_key in figures.items()}
 
 
 FIGURES = [
@@ -127,10 +146,11 @@ def _size(n: int) -> str:
 def run(quick: bool) -> list[Row]:
     plan = QUICK if quick else FULL
     totals = _totals()
-    results = {}
-    for size in plan.sizes:
-        with tempfile.TemporaryDirectory(prefix="pos-bench-store-") as tmp:
-            results[size] = _measure(Path(tmp), totals, size, plan)
+    with tempfile.TemporaryDirectory(prefix="pos-bench-store-") as tmp:
+        directories = {size: Path(tmp) / str(size) for size in plan.sizes}
+        for size, directory in directories.items():
+            _build(directory, totals, size, plan)
+        results = _measure(directories, totals, plan)
     base = plan.sizes[0]
     rows = []
     for key, text in FIGURES:

@@ -28,6 +28,8 @@ def _no_counters() -> dict[str, int]:
 
 
 class MemoryBackend:
+    name = "memory"
+
     def __init__(self) -> None:
         self.stamp = _no_counters  # set by the repository: the counters to record in each write
         self._dbs: dict[str, TinyDB] = {}
@@ -41,6 +43,9 @@ class MemoryBackend:
     def stamp_of(self, name: str) -> dict[str, int]:
         return (self.db(name).storage.read() or {}).get(STAMP, {})
 
+    def describe(self, name: str) -> str:
+        return f"memory store, {name}"
+
     def close(self) -> None:
         self._dbs.clear()
 
@@ -50,6 +55,7 @@ class FileBackend:
 
     def __init__(self, directory: Path, lock: StoreLock) -> None:
         self.directory = directory
+        self.name = str(directory)
         self.stamp = _no_counters
         self._lock = lock
         self._fixed: dict[str, TinyDB] = {}
@@ -81,6 +87,9 @@ class FileBackend:
 
     def path(self, name: str) -> Path:
         return self.directory / f"{name}.json"
+
+    def describe(self, name: str) -> str:
+        return str(self.path(name))
 
     def db(self, name: str) -> TinyDB:
         if name in self._fixed:

@@ -19,7 +19,7 @@ import copy
 import functools
 import threading
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol, TypeVar
 
 from tinydb import TinyDB, where
 from tinydb.queries import QueryLike
@@ -36,7 +36,11 @@ Record = dict[str, Any]
 
 
 class Backend(Protocol):
+    name: str  # where the store is, for messages
     stamp: Callable[[], dict[str, int]]
+
+    def describe(self, name: str) -> str:
+        """Where a named database is, for messages (the file's path)."""
 
     def db(self, name: str) -> TinyDB: ...
 
@@ -49,12 +53,12 @@ def _operation(method: Callable) -> Callable:
     """One at a time; a damaged file found on the way stops the store for good."""
 
     @functools.wraps(method)
-    def run(self: "TinyStore", *args: Any) -> Any:
+    def run(self: "TinyStore", *args: Any, **kwargs: Any) -> Any:
         with self._mutex:
             if self._refusal:
                 raise StoreError(self._refusal)
             try:
-                return method(self, *args)
+                return method(self, *args, **kwargs)
             except DamagedFile as exc:
                 self._refusal = str(exc)
                 raise
@@ -62,10 +66,18 @@ def _operation(method: Callable) -> Callable:
 
 
 def _decode(record: Record, where_: str) -> Invoice:
+    return _read(lambda: Invoice.from_dict(record["invoice"]), where_, f"invoice {record.get('id')!r}")
+
+
+T = TypeVar("T")
+
+
+def _read(build: Callable[[], T], where_: str, what: str) -> T:
+    """A record that does not fit its class (hand-edited, or from a newer version) is named, not a traceback."""
     try:
-        return Invoice.from_dict(record["invoice"])
+        return build()
     except (KeyError, TypeError, ValueError) as exc:
-        raise StoreError(f"{where_}: invoice {record.get('id')!r} cannot be read ({exc!r})") from None
+        raise StoreError(f"{where_}: {what} cannot be read ({exc!r})") from None
 
 
 def _upsert(table: Table, doc: Record, cond: QueryLike) -> None:
@@ -127,7 +139,7 @@ class TinyStore:
                         f"the {counter!r} counter is at {self._counters.get(counter, 0)} but {name} was written "
                         f"when it was at {seen}: counters.json is older than the rest of the store (restored "
                         "from an old backup?). Starting would reuse invoice numbers or addresses: run "
-                        "`python -m pos.store repair` on the store directory, which rebuilds the counters.")
+                        f"`python -m pos.store repair {self._backend.name}`, which rebuilds the counters.")
 
     # ---- invoices --------------------------------------------------------
     @_operation
@@ -146,7 +158,7 @@ class TinyStore:
     @_operation
     def get_invoice(self, invoice_id: str) -> Invoice | None:
         record = _newest(self._open_record(invoice_id), self._closed_record(invoice_id))
-        return None if record is None else _decode(record, f"invoice {invoice_id}")
+        return None if record is None else _decode(record, self._backend.name)
 
     @_operation
     def open_invoices(self) -> list[Invoice]:
@@ -158,10 +170,10 @@ class TinyStore:
     def invoices_for_day(self, day: date) -> list[Invoice]:
         records = {r["id"]: r for r in self._table(day_name(day), INVOICES)}
         for record in self._table(OPEN, INVOICES):
-            invoice = _decode(record, OPEN)
+            invoice = _decode(record, self._backend.describe(OPEN))
             if business_day(invoice.created_at) == day:
-                records[record["id"]] = _newest(record, records.get(record["id"])) or record
-        found = [_decode(r, day_name(day)) for r in records.values()]
+                records[record["id"]] = _newest(record, records.get(record["id"]))
+        found = [_decode(r, self._backend.describe(day_name(day))) for r in records.values()]
         return sorted(found, key=lambda inv: (inv.created_at, inv.id))
 
     def _open_invoices(self) -> list[Invoice]:
@@ -170,7 +182,7 @@ class TinyStore:
         if self._moving:
             records = [r for r in records if r["id"] not in self._moving
                        or _newest(r, self._closed_record(r["id"])) is r]
-        return [_decode(r, OPEN) for r in records]
+        return [_decode(r, self._backend.describe(OPEN)) for r in records]
 
     def _open_record(self, invoice_id: str) -> Record | None:
         return self._table(OPEN, INVOICES).get(where("id") == invoice_id)
@@ -244,7 +256,7 @@ class TinyStore:
         """
         now = self._clock()
         for record in self._table(OPEN, INVOICES).all():
-            invoice = _decode(record, OPEN)
+            invoice = _decode(record, self._backend.describe(OPEN))
             if not invoice.needs_watching(now):
                 self._close(dict(record), business_day(invoice.created_at), in_open=True)
         self._swept_on = business_day(now)
@@ -269,7 +281,8 @@ class TinyStore:
 
     @_operation
     def pending_prints(self) -> list[PrintJob]:
-        jobs = [PrintJob.from_dict(d) for d in self._table(STATE, PRINTS)]
+        jobs = [_read(lambda: PrintJob.from_dict(d), self._backend.describe(STATE), f"print job {d.get('id')!r}")
+                for d in self._table(STATE, PRINTS)]
         return sorted(jobs, key=lambda j: (j.created_at, j.id))
 
     @_operation

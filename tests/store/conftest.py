@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from pos.store import memory_store, open_store
+from pos.store import open_store
 from tests.builders import T0
 
 

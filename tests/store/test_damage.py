@@ -1,5 +1,7 @@
 """Damaged files are reported, kept aside byte for byte, and the store refuses to go on."""
 
+import json
+import re
 import shutil
 from datetime import date, timedelta
 
@@ -7,7 +9,6 @@ import pytest
 
 from pos.core.invoice import SETTLED
 from pos.core.ports import StoreError
-from pos.store import open_store
 from pos.store.__main__ import main as store_command
 from tests.builders import T0, make_invoice
 
@@ -133,3 +134,14 @@ def test_repair_refuses_while_the_terminal_runs(open_file_store, store_dir, caps
 def test_repair_of_a_directory_that_is_not_there(tmp_path, capsys):
     assert store_command(["repair", str(tmp_path / "nowhere")]) == 1
     assert "no store at" in capsys.readouterr().err
+
+
+def test_a_record_that_does_not_fit_is_named_with_its_file(open_file_store, store_dir):
+    fill(open_file_store())
+    data = json.loads((store_dir / "open.json").read_text())
+    [record] = data["invoices"].values()
+    del record["invoice"]["seq"]
+    (store_dir / "open.json").write_text(json.dumps(data))
+    with pytest.raises(StoreError, match=rf"{re.escape(str(store_dir / 'open.json'))}: invoice 'T01-000004' "
+                                         r"cannot be read \(KeyError\('seq'\)\)"):
+        open_file_store()
