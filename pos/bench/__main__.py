@@ -17,6 +17,7 @@ from pos.bench.table import Row, print_table
 BENCHMARKS = [
     "store",
     "receipt",
+    "detection",
 ]
 
 

@@ -78,7 +78,9 @@ def evaluate(invoice: Invoice, observation: Observation | None, policy: Policy) 
     seen = {p.txid for p in observation.payments}
     gone = sorted(before - seen)
     new_txids = seen - before
-    inv = replace(invoice, payments=observation.payments, tip_height=max(invoice.tip_height, observation.tip_height))
+    # The observed tip, even when lower than the last one: after a reorg, or from a lagging
+    # provider, counting from an older, higher tip would overstate the confirmations.
+    inv = replace(invoice, payments=observation.payments, tip_height=observation.tip_height)
     if gone:
         cause = f"transaction(s) {', '.join(gone)} disappeared (replaced or double-spent)"
         inv = inv.note(cause, now)

@@ -240,3 +240,17 @@ def test_zero_conf_policy_settles_small_non_rbf_payments_only(clock):
     policy = Policy(confirmations=0, zero_conf_max_sat=inv_plain.amount_sat)
     report = Watcher(store, lambda: backend, policy, clock, poll_seconds=1).poll_once()
     assert {i.id: i.state for i in report.updated} == {inv_plain.id: SETTLED, inv_rbf.id: PROCESSING}
+
+
+def test_confirmations_count_from_the_tip_just_read_even_when_it_went_down(clock):
+    store, backend = memory_store(), ScriptedBackend()
+    watcher = Watcher(store, lambda: backend, Policy(confirmations=3), clock, poll_seconds=1)
+    inv = make_invoice()
+    store.save_invoice(inv)
+    backend.tip, backend.payments[inv.address] = 102, paid(inv, height=101)
+    watcher.poll_once()
+    assert store.get_invoice(inv.id).confirmations == 2
+    backend.tip = 101  # a reorg, or a provider lagging behind: one confirmation, not three
+    backend.payments[inv.address] = paid(inv, height=101)
+    watcher.poll_once()
+    assert (store.get_invoice(inv.id).state, store.get_invoice(inv.id).confirmations) == (PROCESSING, 1)
