@@ -151,11 +151,11 @@ def test_a_missing_port_says_so(tmp_path):
 
 
 def test_open_printer_touches_no_hardware_and_pyserial_loads_only_on_use(tmp_path):
-    code = ("import sys; from drivers import open_printer; from tests.drivers.conftest import config;"
+    code = ("import sys, pos.printing; from drivers import open_printer; from tests.drivers.conftest import config;"
             f"p = open_printer(config(driver='serial', port={str(tmp_path / 'none')!r}).printer);"
-            "print('serial' in sys.modules, type(p).__name__)")
+            "print('serial' in sys.modules, 'qrcode' in sys.modules, type(p).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["False", "SerialPrinter"]
+    assert out.split() == ["False", "False", "SerialPrinter"]
 
 
 def test_the_serial_settings_come_from_config(sim):
