@@ -34,8 +34,6 @@ from urllib.parse import urlsplit
 
 from pos.config import Chain, Config
 
-log = logging.getLogger(__name__)
-
 #: Our network names -> bitcoinlib's.
 BCL_NETWORKS = {"mainnet": "bitcoin", "testnet": "testnet", "testnet4": "testnet4", "signet": "signet",
                 "regtest": "regtest"}
@@ -83,26 +81,29 @@ def prepare_bitcoinlib(config: Config, data_dir: Path | None = None) -> Path:
     """
     global _prepared
     with _lock:
-        if _imported_dir() is not None:
-            if _prepared is None:
-                raise BitcoinlibSetupError(
-                    f"bitcoinlib was imported before prepare_bitcoinlib() and uses {_imported_dir()}; "
-                    "import it only through pos.chain")
+        imported = _imported_dir()
+        if imported is not None and _prepared is None:
+            raise BitcoinlibSetupError(f"bitcoinlib was imported before prepare_bitcoinlib() and uses {imported}; "
+                                       "import it only through pos.chain")
+        if imported is not None:
             target = _prepared
         else:
             target = Path(data_dir) if data_dir is not None else data_dir_for(config)
-            try:
+        try:
+            if imported is None:
                 _write_settings(target, config.chain)
-            except OSError as exc:
-                raise BitcoinlibSetupError(f"cannot write bitcoinlib's settings in {target}: {exc}") from None
-            os.environ["BCL_DATA_DIR"] = str(target)
-            _prepared = target
-        write_providers(target, config.chain)
+            write_providers(target, config.chain)
+        except OSError as exc:
+            raise BitcoinlibSetupError(f"cannot write bitcoinlib's settings in {target}: {exc}") from None
+        os.environ["BCL_DATA_DIR"] = str(target)
+        _prepared = target
         return target
 
 
 def import_bitcoinlib() -> None:
     """Import bitcoinlib once prepare_bitcoinlib() has run; blocking (about half a second)."""
+    if _imported_dir() is not None:
+        return
     with _lock:
         if _imported_dir() is not None:
             return

@@ -62,8 +62,12 @@ class RegtestNode:
         if self._process is not None:
             raise RegtestNodeError("the regtest node is already running")
         self._launch()
-        self.mine(FUND_BLOCKS)
-        self.rpc("poswalletsync")
+        try:
+            self.mine(FUND_BLOCKS)
+            self.rpc("poswalletsync")
+        except RegtestNodeError:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
