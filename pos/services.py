@@ -1,0 +1,99 @@
+"""The composition root: build every service the app uses from the configuration.
+
+Only this module knows the concrete adapters (TinyDB store, bitcoinlib backend,
+HTTP rate sources, printer drivers); the App receives a Services and calls into it.
+Tests build Services with a memory store, a mock printer and a fixed clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from pos.checkout import Checkout
+from pos.config import Config
+from pos.core.catalog import Catalog, CatalogError, RowError, load_catalog
+from pos.core.payment import Policy
+from pos.core.ports import StoreError
+
+DEMO_CATALOG = Path(__file__).with_name("data") / "demo_catalog.csv"
+
+
+class StartupError(Exception):
+    """The terminal cannot start; the message says what to fix."""
+
+
+def utc_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def catalog_path(config: Config) -> Path:
+    return Path(config.pricing.catalog).expanduser() if config.pricing.catalog else DEMO_CATALOG
+
+
+def payment_policy(config: Config) -> Policy:
+    pay = config.payment
+    return Policy(confirmations=pay.confirmations, zero_conf_max_sat=pay.zero_conf_max_sat,
+                  underpay_tolerance_bp=pay.underpay_tolerance_percent)
+
+
+@dataclass
+class Services:
+    config: Config
+    store: Any  # pos.core.ports.Store
+    catalog: Catalog
+    catalog_errors: list[RowError]
+    checkout: Checkout
+    watcher: Any  # pos.chain.watcher.Watcher
+    printing: Any  # pos.printing.PrintService
+    printer: Any  # drivers.base.Printer
+    clock: Callable[[], datetime]
+    warnings: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.printer.close()
+        self.store.close()
+
+
+def build_services(
+    config: Config, *, store: Any = None, backend_factory: Callable[[], Any] | None = None,
+    printer: Any = None, rates: Any = None, clock: Callable[[], datetime] | None = None,
+) -> Services:
+    from drivers import open_printer
+    from pos.chain.bcl import prepare_bitcoinlib
+    from pos.chain.bip21 import payment_uri
+    from pos.chain.keys import KeyRefused, check_key_text, lazy_key
+    from pos.chain.watcher import Watcher, default_backend_factory
+    from pos.printing import PrintService
+    from pos.rates import rate_source
+    from pos.store import open_store
+
+    clock = clock or utc_clock
+    prepare_bitcoinlib(config)  # sets BCL_DATA_DIR before anything can import bitcoinlib
+    try:
+        check_key_text(config.chain.xpub, config.chain.network)
+    except KeyRefused as exc:
+        raise StartupError(f"{config.source}: [chain] xpub: {exc}") from None
+    try:
+        catalog, catalog_errors = load_catalog(catalog_path(config))
+    except CatalogError as exc:
+        raise StartupError(str(exc)) from None
+    if store is None:
+        try:
+            store = open_store(config.store.directory)
+        except StoreError as exc:
+            raise StartupError(str(exc)) from None
+    printer = printer or open_printer(config.printer)
+    checkout = Checkout(
+        config=config, store=store, catalog=catalog, rates=rates or rate_source(config, store),
+        key=lazy_key(config.chain.xpub, config.chain.network), payment_uri=payment_uri, clock=clock,
+    )
+    watcher = Watcher(store=store, backend_factory=backend_factory or default_backend_factory(config),
+                      policy=payment_policy(config), clock=clock, poll_seconds=config.chain.poll_seconds)
+    printing = PrintService(store=store, printer=printer, config=config, clock=clock)
+    warnings = [f"catalog {catalog_path(config)}: {e}" for e in catalog_errors]
+    return Services(config=config, store=store, catalog=catalog, catalog_errors=catalog_errors,
+                    checkout=checkout, watcher=watcher, printing=printing, printer=printer, clock=clock,
+                    warnings=warnings)
