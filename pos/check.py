@@ -7,6 +7,7 @@ as a problem and the others are still checked. Exit status 1 when anything is wr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 from pos.config import Config
@@ -69,14 +70,21 @@ def check_chain(config: Config) -> Finding:
 
 
 def check_rate(config: Config) -> Finding:
-    from pos.rates import rate_source
-
     from pos.core.money import format_kzt
-    from pos.store import memory_store
+    from pos.rates import rate_source
+    from pos.store import open_store
 
-    quote = rate_source(config, memory_store()).quote()
-    return Finding("rate", True, f"{format_kzt(quote.tiyn_per_btc)} per BTC from {quote.source} at "
-                                 f"{quote.at:%Y-%m-%d %H:%M} UTC")
+    store = open_store(config.store.directory)  # the manual rate is kept there
+    try:
+        quote = rate_source(config, store).quote()
+    finally:
+        store.close()
+    age = int((datetime.now(timezone.utc) - quote.at).total_seconds() // 60)
+    stale = age > config.pricing.rate_max_age_minutes
+    detail = (f"{format_kzt(quote.tiyn_per_btc)} per BTC from {quote.source} at {quote.at:%Y-%m-%d %H:%M} UTC"
+              + (f": {age} min old, too old for new invoices (limit {config.pricing.rate_max_age_minutes} min)"
+                 if stale else ""))
+    return Finding("rate", not stale, detail)
 
 
 def check_printer(config: Config) -> Finding:

@@ -1,0 +1,95 @@
+"""The `pos` command as a person runs it: one line per part, messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pos.config import DEFAULT_PATH
+
+PARTS = ["config", "catalog", "key", "store", "chain", "rate", "printer", "pin"]
+
+
+def run_pos(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("POS_CONFIG", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pos", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+
+
+def offline_env(home: Path) -> dict:
+    """The default config's public providers, kept on this machine: a proxy that refuses at once."""
+    return {"HOME": str(home), "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+            "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9", "NO_PROXY": ""}
+
+
+def test_check_reports_every_part_on_the_default_config_and_fails_when_the_chain_is_unreachable(tmp_path):
+    result = run_pos("check", env=offline_env(tmp_path))
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == PARTS
+    status = {line.split()[0]: line.split()[1] for line in lines}
+    assert status["config"] == "ok" and str(DEFAULT_PATH) in lines[0]
+    assert status["key"] == "ok" and "tb1q6rz28mcfaxtmd6v789l9rrlrusdprr9pqcpvkl" in lines[2]
+    assert status["store"] == "ok" and str(tmp_path / ".local/share/cryptocity-pos") in lines[3]
+    assert status["chain"] == "PROBLEM" and status["rate"] == "PROBLEM"
+    assert status["printer"] == "ok" and status["pin"] == "warning"
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_check_on_the_regtest_node_reports_its_height_and_passes(tmp_path, regtest_node):
+    config = tmp_path / "pos.toml"
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    text = text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{tmp_path / "store"}"')
+    text = text.replace('network = "testnet4"', 'network = "regtest"')
+    text = text.replace('backend = "public"', 'backend = "bcoin"').replace('url = ""', f'url = "{regtest_node.url}"')
+    text = text.replace('rate_source = "composite"', 'rate_source = "manual"')
+    config.write_text(text, encoding="utf-8")
+    from pos.config import load_config
+    from pos.rates.manual import ManualRateSource
+    from pos.store import open_store
+    from datetime import datetime, timezone
+
+    store = open_store(load_config(config).store.directory)
+    ManualRateSource(store).enter("45 000 000", datetime.now(timezone.utc))
+    store.close()
+
+    result = run_pos("--config", str(config), "check", env={"HOME": str(tmp_path)})
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert f"height {regtest_node.height()}" in lines["chain"]
+    assert "bcrt1q6rz28mcfaxtmd6v789l9rrlrusdprr9pz3cppk" in lines["key"]
+    assert "45 000 000.00 ₸ per BTC from manual" in lines["rate"]
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_private_key_in_the_config_stops_start_up_with_a_message(tmp_path):
+    config = tmp_path / "pos.toml"
+    tprv = ("tprv8ZgxMBicQKsPd9TeAdPADNnSyH9SSUUbTVeFszDE23Ki6TBB5nCefAdHkK8Fm3qMQR6sHwA56zqRmKmxnHk37JkiFzvncDqoKm"
+            "PWubu7hDF")
+    config.write_text(DEFAULT_PATH.read_text(encoding="utf-8").replace(
+        'xpub = "vpub5Y6cjg78', f'xpub = "{tprv}"\n# "vpub5Y6cjg78'), encoding="utf-8")
+    result = run_pos("--config", str(config), "--headless", "--script", os.devnull, env={"HOME": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"pos: {config}: [chain] xpub: ")
+    assert "private" in result.stderr
+    assert tprv not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_headless_needs_a_script():
+    result = run_pos("--headless")
+    assert result.returncode == 2 and "--headless needs --script FILE" in result.stderr
+
+
+def test_set_pin_prints_a_config_line(monkeypatch, capsys):
+    from pos.cli import set_pin
+    from pos.pin import verify_pin
+
+    answers = iter(["4321", "4321"])
+    assert set_pin(lambda prompt: next(answers)) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith('manager_pin_hash = "') and verify_pin("4321", line.split('"')[1])
+    answers = iter(["12", "12"])
+    assert set_pin(lambda prompt: next(answers)) == 2
