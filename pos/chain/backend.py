@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pos.chain.bcl import bitcoinlib_log, describe_url, new_service, prepare_bitcoinlib
+from pos.chain.bip21 import is_bech32
 from pos.config import Config
 from pos.core.invoice import Payment
 from pos.core.ports import ChainUnavailable
@@ -133,7 +134,7 @@ def probe_backend(config: Config) -> tuple[bool, str]:
 
 def _normal(address: str) -> str:
     """bech32 is case-insensitive (and may come back upper-case from a QR); base58 is not."""
-    return address.lower() if address[:4].lower() in ("bc1q", "bc1p", "tb1q", "tb1p", "bcrt") else address
+    return address.lower() if is_bech32(address) else address
 
 
 def _short(exc: object) -> str:
