@@ -10,6 +10,7 @@ call the App; the App tells screens about changes with messages.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 from textual.app import App, SystemCommand
@@ -47,7 +48,7 @@ PRINT_RETRY_SECONDS = 5.0
 
 
 class PosApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "CryptoCity POS"
 
     BINDINGS = [
@@ -225,7 +226,7 @@ class PosApp(App[None]):
         yield SystemCommand(self.tr("palette.quit"), self.tr("palette.quit_help"), self.exit)
 
     def action_manager(self) -> None:
-        if not isinstance(self.screen, (ManagerScreen, PinDialog)):
+        if not isinstance(self.screen, PinDialog):
             self.with_pin(lambda: self.push_screen(ManagerScreen()), always=True)
 
     def open_history(self) -> None:
@@ -424,6 +425,8 @@ class PosApp(App[None]):
 
     # ---- demo mode ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "manager":
+            return not isinstance(self.screen, ManagerScreen)  # hidden where it would do nothing
         if action in ("demo_pay", "demo_mine"):
             if self.demo is None:
                 return False
