@@ -165,6 +165,7 @@ async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, l
             elif command.verb == "sleep":
                 await pilot.pause(command.seconds)
             elif command.verb == "screenshot":
+                await pilot.pause()  # what was asked for is drawn first
                 path = Path(command.args[0])
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(app.export_screenshot(), encoding="utf-8")

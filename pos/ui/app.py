@@ -9,6 +9,7 @@ call the App; the App tells screens about changes with messages.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -163,10 +164,12 @@ class PosApp(App[None]):
         except RuntimeError:
             pass  # the app closed while the job ran
 
-    def _job_finished(self, name: str, callback: Callable[[Any], None], value: Any) -> None:
+    async def _job_finished(self, name: str, callback: Callable[[Any], Any], value: Any) -> None:
         self._busy.discard(name)
         try:
-            callback(value)
+            result = callback(value)
+            if inspect.isawaitable(result):
+                await result
         finally:
             again = self._again.pop(name, None)
             if again:
@@ -241,11 +244,11 @@ class PosApp(App[None]):
         return self.run_blocking("charge", lambda: self.services.checkout.charge(cart, cashier), self._charged,
                                  self._charge_failed)
 
-    def _charged(self, invoice: Invoice) -> None:
+    async def _charged(self, invoice: Invoice) -> None:
         self.services.store.put_state(CHARGE_STATE, {"invoice": invoice.id})
+        await self.push_screen(ChargeScreen(invoice))  # on screen before anyone hears of it
         self.emit("invoice_created", ui_events.invoice_created(invoice))
         self.emit("payment_state", ui_events.payment_state(invoice))
-        self.push_screen(ChargeScreen(invoice))
         self.poll_chain()
 
     def _charge_failed(self, exc: Exception) -> None:

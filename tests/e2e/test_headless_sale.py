@@ -1,0 +1,110 @@
+"""End to end: `pos --headless --script` sells two items on a real regtest node.
+
+The script drives the real CLI in a subprocess (configuration file, store, bitcoinlib
+through bcoin's provider, mock printer writing to a file); this test plays the
+customer and the miner: it pays from the node's wallet when the invoice appears and
+mines a block when the payment is seen. Then: the invoice settled, the receipt
+printed, and the QR in the screenshot decodes to the invoice's URI.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pos.demo import DEMO_XPUB
+from pos.rates.manual import ManualRateSource
+from pos.regtest.node import RegtestNode
+from pos.store import open_store
+from tests.ui.qr_decode import decode_svg
+
+CONFIG = """
+[terminal]
+id = "E2E"
+cashier = "Dana"
+# index 99, 199, ...: clear of the addresses the chain tests pay on the same node
+slot = 99
+slots = 100
+[merchant]
+name = "Alatau Demo Grocery"
+bin = "260140000017"
+[store]
+path = "{store}"
+[chain]
+network = "regtest"
+xpub = "{xpub}"
+backend = "bcoin"
+url = "{url}"
+poll_seconds = 1
+request_timeout_seconds = 5
+[printer]
+driver = "mock"
+mock_file = "{receipts}"
+[pricing]
+rate_source = "manual"
+[ui]
+language = "en"
+"""
+
+SCRIPT = """
+# two items: one scanned by barcode, two of another by SKU
+type 4870001000011
+press enter
+type 2*MILK-01
+press enter
+press f10
+wait invoice_created 60
+screenshot {shot}
+wait payment_state state=processing 120
+wait payment_state state=settled confirmations=1 120
+wait receipt_printed 60
+"""
+
+
+def test_a_headless_script_completes_a_sale_on_the_regtest_node(regtest_node: RegtestNode, tmp_path: Path) -> None:
+    store_dir, receipts, shot = tmp_path / "store", tmp_path / "receipts.txt", tmp_path / "charge.svg"
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url, receipts=receipts),
+                      encoding="utf-8")
+    script = tmp_path / "sale.script"
+    script.write_text(SCRIPT.format(shot=shot), encoding="utf-8")
+    store = open_store(store_dir)  # the manager's rate, entered before the terminal starts
+    ManualRateSource(store).enter("45000000", datetime.now(timezone.utc))
+    store.close()
+
+    process = subprocess.Popen([sys.executable, "-m", "pos", "--config", str(config), "--headless", "--script",
+                                str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timer = threading.Timer(240, process.kill)  # a hung run fails, it does not hang the suite
+    timer.start()
+    events, customer = [], []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            event = json.loads(line)
+            events.append(event)
+            if event["event"] == "invoice_created":
+                customer.append(regtest_node.pay(event["address"], event["amount_sat"]))
+            elif event["event"] == "payment_state" and event["state"] == "processing":
+                regtest_node.mine(1)
+        status = process.wait()
+    finally:
+        timer.cancel()
+        process.kill()
+    assert status == 0, process.stderr.read() if process.stderr else ""
+
+    [created] = [e for e in events if e["event"] == "invoice_created"]
+    assert created["total_kzt"] == "1430.00" and created["amount_sat"] == 3178
+    states = [e["state"] for e in events if e["event"] == "payment_state"]
+    assert states[0] == "new" and states[-1] == "settled" and "processing" in states
+    settled = [e for e in events if e["event"] == "payment_state" and e["state"] == "settled"][-1]
+    assert settled["received_sat"] == 3178 and settled["marks"] == []
+    assert {"event": "receipt_printed", "invoice": created["invoice"]} in events
+    assert any(e["event"] == "backend_state" and e["state"] == "online" and e["height"] > 100 for e in events)
+
+    printed = receipts.read_text(encoding="utf-8")
+    assert created["invoice"] in printed and customer[0][:16] in printed.replace("\n", "")
+    assert decode_svg(shot.read_text(encoding="utf-8")) == [created["uri"]]
