@@ -38,7 +38,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CANCELLED: frozenset(),
 }
 #: States whose address the watcher still polls.
-WATCHED = frozenset({NEW, PROCESSING, EXPIRED})
+#: Cancelled ones too: a customer may pay just as the cashier cancels, and that money
+#: must show up for a refund.
+WATCHED = frozenset({NEW, PROCESSING, EXPIRED, CANCELLED})
+#: Closed states that are watched only until the monitoring window ends.
+WATCHED_UNTIL_MONITORING_ENDS = frozenset({EXPIRED, CANCELLED})
 
 
 class IllegalTransition(ValueError):
@@ -161,8 +165,8 @@ class Invoice:
         return min(p.confirmations(self.tip_height) for p in self.payments)
 
     def needs_watching(self, now: datetime) -> bool:
-        """Open invoices, and expired ones until their monitoring window ends (late payments)."""
-        return self.state in WATCHED and (self.state != EXPIRED or now < self.monitor_until)
+        """Open invoices, and expired or cancelled ones until the monitoring window ends (late payments)."""
+        return self.state in WATCHED and (self.state not in WATCHED_UNTIL_MONITORING_ENDS or now < self.monitor_until)
 
     @property
     def final(self) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pos.core.invoice import (
-    EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Invoice, Payment,
+    CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Invoice, Payment,
 )
 from pos.core.money import percent_of
 
@@ -104,7 +104,9 @@ def evaluate(invoice: Invoice, observation: Observation | None, policy: Policy) 
             inv = inv.transition(INVALID, f"not confirmed within the monitoring window: {_describe(inv)}", now)
 
     marks = _marks(inv, policy)
-    if inv.state == EXPIRED and paid_enough(inv, policy):
+    if inv.state in (EXPIRED, CANCELLED) and paid_enough(inv, policy):
         marks.add(PAID_LATE)
     cause = f"{_describe(inv)}" + (f"; new transaction(s) {', '.join(sorted(new_txids))}" if new_txids else "")
+    if inv.state == CANCELLED and new_txids:
+        cause += "; paid after it was cancelled: refund the customer"
     return inv.with_marks(frozenset(marks), cause, now)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from pos.core.invoice import (
-    EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Payment,
+    CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Payment,
 )
 from pos.core.payment import Observation, Policy, evaluate
 from tests.core.test_invoice import T0, make
@@ -134,3 +134,14 @@ def test_settled_invoices_are_left_alone():
     inv = evaluate(make(), seen(Payment(TX1, 10**8, height=100)), Policy())
     assert inv.state == SETTLED
     assert evaluate(inv, seen(tip=200), Policy()) is inv
+
+
+def test_a_payment_to_a_cancelled_invoice_is_flagged_for_a_refund():
+    inv = make().cancel(at=T0)
+    assert inv.needs_watching(T0 + timedelta(minutes=5))
+    paid = evaluate(inv, seen(Payment(TX1, inv.amount_sat), minutes=5), Policy())
+    assert paid.state == CANCELLED and paid.marks == {PAID_LATE}
+    assert "refund" in paid.history[-1].cause
+    part = evaluate(inv, seen(Payment(TX1, 10), minutes=5), Policy())
+    assert part.state == CANCELLED and part.marks == {PAID_PARTIAL}
+    assert not inv.needs_watching(inv.monitor_until)

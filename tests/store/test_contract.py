@@ -87,8 +87,8 @@ def test_open_invoices_are_those_the_watcher_still_needs(store, clock):
     for invoice in (new, processing, expired, settled, cancelled):
         store.save_invoice(invoice)
     clock.advance(hours=1)
-    assert store.open_invoices() == [new, processing, expired]
-    clock.advance(hours=24)  # the expired invoice's monitoring window is over
+    assert store.open_invoices() == [new, processing, expired, cancelled]  # a late payment still shows
+    clock.advance(hours=24)  # the expired and cancelled invoices' monitoring window is over
     assert store.open_invoices() == [new, processing]
     assert store.get_invoice(expired.id) == expired
 

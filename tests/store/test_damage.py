@@ -112,8 +112,8 @@ def test_repair_moves_damaged_files_out_and_rebuilds_the_counters(open_file_stor
 def test_repair_rebuilds_a_lost_index_from_the_day_files(open_file_store, store_dir, capsys):
     store = open_file_store()
     for n in range(1, 4):
-        invoice = make_invoice(n, now=T0 - timedelta(days=n))
-        store.save_invoice(invoice.cancel(at=T0))
+        invoice = make_invoice(n, now=T0 - timedelta(days=n + 1))  # past its monitoring window
+        store.save_invoice(invoice.cancel(at=T0 - timedelta(days=n + 1)))
     store.close()
     shutil.rmtree(store_dir / "index")
     store = open_file_store()
