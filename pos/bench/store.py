@@ -97,8 +97,8 @@ def _today() -> datetime:
 
 def _reads(directory: Path, size: int, plan: Plan, k: int, figures: dict[str, list[float]]) -> None:
     """The k-th of plan.reads history reads, each on a freshly opened store: nothing cached in the process."""
-    seq = 1 + (k * size) // plan.reads
     days, full_days = -(-size // plan.per_day), size // plan.per_day  # the last day may be short: skip it
+    seq = 1 + (k * full_days * plan.per_day) // plan.reads
     day = business_day(NOW - timedelta(days=days - (k * full_days) // plan.reads))
     start = time.perf_counter()
     store = open_store(directory, clock=_today)
