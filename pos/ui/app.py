@@ -24,7 +24,6 @@ from pos.core.money import Rate
 from pos.core.ports import BackendStatus, PrinterStatus
 from pos.i18n import LANGUAGES, Translator
 from pos.pin import PinLock, verify_pin
-from pos.rates.manual import ManualRateSource
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
 from pos.ui.dialogs.pin import PinDialog
@@ -412,6 +411,8 @@ class PosApp(App[None]):
 
     def set_manual_rate(self, kzt_per_btc: str) -> Rate:
         """Save the manager's rate (pos.rates.manual keeps it in the store) and use it from now on."""
+        from pos.rates.manual import ManualRateSource  # only when the manager types a rate
+
         rate = ManualRateSource(self.services.store).enter(kzt_per_btc, self.services.clock())
         self.refresh_rate()
         return rate
