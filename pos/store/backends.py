@@ -19,7 +19,7 @@ from pos.store.atomic import (
 from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
 from pos.store.lock import StoreLock
 
-#: Day and index files kept parsed in memory (the current day, its index block, a few looked up).
+#: Partition files kept parsed in memory besides the three small ones (today, its index block, ...).
 RECENT_FILES = 8
 
 
@@ -99,12 +99,12 @@ class FileBackend:
             return self._recent[name]
         stamp = None if name == COUNTERS else (lambda: self.stamp())
         db = TinyDB(self.path(name), storage=AtomicJSONStorage, root=self.directory, stamp=stamp)
-        if name.startswith((DAYS + "/", INDEX + "/")):
+        if name in (COUNTERS, OPEN, STATE):
+            self._fixed[name] = db
+        else:
             self._recent[name] = db
             if len(self._recent) > RECENT_FILES:
                 self._recent.popitem(last=False)
-        else:
-            self._fixed[name] = db
         return db
 
     def stamp_of(self, name: str) -> dict[str, int]:
@@ -122,4 +122,4 @@ def damaged_files(directory: Path) -> list[Path]:
 
 
 def _holds_data(directory: Path) -> bool:
-    return any((directory / n).exists() for n in (f"{OPEN}.json", f"{STATE}.json", DAYS, INDEX))
+    return any((directory / n).exists() for n in (f"{OPEN}.json", f"{STATE}.json", STATE, DAYS, INDEX))

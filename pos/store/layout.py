@@ -3,6 +3,8 @@
     counters                     the durable counters (invoice sequence, address index, ...)
     open                         invoices the watcher still needs: the small working set
     state                        named state documents and the print queue
+    state/<kind>/<block>         state documents about one invoice (`<kind>:<invoice id>`, such
+                                 as the printer's `receipt:T01-000042`), by index block
     days/YYYY-MM/YYYY-MM-DD      closed invoices, by the business day they were created
     index/<terminal>-<seq/1000>  invoice id -> business day, for closed invoices
 
@@ -27,6 +29,7 @@ DAYS, INDEX = "days", "index"
 #: Invoices per index block: a block file stays a few tens of kilobytes.
 BLOCK = 1000
 _INVOICE_ID = re.compile(r"^(?P<terminal>[A-Za-z0-9_]+)-(?P<seq>\d+)$")
+_KIND = re.compile(r"^[a-z0-9_-]+$")
 
 
 @cache
@@ -58,3 +61,16 @@ def index_slot(invoice_id: str) -> tuple[str, int | None]:
         return f"{INDEX}/other", None
     seq = int(m["seq"])
     return f"{INDEX}/{m['terminal']}-{seq // BLOCK:04d}", seq % BLOCK + 1
+
+
+def state_name(key: str) -> str:
+    """Where a state document lives: `state`, or for `<kind>:<invoice id>` keys a block of its own.
+
+    One document per invoice (a receipt number, say) would otherwise make `state`, which is
+    rewritten at every scan of the sale in progress, grow with the history.
+    """
+    kind, sep, rest = key.partition(":")
+    if not sep or not _KIND.match(kind):
+        return STATE
+    block, _ = index_slot(rest)
+    return f"{STATE}/{kind}/{block.removeprefix(INDEX + '/')}"

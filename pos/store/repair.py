@@ -55,7 +55,7 @@ def repair(directory: Path) -> list[str]:
 def _data_files(directory: Path) -> list[Path]:
     """The store's JSON files (the directory may also hold bitcoinlib's data and the like)."""
     found = [directory / f"{n}.json" for n in (COUNTERS, OPEN, STATE) if (directory / f"{n}.json").exists()]
-    for sub in (DAYS, INDEX):
+    for sub in (DAYS, INDEX, STATE):
         for root, _, files in os.walk(directory / sub):
             found.extend(Path(root, f) for f in files if f.endswith(".json") and not f.startswith("."))
     return sorted(found)

@@ -28,7 +28,7 @@ from tinydb.table import Document, Table
 from pos.core.invoice import Invoice, utcnow
 from pos.core.ports import PrintJob, StoreError
 from pos.store.atomic import DamagedFile
-from pos.store.layout import COUNTERS, OPEN, STATE, business_day, day_name, index_slot
+from pos.store.layout import COUNTERS, OPEN, STATE, business_day, day_name, index_slot, state_name
 
 INVOICES, COUNTER_TABLE, STATE_TABLE, PRINTS, DAY_INDEX = "invoices", "counters", "state", "prints", "days"
 
@@ -264,12 +264,12 @@ class TinyStore:
     # ---- state and print queue ------------------------------------------
     @_operation
     def get_state(self, key: str) -> dict | None:
-        doc = self._table(STATE, STATE_TABLE).get(where("key") == key)
+        doc = self._table(state_name(key), STATE_TABLE).get(where("key") == key)
         return None if doc is None else copy.deepcopy(doc["value"])
 
     @_operation
     def put_state(self, key: str, value: dict | None) -> None:
-        table = self._table(STATE, STATE_TABLE)
+        table = self._table(state_name(key), STATE_TABLE)
         if value is None:
             table.remove(where("key") == key)
         else:

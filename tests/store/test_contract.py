@@ -146,6 +146,18 @@ def test_state_documents_are_stored_replaced_and_removed(store):
     assert store.get_state("cart") is None
 
 
+def test_state_documents_about_one_invoice_each_are_kept_apart(store):
+    for n in (41, 42, 1042):
+        store.put_state(f"receipt:T01-{n:06d}", {"number": n})
+    store.put_state("pin:lock", {"failures": 2})
+    store.put_state("receipt", {"plain": True})
+    assert store.get_state("receipt:T01-000042") == {"number": 42}
+    assert store.get_state("receipt:T01-001042") == {"number": 1042}
+    assert store.get_state("pin:lock") == {"failures": 2} and store.get_state("receipt") == {"plain": True}
+    store.put_state("receipt:T01-000041", None)
+    assert store.get_state("receipt:T01-000041") is None and store.get_state("receipt:T01-000042") == {"number": 42}
+
+
 def test_a_state_document_read_back_is_a_copy(store):
     store.put_state("rate", {"manual": {"tiyn_per_btc": 1}})
     store.get_state("rate")["manual"]["tiyn_per_btc"] = 2

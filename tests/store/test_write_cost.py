@@ -116,3 +116,13 @@ def test_opening_reads_the_small_files_only(store_with_history, io_log):
     assert [i.seq for i in store.open_invoices()] == [5001]
     assert sorted(io_log.reads) == ["counters.json", "index/T01-0005.json", "open.json", "state.json"]
     store.close()
+
+
+def test_a_document_about_one_invoice_does_not_rewrite_the_shared_state_file(store_with_history, io_log):
+    store = store_with_history(0, "receipts")
+    store.put_state("sale", {"lines": []})
+    io_log.clear()
+    for n in range(1, 4):
+        store.put_state(f"receipt:T01-{n:06d}", {"number": n})
+    assert [name for name, _ in io_log.writes] == ["state/receipt/T01-0000.json"] * 3
+    store.close()
