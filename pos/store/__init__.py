@@ -6,8 +6,8 @@ Design (README, "Store design", says the same for people running a shop):
   directory fsync. TinyDB's own JSONStorage and CachingMiddleware are not used.
 * Partitions (pos.store.layout), so that a save costs the same with 100 invoices stored
   or 100 000: the counters, the open invoices and the state/print queue are each a small
-  file; an invoice lives in `open` while the watcher needs it (new, processing, expired
-  within its monitoring window) and is then moved, once, to the file of the business day
+  file; an invoice lives in `open` while the watcher needs it (Invoice.needs_watching:
+  new, processing, expired or cancelled within its monitoring window) and is then moved, once, to the file of the business day
   it was created on (Asia/Almaty). A save rewrites `open` (a few dozen invoices) or one
   day file (one day's sales), never the history.
 * get_invoice(id) reads `open`, then one index block: invoice ids are `<terminal>-<seq>`,

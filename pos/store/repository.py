@@ -249,7 +249,7 @@ class TinyStore:
                 self._table(OPEN, INVOICES).remove(where("id") == record["id"])
 
     def _sweep(self) -> None:
-        """Move what no longer needs watching (expired past monitoring) out of `open`.
+        """Move what no longer needs watching (expired or cancelled, past monitoring) out of `open`.
 
         Runs at start and at the first save of each business day, so `open` stays the small
         working set however long the terminal runs.

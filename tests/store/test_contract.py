@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from pos.core.invoice import CANCELLED, EXPIRED, INVALID, PROCESSING, SETTLED, Payment
+from pos.core.invoice import EXPIRED, INVALID, PROCESSING, SETTLED, Payment
 from pos.core.ports import PrintJob, StoreError
 from pos.store import memory_store, open_store
 from tests.builders import T0, make_invoice
@@ -21,6 +21,11 @@ def store(request, store_dir, clock):
 def paid(invoice, at=T0 + timedelta(minutes=3)):
     seen = replace(invoice, payments=(Payment("ab" * 32, invoice.amount_sat),))
     return seen.transition(PROCESSING, "full amount seen", at)
+
+
+def settled(invoice):
+    """Final: the store keeps it with its day (a cancelled one is watched for late payments)."""
+    return paid(invoice).transition(SETTLED, "1 confirmation", T0 + timedelta(minutes=12))
 
 
 # ---- counters ------------------------------------------------------------
@@ -50,9 +55,8 @@ def test_the_latest_save_wins_while_open_and_after_it_closes(store):
     processing = paid(invoice)
     store.save_invoice(processing)
     assert store.get_invoice(invoice.id) == processing
-    settled = processing.transition(SETTLED, "1 confirmation", T0 + timedelta(minutes=12))
-    store.save_invoice(settled)
-    assert store.get_invoice(invoice.id) == settled
+    store.save_invoice(settled(invoice))
+    assert store.get_invoice(invoice.id) == settled(invoice)
     assert store.open_invoices() == []
 
 
@@ -61,16 +65,16 @@ def test_a_closed_invoice_saved_again_is_the_newest_version(store, clock):
     invoice = paid(make_invoice(1))
     invalid = invoice.transition(INVALID, "not confirmed in time", T0 + timedelta(hours=25))
     store.save_invoice(invalid)
-    settled = invalid.transition(SETTLED, "settled by the manager", T0 + timedelta(hours=30))
-    store.save_invoice(settled)
-    assert store.get_invoice(invoice.id) == settled
-    assert store.invoices_for_day(date(2026, 11, 25)) == [settled]
+    by_manager = invalid.transition(SETTLED, "settled by the manager", T0 + timedelta(hours=30))
+    store.save_invoice(by_manager)
+    assert store.get_invoice(invoice.id) == by_manager
+    assert store.invoices_for_day(date(2026, 11, 25)) == [by_manager]
 
 
 def test_an_invoice_that_goes_back_to_watching_is_watched_again(store):
     """Not a transition the core makes today, but the store must not keep a stale copy."""
     invoice = make_invoice(1)
-    store.save_invoice(invoice.cancel(at=T0))
+    store.save_invoice(settled(invoice))
     reopened = replace(invoice, history=invoice.history[:1])
     store.save_invoice(reopened)
     assert store.get_invoice(invoice.id) == reopened
@@ -82,9 +86,9 @@ def test_open_invoices_are_those_the_watcher_still_needs(store, clock):
     new = make_invoice(1)
     processing = paid(make_invoice(2))
     expired = make_invoice(3).transition(EXPIRED, "no payment", T0 + timedelta(minutes=15))
-    settled = paid(make_invoice(4)).transition(SETTLED, "confirmed", T0 + timedelta(minutes=20))
+    done = settled(make_invoice(4))
     cancelled = make_invoice(5).cancel(at=T0)
-    for invoice in (new, processing, expired, settled, cancelled):
+    for invoice in (new, processing, expired, done, cancelled):
         store.save_invoice(invoice)
     clock.advance(hours=1)
     assert store.open_invoices() == [new, processing, expired, cancelled]  # a late payment still shows
@@ -109,16 +113,16 @@ def test_invoices_for_day_follow_the_almaty_calendar_oldest_first(store):
     morning = make_invoice(3, now=T0)
     for invoice in (morning, after_midnight, late):
         store.save_invoice(invoice)
-    store.save_invoice(after_midnight.cancel(at=T0))
+    store.save_invoice(settled(after_midnight))  # one closed, one open on the same day
     assert store.invoices_for_day(date(2026, 11, 24)) == [late]
     assert [i.id for i in store.invoices_for_day(date(2026, 11, 25))] == [after_midnight.id, morning.id]
-    assert store.invoices_for_day(date(2026, 11, 25))[0].state == CANCELLED
+    assert store.invoices_for_day(date(2026, 11, 25))[0].state == SETTLED
     assert store.invoices_for_day(date(2026, 11, 26)) == []
 
 
 def test_ids_of_another_shape_are_stored_and_found(store):
-    odd = replace(make_invoice(1).cancel(at=T0), id="SHOP A/1")
-    unpadded = replace(make_invoice(2).cancel(at=T0), id="T01-2")
+    odd = replace(settled(make_invoice(1)), id="SHOP A/1")
+    unpadded = replace(settled(make_invoice(2)), id="T01-2")
     store.save_invoice(odd)
     store.save_invoice(unpadded)
     assert store.get_invoice("SHOP A/1") == odd and store.get_invoice("T01-2") == unpadded
