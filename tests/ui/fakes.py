@@ -1,7 +1,8 @@
-"""Stand-ins for the chain and printer parts, so UI tests run in milliseconds.
+"""Stand-ins for the clock, the key and the chain, so UI tests run fast and repeatably.
 
 They keep the real rules: the watcher stand-in runs the core's evaluate() on what a
-test says the chain shows, and the print stand-in uses the store's print queue.
+test says the chain shows. Everything else in the UI tests is real (store, checkout,
+manual rate, print service with the mock driver); tests/e2e uses the real chain.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from pos.core.invoice import Invoice, Payment
-from pos.core.money import Rate
 from pos.chain.watcher import WatchReport
+from pos.core.invoice import Payment
 from pos.core.payment import Observation, Policy, evaluate, expire_if_due
 from pos.core.ports import BackendStatus
 
 START = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # 10:00 in Almaty
-RATE = Rate(4_500_000_000, "manual", START)  # 45 000 000 KZT per BTC
 
 
 class Clock:

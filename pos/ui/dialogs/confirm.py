@@ -8,9 +8,10 @@ from textual.containers import Vertical
 from textual.widgets import Label
 
 from pos.ui.dialogs.base import Dialog
+from pos.ui.base import PosNode
 
 
-class ConfirmDialog(Dialog[bool]):
+class ConfirmDialog(PosNode, Dialog[bool]):
     BINDINGS = [
         Binding("y,enter", "answer(True)", "key.yes"),
         Binding("n,escape", "answer(False)", "key.no"),
@@ -21,7 +22,7 @@ class ConfirmDialog(Dialog[bool]):
         self._question = question
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         with Vertical(classes="dialog-box"):
             yield Label(self._question, classes="dialog-title", markup=False)
             yield Label(tr("confirm.hint"), classes="dialog-hint", markup=False)

@@ -10,6 +10,7 @@ from textual.widgets import Label, Static
 from pos.core.invoice import EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, SETTLED, Invoice
 from pos.ui.dialogs.base import Dialog
 from pos.ui.format import btc, local_time, quantity, sats
+from pos.ui.base import PosNode
 
 FOLLOW_UP_MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE)
 
@@ -33,7 +34,7 @@ def follow_up(invoice: Invoice) -> str | None:
 REFUND_NOTE = "overpayment refunded to the customer (noted by the manager)"
 
 
-class InvoiceDialog(Dialog[str | None]):
+class InvoiceDialog(PosNode, Dialog[str | None]):
     """Dismisses with "reprint", or the follow-up name (see follow_up), or None."""
 
     DEFAULT_CSS = """
@@ -51,7 +52,7 @@ class InvoiceDialog(Dialog[str | None]):
         self.invoice = invoice
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         inv = self.invoice
         with Vertical(classes="dialog-box"):
             yield Label(tr("invoice.title", id=inv.id, state=tr("state." + inv.state)), classes="dialog-title",
@@ -64,10 +65,10 @@ class InvoiceDialog(Dialog[str | None]):
 
     def details(self) -> str:
         app = self.app
-        tr = app.tr  # type: ignore[attr-defined]
+        tr = app.tr
         inv = self.invoice
         out = [
-            f"{local_time(inv.created_at, with_date=True)}   {app.kzt(inv.total_tiyn)}   {btc(inv.amount_sat)}",  # type: ignore
+            f"{local_time(inv.created_at, with_date=True)}   {app.kzt(inv.total_tiyn)}   {btc(inv.amount_sat)}",
             tr("invoice.received", received=sats(inv.received_sat), amount=sats(inv.amount_sat),
                confirmations=inv.confirmations),
         ]
@@ -77,8 +78,8 @@ class InvoiceDialog(Dialog[str | None]):
         out += [f"  {p.txid}  {sats(p.amount_sat)}" for p in inv.payments]
         out.append("")
         for line in inv.lines:
-            out.append(f"{line.name(app.language)[:40]:<40} {quantity(line.quantity_milli, line.unit):>8} "  # type: ignore
-                       f"{app.kzt(line.total_tiyn):>14}")  # type: ignore[attr-defined]
+            out.append(f"{line.name(app.language)[:40]:<40} {quantity(line.quantity_milli, line.unit):>8} "
+                       f"{app.kzt(line.total_tiyn):>14}")
         out.append("")
         out += [f"{local_time(h.at, with_date=True)} {h.to_state:<10} {h.cause}" for h in inv.history]
         return "\n".join(out)

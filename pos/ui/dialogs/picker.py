@@ -10,9 +10,10 @@ from textual.widgets.option_list import Option
 from pos.core.catalog import Product
 from pos.ui.dialogs.base import Dialog
 from pos.ui.format import kzt
+from pos.ui.base import PosNode
 
 
-class ProductPicker(Dialog[Product | None]):
+class ProductPicker(PosNode, Dialog[Product | None]):
     DEFAULT_CSS = """
     ProductPicker OptionList { height: auto; max-height: 14; background: #000000; color: #aaaaaa;
                                border: none; padding: 0; }
@@ -24,12 +25,12 @@ class ProductPicker(Dialog[Product | None]):
         self._query, self._products = query, products
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
-        language = self.app.language  # type: ignore[attr-defined]
+        tr = self.pos.tr
+        language = self.pos.language
         with Vertical(classes="dialog-box"):
             yield Label(tr("picker.title", query=self._query), classes="dialog-title", markup=False)
             yield OptionList(*[
-                Option(f"{p.name(language)[:34]:<34} {kzt(p.price_tiyn, self.app.currency):>13}/{tr('unit.' + p.unit)}",
+                Option(f"{p.name(language)[:34]:<34} {kzt(p.price_tiyn, self.pos.currency):>13}/{tr('unit.' + p.unit)}",
                        id=p.sku)
                 for p in self._products
             ], id="picker-list")

@@ -8,26 +8,27 @@ from textual.widgets import Input, Label
 
 from pos.ui.dialogs.base import Dialog
 from pos.ui.widgets.message_line import MessageLine
+from pos.ui.base import PosNode
 
 
-class PinDialog(Dialog[bool]):
+class PinDialog(PosNode, Dialog[bool]):
     """Dismisses with True once the app accepts the PIN; wrong PINs count towards the lockout."""
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         with Vertical(classes="dialog-box"):
             yield Label(tr("pin.title"), classes="dialog-title")
             yield Input(password=True, compact=True, id="pin-input", max_length=12)
             yield MessageLine(id="pin-message")
 
     def on_mount(self) -> None:
-        locked = self.app.pin_locked_message()  # type: ignore[attr-defined]
+        locked = self.pos.pin_locked_message()
         if locked:
             self.query_one(MessageLine).show(locked, error=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        ok, message = self.app.check_pin(event.value)  # type: ignore[attr-defined]
+        ok, message = self.pos.check_pin(event.value)
         if ok:
             self.dismiss(True)
             return

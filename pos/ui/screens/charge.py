@@ -22,6 +22,7 @@ from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.qr_view import QrView
 from pos.ui.widgets.status_bar import StatusBar
+from pos.ui.base import PosNode
 
 
 def qr_payload(invoice: Invoice) -> str:
@@ -31,7 +32,7 @@ def qr_payload(invoice: Invoice) -> str:
     return invoice.uri
 
 
-class ChargeScreen(Screen[None]):
+class ChargeScreen(PosNode, Screen[None]):
     CSS_PATH = "charge.tcss"
 
     BINDINGS = [
@@ -69,25 +70,25 @@ class ChargeScreen(Screen[None]):
             if invoice.id == self.invoice.id:
                 self.invoice = invoice
                 self.show_invoice()
-                if invoice.state == SETTLED and self.app.screen is self:
-                    self.app.sale_settled(invoice)  # type: ignore[attr-defined]
+                if invoice.state == SETTLED and self.pos.screen is self:
+                    self.pos.sale_settled(invoice)
 
     # ---- what the customer and cashier see ---------------------------------
     def show_invoice(self) -> None:
         app = self.app
-        tr = app.tr  # type: ignore[attr-defined]
+        tr = app.tr
         inv = self.invoice
         qr = self.query_one(QrView)
         qr.data = qr_payload(inv)
-        if qr.code and qr.code.height_cells > self.app.size.height - 1:
+        if qr.code and qr.code.height_cells > self.pos.size.height - 1:
             self.say(tr("charge.qr_too_tall"), error=True)
         rate = inv.rate
         self.query_one("#amounts", Static).update(
             f"[b]{tr('charge.invoice', id=inv.id)}[/b]\n"
-            f"[b]{app.kzt(inv.total_tiyn)}[/b]\n"  # type: ignore[attr-defined]
+            f"[b]{app.kzt(inv.total_tiyn)}[/b]\n"
             f"[b]{btc(inv.amount_sat)}[/b]\n"
             f"{tr('charge.sats', amount=sats(inv.amount_sat))}\n"
-            f"{tr('charge.rate', rate=app.kzt(rate.tiyn_per_btc), source=rate.source)}")  # type: ignore
+            f"{tr('charge.rate', rate=app.kzt(rate.tiyn_per_btc), source=rate.source)}")
         self.query_one("#address", Static).update(f"{tr('charge.address')}\n{inv.address}")
         self.show_countdown()
         self.query_one("#payment-state", Static).update(self.state_text())
@@ -96,9 +97,9 @@ class ChargeScreen(Screen[None]):
         self.refresh_bindings()
 
     def state_text(self) -> str:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         inv = self.invoice
-        needed = self.app.services.config.payment.confirmations  # type: ignore[attr-defined]
+        needed = self.pos.services.config.payment.confirmations
         if inv.state == NEW and PAID_PARTIAL in inv.marks:
             return tr("charge.state_partial", received=sats(inv.received_sat), remainder=sats(inv.remainder_sat))
         if inv.state == NEW:
@@ -108,13 +109,13 @@ class ChargeScreen(Screen[None]):
         return tr(f"charge.state_{inv.state}")
 
     def show_countdown(self) -> None:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         inv = self.invoice
         widget = self.query_one("#countdown", Static)
         if inv.state != NEW:
             widget.update("")
             return
-        left = int((inv.expires_at - self.app.services.clock()).total_seconds())  # type: ignore[attr-defined]
+        left = int((inv.expires_at - self.pos.services.clock()).total_seconds())
         widget.update(tr("charge.expires_in", time=countdown(left)) if left > 0 else tr("charge.expiring"))
 
     def say(self, text: str, *, error: bool = False) -> None:
@@ -130,13 +131,13 @@ class ChargeScreen(Screen[None]):
         return True
 
     def action_cancel_invoice(self) -> None:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.cancel_invoice(self.invoice)  # type: ignore[attr-defined]
+                self.pos.cancel_invoice(self.invoice)
 
-        self.app.push_screen(ConfirmDialog(tr("charge.cancel_question", id=self.invoice.id)), answered)
+        self.pos.push_screen(ConfirmDialog(tr("charge.cancel_question", id=self.invoice.id)), answered)
 
     def action_back_to_sale(self) -> None:
-        self.app.back_to_sale()  # type: ignore[attr-defined]
+        self.pos.back_to_sale()

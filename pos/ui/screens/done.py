@@ -20,9 +20,10 @@ from pos.ui.receipts import receipt_preview
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
+from pos.ui.base import PosNode
 
 
-class DoneScreen(Screen[None]):
+class DoneScreen(PosNode, Screen[None]):
     CSS_PATH = "done.tcss"
 
     BINDINGS = [
@@ -64,12 +65,12 @@ class DoneScreen(Screen[None]):
 
     def show_invoice(self) -> None:
         app = self.app
-        tr = app.tr  # type: ignore[attr-defined]
+        tr = app.tr
         inv = self.invoice
         self.query_one("#done-title", Static).update(tr("done.title"))
         lines = [
             tr("charge.invoice", id=inv.id),
-            app.kzt(inv.total_tiyn),  # type: ignore[attr-defined]
+            app.kzt(inv.total_tiyn),
             btc(inv.received_sat or inv.amount_sat),
             local_time(inv.created_at, with_date=True),
             "",
@@ -80,13 +81,13 @@ class DoneScreen(Screen[None]):
         self.show_receipt()
 
     def show_receipt(self) -> None:
-        text = receipt_preview(self.app.services.printer, self.invoice.id)  # type: ignore[attr-defined]
-        shown = text or self.app.tr("done.no_preview")  # type: ignore[attr-defined]
+        text = receipt_preview(self.pos.services.printer, self.invoice.id)
+        shown = text or self.pos.tr("done.no_preview")
         self.query_one("#receipt", Static).update(Text(shown, no_wrap=True, overflow="crop"))
 
     def action_print(self) -> None:
-        self.app.print_receipt(self.invoice, copy=True)  # type: ignore[attr-defined]
-        self.query_one(MessageLine).show(self.app.tr("done.printing"))  # type: ignore[attr-defined]
+        self.pos.print_receipt(self.invoice, copy=True)
+        self.query_one(MessageLine).show(self.pos.tr("done.printing"))
 
     def action_new_sale(self) -> None:
-        self.app.new_sale()  # type: ignore[attr-defined]
+        self.pos.new_sale()

@@ -14,9 +14,10 @@ from pos.ui.messages import InvoicesUpdated
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
+from pos.ui.base import PosNode
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(PosNode, Screen[None]):
     CSS_PATH = "history.tcss"
 
     BINDINGS = [
@@ -26,7 +27,7 @@ class HistoryScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         yield StatusBar()
         table: DataTable = DataTable(id="history", cursor_type="row")
         table.add_column(tr("history.col_time"), width=8, key="time")
@@ -51,12 +52,12 @@ class HistoryScreen(Screen[None]):
         self.load()
 
     def invoices(self) -> list[Invoice]:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = self.pos.services
         today = services.clock().astimezone(ALMATY).date()
         return list(reversed(services.store.invoices_for_day(today)))
 
     def load(self) -> None:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         table = self.query_one("#history", DataTable)
         row = table.cursor_row
         table.clear()
@@ -64,7 +65,7 @@ class HistoryScreen(Screen[None]):
         for inv in self._invoices.values():
             marks = ", ".join(tr("mark." + m) for m in sorted(inv.marks))
             table.add_row(local_time(inv.created_at)[:5], inv.id, tr("state." + inv.state), marks,
-                          self.app.kzt(inv.total_tiyn), sats(inv.amount_sat), key=inv.id)  # type: ignore
+                          self.pos.kzt(inv.total_tiyn), sats(inv.amount_sat), key=inv.id)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         else:
@@ -85,14 +86,14 @@ class HistoryScreen(Screen[None]):
     def action_open(self) -> None:
         invoice = self.selected()
         if invoice is not None:
-            self.app.push_screen(InvoiceDialog(invoice), lambda choice: self.chosen(invoice, choice))
+            self.pos.push_screen(InvoiceDialog(invoice), lambda choice: self.chosen(invoice, choice))
 
     def chosen(self, invoice: Invoice, choice: str | None) -> None:
         if choice == "reprint":
-            self.app.print_receipt(invoice, copy=True)  # type: ignore[attr-defined]
-            self.query_one(MessageLine).show(self.app.tr("done.printing"))  # type: ignore[attr-defined]
+            self.pos.print_receipt(invoice, copy=True)
+            self.query_one(MessageLine).show(self.pos.tr("done.printing"))
         elif choice:
-            self.app.follow_up(invoice, choice)  # type: ignore[attr-defined]
+            self.pos.follow_up(invoice, choice)
 
     def action_reprint(self) -> None:
         invoice = self.selected()
@@ -100,4 +101,4 @@ class HistoryScreen(Screen[None]):
             self.chosen(invoice, "reprint")
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.pos.pop_screen()

@@ -15,9 +15,10 @@ from pos.ui.input_rules import read_rate
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
+from pos.ui.base import PosNode
 
 
-class ManagerScreen(Screen[None]):
+class ManagerScreen(PosNode, Screen[None]):
     CSS_PATH = "manager.tcss"
 
     BINDINGS = [
@@ -30,7 +31,7 @@ class ManagerScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         yield StatusBar()
         with Vertical(id="manager-body"):
             yield Label(tr("manager.title"), id="manager-title")
@@ -45,7 +46,7 @@ class ManagerScreen(Screen[None]):
             with Horizontal(id="languages"):
                 for language in LANGUAGES:
                     yield Button(LANGUAGE_NAMES[language], id=f"lang-{language}", compact=True,
-                                 classes="-current" if language == self.app.language else "")  # type: ignore
+                                 classes="-current" if language == self.pos.language else "")
         yield MessageLine()
         yield PosFooter()
 
@@ -63,17 +64,17 @@ class ManagerScreen(Screen[None]):
 
     def show_status(self) -> None:
         app = self.app
-        tr = app.tr  # type: ignore[attr-defined]
-        services = app.services  # type: ignore[attr-defined]
+        tr = app.tr
+        services = app.services
         config = services.config
         rate = services.checkout.rate
         if rate is None:
             rate_text = tr("manager.rate_none", source=config.pricing.rate_source)
         else:
-            rate_text = tr("manager.rate", rate=app.kzt(rate.tiyn_per_btc), source=rate.source,  # type: ignore
+            rate_text = tr("manager.rate", rate=app.kzt(rate.tiyn_per_btc), source=rate.source,
                            at=local_time(rate.at, with_date=True))
         self.query_one("#rate-info", Static).update(rate_text)
-        status = app.status  # type: ignore[attr-defined]
+        status = app.status
         backend = status.backend
         if backend is None:
             backend_text = tr("manager.backend", state=tr("status.backend_unknown"), height="-", last="-", detail="")
@@ -94,12 +95,12 @@ class ManagerScreen(Screen[None]):
             "manager.settings", terminal=config.terminal.id, network=config.chain.network,
             backend=config.chain.backend, xpub=f"{xpub[:12]}…{xpub[-6:]}", expiry=config.payment.expiry_minutes,
             confirmations=config.payment.confirmations, paper=config.printer.paper_mm,
-            kiosk=tr("yes") if app.kiosk else tr("no")))  # type: ignore[attr-defined]
+            kiosk=tr("yes") if app.kiosk else tr("no")))
 
     # ---- actions -----------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         try:
             read_rate(tr, event.value)
         except InputRejected as exc:
@@ -107,12 +108,12 @@ class ManagerScreen(Screen[None]):
             event.input.select_all()  # the next keys replace what was wrong
             return
         event.input.value = ""
-        rate = self.app.set_manual_rate(event.value)  # type: ignore[attr-defined]
-        self.say(tr("manager.rate_set", rate=self.app.kzt(rate.tiyn_per_btc)))  # type: ignore[attr-defined]
+        rate = self.pos.set_manual_rate(event.value)
+        self.say(tr("manager.rate_set", rate=self.pos.kzt(rate.tiyn_per_btc)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("lang-"):
-            self.app.set_language(event.button.id.removeprefix("lang-"))  # type: ignore[attr-defined]
+            self.pos.set_language(event.button.id.removeprefix("lang-"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "focus_rate":
@@ -121,25 +122,25 @@ class ManagerScreen(Screen[None]):
 
     @property
     def manual_rate(self) -> bool:
-        return self.app.services.config.pricing.rate_source == "manual"  # type: ignore[attr-defined]
+        return self.pos.services.config.pricing.rate_source == "manual"
 
     def action_focus_rate(self) -> None:
         self.query_one("#rate-input", Input).focus()
 
     def action_refresh_rate(self) -> None:
-        self.app.refresh_rate(announce=True)  # type: ignore[attr-defined]
-        self.say(self.app.tr("manager.rate_refreshing"))  # type: ignore[attr-defined]
+        self.pos.refresh_rate(announce=True)
+        self.say(self.pos.tr("manager.rate_refreshing"))
 
     def action_test_print(self) -> None:
-        self.app.test_printer()  # type: ignore[attr-defined]
-        self.say(self.app.tr("manager.printer_testing"))  # type: ignore[attr-defined]
+        self.pos.test_printer()
+        self.say(self.pos.tr("manager.printer_testing"))
 
     def action_next_language(self) -> None:
-        current = LANGUAGES.index(self.app.language)  # type: ignore[attr-defined]
-        self.app.set_language(LANGUAGES[(current + 1) % len(LANGUAGES)])  # type: ignore[attr-defined]
+        current = LANGUAGES.index(self.pos.language)
+        self.pos.set_language(LANGUAGES[(current + 1) % len(LANGUAGES)])
 
     def action_exit_app(self) -> None:
-        self.app.exit()
+        self.pos.exit()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.pos.pop_screen()

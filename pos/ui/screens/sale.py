@@ -21,9 +21,10 @@ from pos.ui.input_rules import read_discount, read_quantity
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
+from pos.ui.base import PosNode
 
 
-class SaleScreen(Screen[None]):
+class SaleScreen(PosNode, Screen[None]):
     CSS_PATH = "sale.tcss"
 
     BINDINGS = [
@@ -39,7 +40,7 @@ class SaleScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         yield StatusBar()
         with Horizontal(id="scan-row"):
             yield Label(tr("sale.scan_label"), id="scan-label")
@@ -60,7 +61,7 @@ class SaleScreen(Screen[None]):
         self.show_cart()
         dropped = getattr(self.app, "cart_dropped", [])
         if dropped:
-            self.say(self.app.tr("sale.restored_dropped", skus=", ".join(dropped)), error=True)  # type: ignore
+            self.say(self.pos.tr("sale.restored_dropped", skus=", ".join(dropped)), error=True)
         self.query_one("#scan", Input).focus()
 
     async def _language_changed(self, _: str) -> None:
@@ -74,26 +75,26 @@ class SaleScreen(Screen[None]):
     # ---- what the cashier sees -------------------------------------------
     @property
     def cart(self):  # the sale lives in the app, so it survives screens and restarts
-        return self.app.cart  # type: ignore[attr-defined]
+        return self.pos.cart
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.query_one(MessageLine).show(text, error=error)
 
     def show_cart(self, select_line: int | None = None) -> None:
         app = self.app
-        tr = app.tr  # type: ignore[attr-defined]
+        tr = app.tr
         table = self.query_one("#cart", DataTable)
         previous = self.selected_line()
         table.clear()
         totals = self.cart.totals()
         for n, item in enumerate(totals.lines, start=1):
             line = item.line
-            name = line.product.name(app.language)  # type: ignore[attr-defined]
+            name = line.product.name(app.language)
             if line.discount_tiyn:
-                name = f"{name} (-{app.kzt(line.discount_tiyn)})"  # type: ignore[attr-defined]
+                name = f"{name} (-{app.kzt(line.discount_tiyn)})"
             table.add_row(str(n), name, f"{quantity(line.quantity_milli, line.product.unit)} "
-                          f"{tr('unit.' + line.product.unit)}", app.kzt(line.product.price_tiyn),  # type: ignore
-                          app.kzt(line.amount), key=str(line.line_id))  # type: ignore[attr-defined]
+                          f"{tr('unit.' + line.product.unit)}", app.kzt(line.product.price_tiyn),
+                          app.kzt(line.amount), key=str(line.line_id))
         target = select_line if select_line is not None else (previous.line_id if previous else None)
         if target is not None and str(target) in table.rows:
             table.move_cursor(row=table.get_row_index(str(target)))
@@ -104,15 +105,15 @@ class SaleScreen(Screen[None]):
 
     def _totals_text(self, totals) -> str:
         app = self.app
-        tr = app.tr  # type: ignore[attr-defined]
+        tr = app.tr
         parts = [tr("sale.items", count=len(totals.lines))]
         discount = totals.line_discounts + totals.order_discount
         if discount:
-            parts.append(tr("sale.discount", amount=app.kzt(discount)))  # type: ignore[attr-defined]
+            parts.append(tr("sale.discount", amount=app.kzt(discount)))
         for rate_bp, vat in totals.vat.items():
             if rate_bp:
-                parts.append(tr("sale.vat", rate=f"{rate_bp / 100:g}", amount=app.kzt(vat)))  # type: ignore
-        total = tr("sale.total", amount=app.kzt(totals.total))  # type: ignore[attr-defined]
+                parts.append(tr("sale.vat", rate=f"{rate_bp / 100:g}", amount=app.kzt(vat)))
+        total = tr("sale.total", amount=app.kzt(totals.total))
         return "   ".join(parts) + "\n" + total
 
     def selected_line(self) -> Line | None:
@@ -123,7 +124,7 @@ class SaleScreen(Screen[None]):
         return next((line for line in self.cart.lines if str(line.line_id) == key), None)
 
     def cart_changed(self, select_line: int | None = None) -> None:
-        self.app.save_cart()  # type: ignore[attr-defined]
+        self.pos.save_cart()
         self.show_cart(select_line)
 
     # ---- scanning ----------------------------------------------------------
@@ -133,22 +134,22 @@ class SaleScreen(Screen[None]):
         event.input.value = ""
         if not text:
             return
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         count_text, _, code = text.rpartition("*")
         code = code.strip()
-        product = self.app.services.catalog.lookup(code)  # type: ignore[attr-defined]
+        product = self.pos.services.catalog.lookup(code)
         if product is None:
-            found = self.app.services.catalog.search(code)  # type: ignore[attr-defined]
+            found = self.pos.services.catalog.search(code)
             if not found:
                 self.say(tr("error.unknown_code", code=code), error=True)
                 return
-            self.app.push_screen(ProductPicker(code, found),
+            self.pos.push_screen(ProductPicker(code, found),
                                  lambda chosen: chosen and self.add_product(chosen, count_text))
             return
         self.add_product(product, count_text)
 
     def add_product(self, product: Product, count_text: str = "") -> None:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         if count_text.strip():
             try:
                 milli = read_quantity(tr, count_text, product)
@@ -157,13 +158,13 @@ class SaleScreen(Screen[None]):
                 return
             self._add(product, milli)
         elif product.weighed:
-            self.app.push_screen(self._quantity_dialog(product), lambda milli: milli and self._add(product, milli))
+            self.pos.push_screen(self._quantity_dialog(product), lambda milli: milli and self._add(product, milli))
         else:
             self._add(product, MILLI)
 
     def _quantity_dialog(self, product: Product, value: str = "") -> PromptDialog[int]:
-        tr = self.app.tr  # type: ignore[attr-defined]
-        name = product.name(self.app.language)  # type: ignore[attr-defined]
+        tr = self.pos.tr
+        name = product.name(self.pos.language)
         return PromptDialog(tr("sale.quantity_for", name=name, unit=tr("unit." + product.unit)),
                             lambda text: read_quantity(tr, text, product), value=value,
                             hint=tr("sale.quantity_hint"))
@@ -173,9 +174,9 @@ class SaleScreen(Screen[None]):
             line = self.cart.add(product.sku, milli)
         except CartError as exc:
             # e.g. adding to a line would pass the largest quantity the core accepts
-            self.say(self.app.tr("error.cart", reason=str(exc)), error=True)  # type: ignore[attr-defined]
+            self.say(self.pos.tr("error.cart", reason=str(exc)), error=True)
             return
-        self.say(self.app.tr("sale.added", name=product.name(self.app.language),  # type: ignore
+        self.say(self.pos.tr("sale.added", name=product.name(self.pos.language),
                              qty=quantity(milli, product.unit)))
         self.cart_changed(line.line_id)
 
@@ -206,32 +207,32 @@ class SaleScreen(Screen[None]):
                 self.cart_changed(line.line_id)
 
         value = quantity(line.quantity_milli, line.product.unit)
-        self.app.push_screen(self._quantity_dialog(line.product, value), apply)
+        self.pos.push_screen(self._quantity_dialog(line.product, value), apply)
 
     def action_line_discount(self) -> None:
         line = self.selected_line()
         if line is None:
             return
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
 
         def apply(discount: Discount | None) -> None:
             if discount is not None:
                 self.cart.set_line_discount(line.line_id, discount)
                 self.cart_changed(line.line_id)
 
-        name = line.product.name(self.app.language)  # type: ignore[attr-defined]
-        self.app.push_screen(PromptDialog(tr("sale.line_discount_for", name=name), lambda t: read_discount(tr, t),
+        name = line.product.name(self.pos.language)
+        self.pos.push_screen(PromptDialog(tr("sale.line_discount_for", name=name), lambda t: read_discount(tr, t),
                                           hint=tr("sale.discount_hint")), apply)
 
     def action_order_discount(self) -> None:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
 
         def apply(discount: Discount | None) -> None:
             if discount is not None:
                 self.cart.set_order_discount(discount)
                 self.cart_changed()
 
-        self.app.push_screen(PromptDialog(tr("sale.order_discount"), lambda t: read_discount(tr, t),
+        self.pos.push_screen(PromptDialog(tr("sale.order_discount"), lambda t: read_discount(tr, t),
                                           hint=tr("sale.discount_hint")), apply)
 
     def action_void(self) -> None:
@@ -239,16 +240,16 @@ class SaleScreen(Screen[None]):
         if line is None:
             return
         self.cart.void(line.line_id)
-        self.say(self.app.tr("sale.voided", name=line.product.name(self.app.language)))  # type: ignore
+        self.say(self.pos.tr("sale.voided", name=line.product.name(self.pos.language)))
         self.cart_changed()
 
     def action_history(self) -> None:
-        self.app.open_history()  # type: ignore[attr-defined]
+        self.pos.open_history()
 
     def action_charge(self) -> None:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         if not self.cart.lines:
             self.say(tr("error.cart_empty"), error=True)
             return
-        if self.app.start_charge():  # type: ignore[attr-defined]
+        if self.pos.start_charge():
             self.say(tr("sale.charging"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+from pos.ui.base import PosNode
 
 
-class PosFooter(Footer):
+class PosFooter(PosNode, Footer):
     """Bindings carry keys like "key.charge"; the footer shows them in the current language."""
 
     def __init__(self) -> None:
@@ -17,7 +18,7 @@ class PosFooter(Footer):
         self.watch(self.app, "language", lambda _: self.recompose(), init=False)
 
     def compose(self) -> ComposeResult:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         for widget in super().compose():
             if isinstance(widget, FooterKey) and widget.description:
                 widget.description = tr(widget.description)

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from pos.core.ports import BackendStatus, PrinterStatus
+from pos.ui.base import PosNode
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ BACKEND_STYLE = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500
 PRINTER_STYLE = {"ok": "#000000 on #00aa00", "problem": "#aaaaaa on #aa0000", "unknown": "#000000 on #aa5500"}
 
 
-class StatusBar(Static):
+class StatusBar(PosNode, Static):
     """Follows the app's `status` and `language`; every screen shows one at its top."""
 
     DEFAULT_CSS = """
@@ -35,10 +36,10 @@ class StatusBar(Static):
         self.watch(self.app, "language", self._show, init=False)
 
     def _show(self, _: object = None) -> None:
-        self.update(self.render_status(self.app.status))  # type: ignore[attr-defined]
+        self.update(self.render_status(self.pos.status))
 
     def render_status(self, info: StatusInfo) -> Text:
-        tr = self.app.tr  # type: ignore[attr-defined]
+        tr = self.pos.tr
         text = Text(no_wrap=True, overflow="ellipsis")
         if info.network == "mainnet":
             text.append(f" {tr('status.mainnet')} ", "bold #aaaaaa on #aa0000")
