@@ -9,7 +9,6 @@ call the App; the App tells screens about changes with messages.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -23,13 +22,14 @@ from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoic
 from pos.core.money import Rate
 from pos.core.ports import BackendStatus, PrinterStatus
 from pos.i18n import LANGUAGES, Translator
-from pos.pin import PinLock, verify_pin
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
 from pos.ui.dialogs.pin import PinDialog
 from pos.ui.dialogs.invoice import REFUND_NOTE
 from pos.ui.format import currency_symbol, kzt
+from pos.ui.jobs import BlockingJobs
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
+from pos.ui.pin_guard import PinGuard
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.history import HistoryScreen
@@ -42,8 +42,8 @@ from pos.ui.widgets.status_bar import StatusInfo
 T = TypeVar("T")
 
 # Store state documents (Store.put_state): the sale in progress, the invoice on screen,
-# the language chosen on the Manager screen, and the PIN failures.
-SALE_STATE, CHARGE_STATE, LANGUAGE_STATE, PIN_STATE = "ui.sale", "ui.charge", "ui.language", "ui.pin_lock"
+# and the language chosen on the Manager screen (PIN failures: pos.ui.pin_guard).
+SALE_STATE, CHARGE_STATE, LANGUAGE_STATE = "ui.sale", "ui.charge", "ui.language"
 PRINT_RETRY_SECONDS = 5.0
 
 
@@ -82,8 +82,8 @@ class PosApp(App[None]):
         self.cart_dropped = self.cart.restore(services.store.get_state(SALE_STATE) or {})
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier))
-        self._busy: set[str] = set()
-        self._again: dict[str, tuple[Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]] = {}
+        self.jobs = BlockingJobs(self)
+        self.pin_guard = PinGuard(services.store, config.ui, services.clock, lambda *a, **k: self.tr(*a, **k))
 
     # ---- start-up ------------------------------------------------------------
     def on_mount(self) -> None:
@@ -132,75 +132,15 @@ class PosApp(App[None]):
     def save_cart(self) -> None:
         self.services.store.put_state(SALE_STATE, self.cart.to_dict())
 
-    def run_blocking(self, name: str, job: Callable[[], T], done: Callable[[T], None],
-                     failed: Callable[[Exception], None] | None = None) -> bool:
-        """Run a blocking call in a thread worker, hand the result to `done` on the event loop.
+    def run_blocking(self, name: str, job: Callable[[], T], done: Callable[[T], Any],
+                     failed: Callable[[Exception], Any] | None = None) -> bool:
+        """A blocking call in a thread worker (see pos.ui.jobs); failures become a message by default."""
+        return self.jobs.run(name, job, done, failed or self._background_failed)
 
-        One job per name at a time; asked again while it runs, it runs once more after.
-        Exceptions go to `failed` (default: a message), never to a traceback on screen.
-        Workers are never cancelled halfway: a receipt being printed finishes.
-        """
-        failed = failed or (lambda exc: self.say(self.tr("error.background", detail=str(exc)), error=True))
-        if name in self._busy:
-            self._again[name] = (job, done, failed)  # type: ignore[assignment]
-            return False
-        self._busy.add(name)
-
-        def work() -> None:
-            try:
-                result = job()
-            except Exception as exc:  # noqa: BLE001 - reported to the cashier, see docstring
-                self._from_thread(self._job_finished, name, failed, exc)
-            else:
-                self._from_thread(self._job_finished, name, done, result)
-
-        self.run_worker(work, thread=True, group=name, name=name, exit_on_error=False)
-        return True
-
-    def _from_thread(self, callback: Callable[..., None], *args: Any) -> None:
-        try:
-            self.call_from_thread(callback, *args)
-        except RuntimeError:
-            pass  # the app closed while the job ran
-
-    async def _job_finished(self, name: str, callback: Callable[[Any], Any], value: Any) -> None:
-        self._busy.discard(name)
-        try:
-            result = callback(value)
-            if inspect.isawaitable(result):
-                await result
-        finally:
-            again = self._again.pop(name, None)
-            if again:
-                self.run_blocking(name, *again)
+    def _background_failed(self, exc: Exception) -> None:
+        self.say(self.tr("error.background", detail=str(exc)), error=True)
 
     # ---- the manager PIN and kiosk mode ----------------------------------------
-    def _pin_lock(self) -> PinLock:
-        return PinLock.from_dict(self.services.store.get_state(PIN_STATE))
-
-    def pin_locked_message(self) -> str | None:
-        lock = self._pin_lock()
-        now = self.services.clock()
-        if lock.locked(now):
-            return self.tr("pin.locked", seconds=lock.seconds_left(now))
-        return None
-
-    def check_pin(self, pin: str) -> tuple[bool, str]:
-        """(accepted, message). Failures are counted in the store; at the limit the PIN locks."""
-        ui = self.services.config.ui
-        now = self.services.clock()
-        lock = self._pin_lock()
-        if lock.locked(now):
-            return False, self.tr("pin.locked", seconds=lock.seconds_left(now))
-        if verify_pin(pin, ui.manager_pin_hash):
-            self.services.store.put_state(PIN_STATE, None)
-            return True, ""
-        lock = lock.failed(now, ui.pin_attempts, ui.pin_lockout_seconds)
-        self.services.store.put_state(PIN_STATE, lock.to_dict())
-        if lock.locked(now):
-            return False, self.tr("pin.locked", seconds=lock.seconds_left(now))
-        return False, self.tr("pin.wrong", left=ui.pin_attempts - lock.failures)
-
     def with_pin(self, then: Callable[[], Any], *, always: bool = False) -> None:
         """Run `then` after the manager PIN (in kiosk mode, or `always`)."""
         if not (self.kiosk or always):
@@ -444,7 +384,8 @@ class PosApp(App[None]):
         if self.demo is None or not isinstance(screen, ChargeScreen):
             return
         invoice = screen.invoice
-        self.run_blocking("demo", lambda: self.demo.pay(invoice.address, invoice.remainder_sat),  # type: ignore
+        pay = self.demo.pay
+        self.run_blocking("demo", lambda: pay(invoice.address, invoice.remainder_sat),
                           lambda txid: self._demo_done(self.tr("demo.paid", txid=txid)))
 
     def action_demo_mine(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pos.pin import hash_pin
-from pos.ui.app import PIN_STATE
+from pos.ui.pin_guard import PIN_STATE
 from pos.ui.dialogs.pin import PinDialog
 from pos.ui.screens.manager import ManagerScreen
 from pos.ui.screens.sale import SaleScreen

@@ -22,13 +22,13 @@ class PinDialog(PosNode, Dialog[bool]):
             yield MessageLine(id="pin-message")
 
     def on_mount(self) -> None:
-        locked = self.pos.pin_locked_message()
+        locked = self.pos.pin_guard.locked_message()
         if locked:
             self.query_one(MessageLine).show(locked, error=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        ok, message = self.pos.check_pin(event.value)
+        ok, message = self.pos.pin_guard.check(event.value)
         if ok:
             self.dismiss(True)
             return

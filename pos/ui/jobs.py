@@ -1,0 +1,62 @@
+"""Blocking calls (chain polls, printing, rate fetches, charging) in thread workers.
+
+Why a helper of its own: every blocking call follows the same rules, written once here.
+One job per name at a time; asked again while it runs, it runs once more afterwards
+(so a receipt queued during a print run is not left waiting for the next timer).
+Results and exceptions come back on the event loop; an exception goes to the caller's
+`failed`, never to a traceback on the cashier's screen. Workers are never cancelled
+halfway: a receipt being printed finishes.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, TypeVar
+
+from textual.app import App
+
+T = TypeVar("T")
+Job = tuple[Callable[[], Any], Callable[[Any], Any], Callable[[Exception], Any]]
+
+
+class BlockingJobs:
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self._busy: set[str] = set()
+        self._again: dict[str, Job] = {}
+
+    def run(self, name: str, job: Callable[[], T], done: Callable[[T], Any],
+            failed: Callable[[Exception], Any]) -> bool:
+        """Start the job (True), or note it to run again once the running one ends (False)."""
+        if name in self._busy:
+            self._again[name] = (job, done, failed)
+            return False
+        self._busy.add(name)
+
+        def work() -> None:
+            try:
+                result = job()
+            except Exception as exc:  # noqa: BLE001 - handed to `failed`, see the module docstring
+                self._from_thread(name, failed, exc)
+            else:
+                self._from_thread(name, done, result)
+
+        self._app.run_worker(work, thread=True, group=name, name=name, exit_on_error=False)
+        return True
+
+    def _from_thread(self, name: str, callback: Callable[[Any], Any], value: Any) -> None:
+        try:
+            self._app.call_from_thread(self._finished, name, callback, value)
+        except RuntimeError:
+            pass  # the app closed while the job ran
+
+    async def _finished(self, name: str, callback: Callable[[Any], Any], value: Any) -> None:
+        self._busy.discard(name)
+        try:
+            result = callback(value)
+            if inspect.isawaitable(result):
+                await result
+        finally:
+            again = self._again.pop(name, None)
+            if again:
+                self.run(name, *again)
