@@ -176,12 +176,21 @@ class PosApp(App[None]):
 
     # ---- charging ----------------------------------------------------------------
     def start_charge(self) -> bool:
-        """Charge a copy of the cart in a worker (address derivation and a rate fetch may block)."""
+        """Charge a copy of the cart in a worker (address derivation and a rate fetch may block).
+
+        Never queued twice: a second F10 while the first charge runs must not make a second invoice.
+        """
+        if self.charging:
+            return False
         cart = self.services.checkout.new_cart()
         cart.restore(self.cart.to_dict())
         cashier = self.services.config.terminal.cashier
         return self.run_blocking("charge", lambda: self.services.checkout.charge(cart, cashier), self._charged,
                                  self._charge_failed)
+
+    @property
+    def charging(self) -> bool:
+        return self.jobs.running("charge")
 
     async def _charged(self, invoice: Invoice) -> None:
         self.services.store.put_state(CHARGE_STATE, {"invoice": invoice.id})

@@ -25,6 +25,9 @@ class BlockingJobs:
         self._busy: set[str] = set()
         self._again: dict[str, Job] = {}
 
+    def running(self, name: str) -> bool:
+        return name in self._busy
+
     def run(self, name: str, job: Callable[[], T], done: Callable[[T], Any],
             failed: Callable[[Exception], Any]) -> bool:
         """Start the job (True), or note it to run again once the running one ends (False)."""

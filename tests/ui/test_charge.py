@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from pos.core.invoice import CANCELLED, EXPIRED, NEW, PAID_PARTIAL, PROCESSING, SETTLED
 from pos.ui.app import CHARGE_STATE
 from pos.ui.dialogs.confirm import ConfirmDialog
@@ -10,6 +12,7 @@ from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.sale import SaleScreen
 from pos.ui.widgets.qr_view import QrView
 from tests.ui.conftest import charge, make_config, make_services, message, running, settle
+from tests.ui.fakes import FixedKey
 from tests.ui.qr_decode import decode_svg
 
 
@@ -135,3 +138,27 @@ async def test_a_restart_during_the_charge_comes_back_to_the_same_qr(english) ->
         await poll(pilot)
         assert isinstance(pilot.app.screen, DoneScreen)
         assert english.store.get_invoice(invoice.id).state == SETTLED
+
+
+async def test_a_second_charge_key_while_charging_makes_no_second_invoice(english) -> None:
+    class SlowKey(FixedKey):
+        """Derives nothing until the test opens the gate: the charge is still running meanwhile."""
+
+        gate = threading.Event()
+
+        def address(self, index: int) -> str:
+            assert self.gate.wait(10)
+            return super().address(index)
+
+    english.checkout.key = SlowKey
+    async with running(english) as pilot:
+        await pilot.press(*"BREAD-01", "enter")
+        await pilot.press("f10", "f10")
+        await pilot.press(*"MILK-01", "enter")  # the cart is frozen while the invoice is made from it
+        assert message(pilot) == "Creating the invoice..."
+        assert pilot.app.screen.check_action("void", ()) is None
+        SlowKey.gate.set()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ChargeScreen)
+        assert len(english.store.open_invoices()) == 1
+        assert [line.product.sku for line in pilot.app.cart.lines] == ["BREAD-01"]

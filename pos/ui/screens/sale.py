@@ -131,9 +131,12 @@ class SaleScreen(PosNode, Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
-        event.input.value = ""
         if not text:
             return
+        if self.pos.charging:  # the invoice is being made from the cart as it is
+            self.say(self.pos.tr("sale.charging"))
+            return
+        event.input.value = ""
         tr = self.pos.tr
         count_text, _, code = text.rpartition("*")
         code = code.strip()
@@ -182,8 +185,9 @@ class SaleScreen(PosNode, Screen[None]):
 
     # ---- actions -----------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("quantity", "line_discount", "order_discount", "void") and not self.cart.lines:
-            return None  # shown greyed: nothing to change yet
+        editing = action in ("quantity", "line_discount", "order_discount", "void")
+        if editing and (not self.cart.lines or self.pos.charging):
+            return None  # shown greyed: nothing to change, or the invoice is being made from it
         return True
 
     def action_cursor(self, step: int) -> None:
