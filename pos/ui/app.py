@@ -76,7 +76,7 @@ class PosApp(App[None]):
         saved = services.store.get_state(LANGUAGE_STATE) or {}
         language = saved.get("language") if saved.get("language") in LANGUAGES else config.ui.language
         self.set_reactive(PosApp.language, language)
-        self.tr = Translator(language)
+        self._use_language(language)
         self.currency = currency_symbol()
         self.cart = services.checkout.new_cart()
         self.cart_dropped = self.cart.restore(services.store.get_state(SALE_STATE) or {})
@@ -370,11 +370,14 @@ class PosApp(App[None]):
     def set_language(self, language: str) -> None:
         if language not in LANGUAGES or language == self.language:
             return
-        self.tr = Translator(language)
+        self._use_language(language)
         self.services.store.put_state(LANGUAGE_STATE, {"language": language})
+        self.language = language
+
+    def _use_language(self, language: str) -> None:
+        self.tr = Translator(language)
         printing = self.services.printing
         printing.settings = replace(printing.settings, language=language)  # receipts follow the setting
-        self.language = language
 
     # ---- demo mode ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pos.pin import hash_pin
 from pos.ui.pin_guard import PIN_STATE
 from pos.ui.dialogs.pin import PinDialog
@@ -91,5 +93,6 @@ async def test_language_switches_every_screen_at_once_and_is_remembered(services
         await settle(pilot)
         assert "БАРЛЫҒЫ: 250.00 ₸" in str(pilot.app.screen.query_one("#totals").render())
         assert services.printing.settings.language == "kk"  # receipts follow
+    services.printing.settings = replace(services.printing.settings, language="ru")  # as a restart builds it
     async with running(services) as pilot:
-        assert pilot.app.language == "kk"
+        assert pilot.app.language == "kk" and services.printing.settings.language == "kk"
