@@ -329,9 +329,9 @@ class PosApp(App[None]):
             self.emit("printer_state", ui_events.printer_state(status))
         self.status = replace(self.status, printer=status)
         failed = [result for result in results if not result.printed]
-        if failed:
+        if failed and not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
             self.say(self.tr("error.printer", reason=failed[-1].error), error=True)
-        if printed:
+        if results:  # printed or failed: the Done screen shows which
             for screen in self.screen_stack:
                 screen.post_message(ReceiptsChanged())
 

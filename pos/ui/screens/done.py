@@ -81,9 +81,18 @@ class DoneScreen(PosNode, Screen[None]):
         self.show_receipt()
 
     def show_receipt(self) -> None:
+        """The printed receipt (mock driver), and whether this invoice's receipt is still waiting."""
+        tr = self.pos.tr
         text = receipt_preview(self.pos.services.printer, self.invoice.id)
-        shown = text or self.pos.tr("done.no_preview")
-        self.query_one("#receipt", Static).update(Text(shown, no_wrap=True, overflow="crop"))
+        self.query_one("#receipt", Static).update(Text(text or tr("done.no_preview"), no_wrap=True, overflow="crop"))
+        waiting = [job for job in self.pos.services.printing.pending() if job.invoice_id == self.invoice.id]
+        line = self.query_one(MessageLine)
+        if waiting and waiting[0].last_error:
+            line.show(tr("error.printer", reason=waiting[0].last_error), error=True)
+        elif waiting:
+            line.show(tr("done.printing"))
+        elif line.has_class("-error") or line.text == tr("done.printing"):
+            line.clear()
 
     def action_print(self) -> None:
         self.pos.print_receipt(self.invoice, copy=True)

@@ -1,0 +1,31 @@
+"""Receipts on screen: a printer fault never blocks the sale, and the queued receipt prints once."""
+
+from __future__ import annotations
+
+from pos.ui.screens.done import DoneScreen
+from tests.ui.conftest import charge, message, running, settle
+
+
+async def test_paper_out_queues_the_receipt_which_prints_once_when_the_printer_is_back(english) -> None:
+    events: list[tuple[str, dict]] = []
+    async with running(english, events=lambda name, fields: events.append((name, fields))) as pilot:
+        invoice = await charge(pilot, "BREAD-01")
+        english.printer.fail("paper_end")
+        english.watcher.pay(invoice.address, invoice.amount_sat, height=english.watcher.tip)
+        pilot.app.poll_chain()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)  # the sale is over all the same
+        assert message(pilot).startswith("Receipt not printed:")
+        assert pilot.app.status.printer.state == "problem"
+        assert english.printer.receipts() == [] and len(english.store.pending_prints()) == 1
+        english.printer.recover()
+        pilot.app.process_prints()
+        await settle(pilot)
+        pilot.app.process_prints()  # a later retry finds nothing left to print
+        await settle(pilot)
+        assert len(english.printer.receipts()) == 1 and english.store.pending_prints() == []
+        assert invoice.id in str(pilot.app.screen.query_one("#receipt").render())
+    printed = [fields for name, fields in events if name == "receipt_printed"]
+    assert printed == [{"invoice": invoice.id}]
+    printer_states = [fields["state"] for name, fields in events if name == "printer_state"]
+    assert printer_states == ["ok", "problem", "ok"]
