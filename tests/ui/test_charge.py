@@ -162,3 +162,17 @@ async def test_a_second_charge_key_while_charging_makes_no_second_invoice(englis
         assert isinstance(pilot.app.screen, ChargeScreen)
         assert len(english.store.open_invoices()) == 1
         assert [line.product.sku for line in pilot.app.cart.lines] == ["BREAD-01"]
+
+
+async def test_settled_while_a_dialog_is_open_finishes_once_the_dialog_closes(english) -> None:
+    async with running(english) as pilot:
+        invoice = await charge(pilot, "BREAD-01")
+        await pilot.press("f8")  # the cashier is asked whether to cancel...
+        english.watcher.pay(invoice.address, invoice.amount_sat, height=english.watcher.tip)
+        pilot.app.poll_chain()  # ...while the payment confirms
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)
+        assert english.store.get_invoice(invoice.id).state == SETTLED

@@ -64,7 +64,7 @@ class InvoiceDialog(PosNode, Dialog[str | None]):
             yield Label(hint, classes="dialog-hint", markup=False)
 
     def details(self) -> str:
-        app = self.app
+        app = self.pos
         tr = app.tr
         inv = self.invoice
         out = [

@@ -70,12 +70,20 @@ class ChargeScreen(PosNode, Screen[None]):
             if invoice.id == self.invoice.id:
                 self.invoice = invoice
                 self.show_invoice()
-                if invoice.state == SETTLED and self.pos.screen is self:
-                    self.pos.sale_settled(invoice)
+                if self.pos.screen is self:
+                    self._finish_if_paid()
+
+    def on_screen_resume(self) -> None:
+        # Settled while a dialog or the Manager screen was on top: finish when back on screen.
+        self._finish_if_paid()
+
+    def _finish_if_paid(self) -> None:
+        if self.invoice.state == SETTLED:
+            self.pos.sale_settled(self.invoice)
 
     # ---- what the customer and cashier see ---------------------------------
     def show_invoice(self) -> None:
-        app = self.app
+        app = self.pos
         tr = app.tr
         inv = self.invoice
         qr = self.query_one(QrView)

@@ -64,7 +64,7 @@ class DoneScreen(PosNode, Screen[None]):
         self.show_receipt()
 
     def show_invoice(self) -> None:
-        app = self.app
+        app = self.pos
         tr = app.tr
         inv = self.invoice
         self.query_one("#done-title", Static).update(tr("done.title"))

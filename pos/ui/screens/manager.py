@@ -63,7 +63,7 @@ class ManagerScreen(PosNode, Screen[None]):
         self.query_one(MessageLine).show(text, error=error)
 
     def show_status(self) -> None:
-        app = self.app
+        app = self.pos
         tr = app.tr
         services = app.services
         config = services.config

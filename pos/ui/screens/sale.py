@@ -81,7 +81,7 @@ class SaleScreen(PosNode, Screen[None]):
         self.query_one(MessageLine).show(text, error=error)
 
     def show_cart(self, select_line: int | None = None) -> None:
-        app = self.app
+        app = self.pos
         tr = app.tr
         table = self.query_one("#cart", DataTable)
         previous = self.selected_line()
@@ -104,7 +104,7 @@ class SaleScreen(PosNode, Screen[None]):
         self.refresh_bindings()
 
     def _totals_text(self, totals) -> str:
-        app = self.app
+        app = self.pos
         tr = app.tr
         parts = [tr("sale.items", count=len(totals.lines))]
         discount = totals.line_discounts + totals.order_discount
