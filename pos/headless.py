@@ -20,7 +20,7 @@ Events are written to stdout as JSON lines as they happen, e.g.
     {"event": "invoice_created", "invoice": "T01-000001", "address": "...", "amount_sat": 3178,
      "total_kzt": "1430.00", "total_tiyn": 143000, "uri": "bitcoin:..."}
 Exit status: 0 when the script ran to its end, 1 when a wait timed out or the app
-failed, 2 when the script cannot be read or parsed (nothing is run then).
+failed or exited before the script's end, 2 when the script cannot be read or parsed (nothing is run then).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, l
             where = f"{name}:{command.line}"
             if not app.is_running:
                 print(f"{where}: the app has exited; the rest of the script is not run", file=errors)
-                break
+                return 1
             if command.verb == "press":
                 await pilot.press(*command.args)
             elif command.verb == "type":
@@ -172,6 +172,9 @@ async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, l
             else:
                 deadline = time.monotonic() + command.seconds
                 while log.take(command.args[0], command.fields) is None:
+                    if not app.is_running:
+                        print(f"{where}: the app exited while waiting for {command.args[0]}", file=errors)
+                        return 1
                     if time.monotonic() >= deadline:
                         wanted = " ".join([command.args[0], *(f"{k}={v}" for k, v in command.fields)])
                         print(f"{where}: timed out after {command.seconds:g} s waiting for {wanted}", file=errors)

@@ -90,3 +90,9 @@ def test_a_missing_script_is_a_clear_error(tmp_path: Path) -> None:
     errors = io.StringIO()
     assert run_script(make_services(), tmp_path / "nope.script", out=io.StringIO(), errors=errors) == 2
     assert "cannot read script" in errors.getvalue()
+
+
+def test_a_script_that_outlives_the_app_fails(tmp_path: Path) -> None:
+    status, _, errors = run(tmp_path, "press ctrl+q\npress f10\n")
+    assert status == 1 and "sale.script:2: the app has exited" in errors
+    assert run(tmp_path, "type BREAD-01\npress ctrl+q\n")[0] == 0  # quitting as the last line is fine
