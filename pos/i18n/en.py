@@ -4,8 +4,8 @@ MESSAGES: dict[str, str] = {
     # key bindings (footer)
     "key.quit": "Quit",
     "key.manager": "Manager",
-    "key.demo_pay": "Customer pays",
-    "key.demo_mine": "Mine block",
+    "key.demo_pay": "Pay (demo)",
+    "key.demo_mine": "Mine",
     "key.quantity": "Qty",
     "key.line_discount": "Disc",
     "key.order_discount": "Sale disc",
@@ -158,6 +158,7 @@ MESSAGES: dict[str, str] = {
     "error.follow_up": "Cannot update: {reason}",
     "error.background": "Background task failed: {detail}",
     # demo
+    "demo.hint": "Demo: F6 the customer pays, F7 mines a block",
     "demo.paid": "Demo: the customer paid (tx {txid})",
     "demo.mined": "Demo: block {height} mined",
 }

@@ -3,11 +3,11 @@
 MESSAGES: dict[str, str] = {
     "key.quit": "Шығу",
     "key.manager": "Менеджер",
-    "key.demo_pay": "Сатып алушы төлейді",
-    "key.demo_mine": "Блок қазу",
+    "key.demo_pay": "Төлем (демо)",
+    "key.demo_mine": "Блок",
     "key.quantity": "Саны",
     "key.line_discount": "Жеңілдік",
-    "key.order_discount": "Чекке жеңілдік",
+    "key.order_discount": "Чекке жең.",
     "key.void": "Өшіру",
     "key.history": "Тарих",
     "key.charge": "Төлем",
@@ -146,6 +146,7 @@ MESSAGES: dict[str, str] = {
     "error.rate_refresh": "Бағам жаңартылмады: {reason}",
     "error.follow_up": "Жаңарту мүмкін емес: {reason}",
     "error.background": "Фондық тапсырма орындалмады: {detail}",
+    "demo.hint": "Демо: F6 — сатып алушы төлейді, F7 — блок қазу",
     "demo.paid": "Демо: сатып алушы төледі (транз. {txid})",
     "demo.mined": "Демо: {height} блогы қазылды",
 }

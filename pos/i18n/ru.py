@@ -3,11 +3,11 @@
 MESSAGES: dict[str, str] = {
     "key.quit": "Выход",
     "key.manager": "Менеджер",
-    "key.demo_pay": "Покупатель платит",
-    "key.demo_mine": "Смайнить блок",
+    "key.demo_pay": "Оплата (демо)",
+    "key.demo_mine": "Блок",
     "key.quantity": "Кол-во",
     "key.line_discount": "Скидка",
-    "key.order_discount": "Скидка на чек",
+    "key.order_discount": "Ск. на чек",
     "key.void": "Удалить",
     "key.history": "История",
     "key.charge": "Оплата",
@@ -146,6 +146,7 @@ MESSAGES: dict[str, str] = {
     "error.rate_refresh": "Курс не обновлён: {reason}",
     "error.follow_up": "Не удалось обновить: {reason}",
     "error.background": "Фоновая задача не выполнена: {detail}",
+    "demo.hint": "Демо: F6 — покупатель платит, F7 — смайнить блок",
     "demo.paid": "Демо: покупатель оплатил (транз. {txid})",
     "demo.mined": "Демо: смайнен блок {height}",
 }

@@ -58,8 +58,9 @@ class PosApp(App[None]):
         Binding("ctrl+z", "suspend", show=False, priority=True),
         Binding("ctrl+p", "command_palette", show=False, priority=True),
         Binding("f12", "manager", "key.manager"),
-        Binding("f6", "demo_pay", "key.demo_pay"),
-        Binding("f7", "demo_mine", "key.demo_mine"),
+        # demo mode only; no room in the Charge screen's footer, which shows a hint line instead
+        Binding("f6", "demo_pay", "key.demo_pay", show=False),
+        Binding("f7", "demo_mine", "key.demo_mine", show=False),
     ]
 
     language: reactive[str] = reactive("ru")

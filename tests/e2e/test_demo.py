@@ -34,10 +34,11 @@ async def test_demo_keys_pay_and_mine_and_the_receipt_is_shown(regtest_node: Reg
         assert services.config.chain.network == "regtest" and services.config.printer.driver == "mock"
         app = PosApp(services, demo=demo_actions(regtest_node))
         async with app.run_test(size=(80, 24)) as pilot:
-            assert app.check_action("demo_pay", ()) is None  # greyed: nothing to pay yet
+            assert app.check_action("demo_pay", ()) is None  # nothing to pay yet
             await pilot.press(*"BREAD-01", "enter", *"KURT-01", "enter", *"0.5", "enter", "f10")
             await until(pilot, lambda: isinstance(app.screen, ChargeScreen))
             invoice = app.screen.invoice
+            assert "F6" in str(app.screen.query_one("#demo-hint").render())
             await pilot.press("f6")
             await until(pilot, lambda: app.screen.invoice.state == PROCESSING)
             await pilot.press("f7")

@@ -53,6 +53,8 @@ class ChargeScreen(PosNode, Screen[None]):
                 yield Static(id="address")
                 yield Static(id="countdown")
                 yield Static(id="payment-state")
+                if self.pos.demo is not None:
+                    yield Static(self.pos.tr("demo.hint"), id="demo-hint")
                 yield MessageLine()
                 yield PosFooter()
 
