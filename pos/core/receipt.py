@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from functools import cache
-from importlib import resources
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from pos.core.invoice import Invoice, SaleLine
+from pos.core.localtime import almaty
 from pos.core.money import format_btc, format_kzt, format_sats
 
 LEFT, CENTER, RIGHT = "left", "center", "right"
@@ -190,16 +188,6 @@ def payment_status(invoice: Invoice, language: str) -> str:
 
 
 # ---- time --------------------------------------------------------------------
-@cache
-def almaty() -> tzinfo:
-    """Asia/Almaty from the tzdata package first: an old OS database says UTC+6."""
-    try:
-        with resources.files("tzdata").joinpath("zoneinfo", "Asia", "Almaty").open("rb") as f:
-            return ZoneInfo.from_file(f, key="Asia/Almaty")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return ZoneInfo("Asia/Almaty")
-
-
 def local_time(at: datetime) -> str:
     return at.astimezone(almaty()).strftime("%d.%m.%Y %H:%M:%S")
 

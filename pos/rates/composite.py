@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Callable, Sequence
-from zoneinfo import ZoneInfo
 
+from pos.core.localtime import business_day
 from pos.core.money import TIYN_PER_TENGE, Rate, div_half_up
 from pos.core.ports import RateUnavailable
 from pos.rates.btcusd import USD_PLACES, parse_btc_usd
 from pos.rates.http import fetch, host_of
 from pos.rates.nbk import KZT_PLACES, UsdKzt, fetch_usd_kzt
 
-ALMATY = ZoneInfo("Asia/Almaty")
 
 
 def tiyn_per_btc(usd_per_btc: int, usd_kzt: UsdKzt) -> int:
@@ -39,7 +38,7 @@ class CompositeRateSource:
     def quote(self) -> Rate:
         """Blocking (two or more HTTP requests): run it off the UI's event loop."""
         usd_per_btc, ticker, at = self._btc_usd()
-        usd_kzt = fetch_usd_kzt(self._usd_kzt_url, at.astimezone(ALMATY).date(), self._timeout)
+        usd_kzt = fetch_usd_kzt(self._usd_kzt_url, business_day(at), self._timeout)
         return Rate(tiyn_per_btc(usd_per_btc, usd_kzt), f"{ticker} x {usd_kzt.source} {usd_kzt.day:%d.%m.%Y}", at)
 
     def _btc_usd(self) -> tuple[int, str, datetime]:

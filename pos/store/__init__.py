@@ -33,7 +33,7 @@ from typing import Callable
 from pos.core.invoice import utcnow
 from pos.core.ports import StoreError
 from pos.store.backends import FileBackend, MemoryBackend
-from pos.store.layout import business_day
+from pos.core.localtime import business_day
 from pos.store.repository import TinyStore
 
 __all__ = ["StoreError", "TinyStore", "business_day", "memory_store", "open_store"]

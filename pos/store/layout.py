@@ -16,11 +16,8 @@ Almaty's move to UTC+5 in March 2024.
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from datetime import date, datetime
-from functools import cache
-from zoneinfo import ZoneInfo
 
 from pos.core.invoice import invoice_id as make_id
 
@@ -30,19 +27,6 @@ DAYS, INDEX = "days", "index"
 BLOCK = 1000
 _INVOICE_ID = re.compile(r"^(?P<terminal>[A-Za-z0-9_]+)-(?P<seq>\d+)$")
 _KIND = re.compile(r"^[a-z0-9_-]+$")
-
-
-@cache
-def almaty() -> ZoneInfo:
-    with importlib.resources.files("tzdata").joinpath("zoneinfo/Asia/Almaty").open("rb") as f:
-        return ZoneInfo.from_file(f, key="Asia/Almaty")
-
-
-def business_day(at: datetime) -> date:
-    """The shop's calendar day of a moment (which must be timezone-aware)."""
-    if at.tzinfo is None:
-        raise ValueError("business_day needs a timezone-aware time")
-    return at.astimezone(almaty()).date()
 
 
 def day_name(day: date) -> str:

@@ -28,7 +28,8 @@ from tinydb.table import Document, Table
 from pos.core.invoice import Invoice, utcnow
 from pos.core.ports import PrintJob, StoreError
 from pos.store.atomic import DamagedFile
-from pos.store.layout import COUNTERS, OPEN, STATE, business_day, day_name, index_slot, state_name
+from pos.core.localtime import business_day
+from pos.store.layout import COUNTERS, OPEN, STATE, day_name, index_slot, state_name
 
 INVOICES, COUNTER_TABLE, STATE_TABLE, PRINTS, DAY_INDEX = "invoices", "counters", "state", "prints", "days"
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from pos.core.cart import MILLI
+from pos.core.localtime import almaty
 from pos.core.money import format_btc, format_kzt
 
-ALMATY = ZoneInfo("Asia/Almaty")
 
 
 def currency_symbol(environ: dict[str, str] | os._Environ = os.environ) -> str:
@@ -38,7 +37,7 @@ def quantity(milli: int, unit: str) -> str:
 
 
 def local_time(at: datetime, with_date: bool = False) -> str:
-    local = at.astimezone(ALMATY)
+    local = at.astimezone(almaty())
     return local.strftime("%d.%m.%Y %H:%M" if with_date else "%H:%M:%S")
 
 

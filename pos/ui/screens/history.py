@@ -9,7 +9,8 @@ from textual.widgets import DataTable
 
 from pos.core.invoice import Invoice
 from pos.ui.dialogs.invoice import InvoiceDialog
-from pos.ui.format import ALMATY, local_time, sats
+from pos.core.localtime import business_day
+from pos.ui.format import local_time, sats
 from pos.ui.messages import InvoicesUpdated
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
@@ -53,7 +54,7 @@ class HistoryScreen(PosNode, Screen[None]):
 
     def invoices(self) -> list[Invoice]:
         services = self.pos.services
-        today = services.clock().astimezone(ALMATY).date()
+        today = business_day(services.clock())
         return list(reversed(services.store.invoices_for_day(today)))
 
     def load(self) -> None:
