@@ -58,6 +58,11 @@ class Checkout:
     def rate(self) -> Rate | None:
         return self._rate
 
+    def warm_up(self) -> str:
+        """Parse the key and derive 0/0 once (bitcoinlib's ~0.5 s import), off the UI thread,
+        so the cashier's first Charge is as quick as the others."""
+        return self.key().address(0)
+
     def refresh_rate(self) -> Rate:
         """Blocking (HTTP for the composite source): run it off the UI's event loop."""
         self._rate = self.rates.quote()

@@ -96,6 +96,8 @@ class PosApp(App[None]):
         self.set_interval(config.chain.poll_seconds, self.poll_chain)
         self.set_interval(PRINT_RETRY_SECONDS, self.process_prints)
         self.set_interval(max(60, config.pricing.rate_max_age_minutes * 30), self.refresh_rate)
+        self.jobs.run("warm-up", self.services.checkout.warm_up, lambda _address: None,
+                      lambda exc: self.say(str(exc), error=True))
         self.poll_chain()
         self.process_prints()
         self.refresh_rate()
