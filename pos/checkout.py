@@ -112,6 +112,13 @@ class Checkout:
         self.store.save_invoice(invoice)
         return invoice
 
+    def gap_warning(self, invoice: Invoice) -> str | None:
+        """Said on screen and in the log when unpaid invoices push this address out of the
+        merchant's wallet's sight (its gap limit)."""
+        from pos.chain.gap import gap_warning, last_paid_index
+
+        return gap_warning(invoice.address_index, last_paid_index(self.store), self.config.chain.gap_limit)
+
     def cancel(self, invoice_id_: str, cause: str = "cancelled by the cashier") -> Invoice:
         invoice = self.store.get_invoice(invoice_id_)
         if invoice is None:

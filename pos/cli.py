@@ -59,8 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_terminal(config: Config, *, kiosk: bool, script: str | None) -> int:
+    from pos.logs import setup_logging
     from pos.services import StartupError, build_services
 
+    setup_logging(config.store.directory)
     try:
         services = build_services(config)
     except StartupError as exc:

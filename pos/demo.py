@@ -58,6 +58,7 @@ def start_demo(config: Config, node: Any, store_dir: Path) -> Any:
 
 
 def run_demo(config: Config) -> int:
+    from pos.logs import setup_logging
     from pos.regtest.node import RegtestNode, RegtestNodeError
     from pos.services import StartupError
     from pos.ui.app import PosApp
@@ -70,6 +71,7 @@ def run_demo(config: Config) -> int:
         return 2
     try:
         with tempfile.TemporaryDirectory(prefix="cryptocity-demo-") as tmp:
+            setup_logging(Path(tmp))
             try:
                 services = start_demo(config, node, Path(tmp))
             except StartupError as exc:

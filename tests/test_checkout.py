@@ -102,3 +102,14 @@ def test_cancel_before_payment_and_refusal_after():
 def test_warm_up_derives_the_first_address():
     key = Key()
     assert checkout(key=key).warm_up() == "bcrt1qaddress0" and key.asked == [0]
+
+
+def test_the_gap_limit_warning_follows_unpaid_addresses():
+    from pos.chain.gap import record_paid
+
+    co = checkout()
+    invoices = [co.charge(make_cart()) for _ in range(21)]
+    assert co.gap_warning(invoices[19]) is None  # index 19: 20 unused, the wallet's limit
+    assert co.gap_warning(invoices[20]).startswith("21 receive addresses in a row are unused")
+    record_paid(co.store, replace(invoices[15], payments=(Payment("cd" * 32, 1000),)))
+    assert co.gap_warning(invoices[20]) is None

@@ -93,3 +93,26 @@ def test_set_pin_prints_a_config_line(monkeypatch, capsys):
     assert line.startswith('manager_pin_hash = "') and verify_pin("4321", line.split('"')[1])
     answers = iter(["12", "12"])
     assert set_pin(lambda prompt: next(answers)) == 2
+
+
+def test_headless_run_logs_warnings_to_the_store_not_the_screen(tmp_path):
+    script = tmp_path / "script.txt"
+    script.write_text("sleep 0.5\n", encoding="utf-8")
+    result = run_pos("--headless", "--script", str(script), env=offline_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "chain backend offline" not in result.stderr
+    log = (tmp_path / ".local/share/cryptocity-pos/pos.log").read_text(encoding="utf-8")
+    assert "chain backend offline" in log
+
+
+def test_check_names_bad_catalog_rows(tmp_path):
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,barcode,name_kk,name_ru,name_en,unit,price,vat_class\n"
+                       "A1,,,Хлеб,,pcs,250,standard\nA2,,,Молоко,,pcs,abc,standard\n", encoding="utf-8")
+    config = tmp_path / "pos.toml"
+    config.write_text(DEFAULT_PATH.read_text(encoding="utf-8").replace('catalog = ""', f'catalog = "{catalog}"'),
+                      encoding="utf-8")
+    result = run_pos("--config", str(config), "check", env=offline_env(tmp_path))
+    line = next(l for l in result.stdout.splitlines() if l.startswith("catalog"))
+    assert "PROBLEM" in line and "line 3: price: KZT amount 'abc' is not a number" in line
+    assert "1 product(s) loaded" in line

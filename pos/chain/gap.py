@@ -14,28 +14,36 @@ the worst case (the others idle) and the one that matters.
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from pos.core.invoice import Invoice
+from pos.core.ports import Store
+
+#: The highest address index the chain has shown a payment to, kept in the store: one
+#: small read per charge instead of a scan of the history.
+LAST_PAID_STATE = "last_paid_address"
 
 
-def unpaid_gap(invoices: Iterable[Invoice]) -> int:
-    """How many addresses after the last paid one, up to the newest of these invoices.
-
-    Paid means the chain showed a payment to the address (any amount, seen or confirmed).
-    With no paid invoice among them, the gap runs from index 0: pass enough history.
-    """
-    invoices = list(invoices)
-    if not invoices:
-        return 0
-    newest = max(inv.address_index for inv in invoices)
-    paid = [inv.address_index for inv in invoices if inv.payments]
-    return newest - max(paid) if paid else newest + 1
+def record_paid(store: Store, invoice: Invoice) -> None:
+    """Remember the invoice's address as paid (any amount, seen or confirmed)."""
+    if not invoice.payments:
+        return
+    last = last_paid_index(store)
+    if last is None or invoice.address_index > last:
+        store.put_state(LAST_PAID_STATE, {"index": invoice.address_index, "invoice": invoice.id})
 
 
-def gap_warning(invoices: Iterable[Invoice], gap_limit: int) -> str | None:
+def last_paid_index(store: Store) -> int | None:
+    saved = store.get_state(LAST_PAID_STATE)
+    return int(saved["index"]) if saved else None
+
+
+def unpaid_gap(newest_index: int, last_paid: int | None) -> int:
+    """How many addresses after the last paid one, up to the newest (from index 0 when none was paid)."""
+    return newest_index - last_paid if last_paid is not None else newest_index + 1
+
+
+def gap_warning(newest_index: int, last_paid: int | None, gap_limit: int) -> str | None:
     """A message for the screen and the log when the gap exceeds `gap_limit`, else None."""
-    gap = unpaid_gap(invoices)
+    gap = unpaid_gap(newest_index, last_paid)
     if gap <= gap_limit:
         return None
     return (f"{gap} receive addresses in a row are unused (wallet gap limit {gap_limit}): the merchant's "

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from pos.chain.backend import BitcoinlibBackend
+from pos.chain.gap import record_paid
 from pos.config import Config
 from pos.core.invoice import INVALID, PAID_LATE, PAID_OVER, Invoice
 from pos.core.payment import Observation, Policy, evaluate
@@ -119,6 +120,7 @@ class Watcher:
             log.info("%s changed during the poll; it is evaluated again next time", before.id)
             return False
         self._store.save_invoice(after)
+        record_paid(self._store, after)
         return True
 
     def _failed(self, now: datetime, state: str, detail: str, height: int | None = None) -> BackendStatus:

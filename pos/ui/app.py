@@ -201,6 +201,10 @@ class PosApp(App[None]):
         self.emit("invoice_created", ui_events.invoice_created(invoice))
         self.emit("payment_state", ui_events.payment_state(invoice))
         self.poll_chain()
+        gap = self.services.checkout.gap_warning(invoice)
+        if gap:
+            log.warning("%s: %s", invoice.id, gap)
+            self.notify(gap, severity="warning", timeout=15)
 
     def _charge_failed(self, exc: Exception) -> None:
         self.say(self.tr("error.charge", reason=str(exc)), error=True)
