@@ -18,6 +18,9 @@ BENCHMARKS = [
     "store",
     "receipt",
     "detection",
+    "startup",
+    "charge",
+    "memory",
 ]
 
 
