@@ -1,6 +1,6 @@
 """Charge latency: from the Charge key to the invoice's QR on screen, through the real app.
 
-The terminal is the real one (pos.bench.rig): PosApp on Textual's headless driver, the
+Measured in a process of its own (`python -m pos.bench.charge --charges N`). The terminal is the real one (pos.bench.rig): PosApp on Textual's headless driver, the
 shipped config's watch-only key derived with bitcoinlib, BIP21, the half-block QR, a
 memory store, the manual rate and the mock printer. Each charge starts on a quiet Sale
 screen holding two scanned items; the clock starts as the F10 key event is posted and
@@ -19,14 +19,17 @@ worker thread and the event loop.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
-from pos.bench.rig import BASKET, Cashier, bench_config, running_terminal
+from pos.bench.rig import BASKET, Cashier, bench_config, in_own_process, running_terminal
 from pos.bench.table import Row
 from pos.store import memory_store
 
@@ -37,11 +40,19 @@ PART_INDEX = 1_000_000
 
 def run(quick: bool) -> list[Row]:
     charges = 5 if quick else 50
-    latencies, parts = asyncio.run(_measure(charges))
-    return rows(latencies, parts)
+    measured = in_own_process("pos.bench.charge", "--charges", str(charges), timeout=120 + 5 * charges)
+    return rows(measured["latencies"], measured["parts"])
 
 
-async def _measure(charges: int) -> tuple[list[float], dict[str, float]]:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pos.bench.charge", description=__doc__)
+    parser.add_argument("--charges", type=int, required=True)
+    latencies, parts = asyncio.run(measure(parser.parse_args(argv).charges))
+    print(json.dumps({"latencies": latencies, "parts": parts}))
+    return 0
+
+
+async def measure(charges: int) -> tuple[list[float], dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="pos-bench-charge-") as tmp:
         async with running_terminal(bench_config(Path(tmp)), store=memory_store()) as cashier:
             await _charge_and_cancel(cashier)  # loads bitcoinlib and qrcode
@@ -108,3 +119,7 @@ def rows(latencies: list[float], parts: dict[str, float]) -> list[Row]:
         *(Row(f"charge part: {name}", seconds * 1000, "ms") for name, seconds in parts.items()),
         Row("charge part: the rest (new screen: compose, styles, layout, paint; thread hand-offs)", rest, "ms"),
     ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,11 +9,10 @@ two items, charges, and then alternately settles (the scripted chain pays, a blo
 confirms, the receipt prints, Enter starts the next sale) or is cancelled (its lines are
 voided). RSS is VmRSS from /proc/self/status, read after a garbage collection.
 
-Readings: after start-up (Sale screen up, first poll and print check done), after the
-first sale, and after all of them. The first sale loads what a terminal loads once, on
-its first charge (bitcoinlib's key code, qrcode, the Charge and Done screens), so growth
-is counted from there: what keeps growing after that is what would fill a Raspberry Pi
-over a day. Growth from start-up is shown as well.
+Readings: after start-up (Sale screen up, its start-up jobs done: key warm-up, first poll,
+print check), after the first sale (the Charge and Done screens, qrcode loaded once), and
+after all of them. Growth is counted from start-up, as the issue states it: what keeps
+growing is what would fill a Raspberry Pi over a day.
 """
 
 from __future__ import annotations
@@ -22,12 +21,11 @@ import argparse
 import asyncio
 import gc
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from pos.bench.rig import BASKET, Cashier, bench_config, running_terminal
+from pos.bench.rig import BASKET, Cashier, bench_config, in_own_process, running_terminal
 from pos.bench.table import Row
 
 GROWTH_TARGET_PERCENT = 20.0
@@ -79,23 +77,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(quick: bool) -> list[Row]:
     sales = 50 if quick else 1000
-    done = subprocess.run([sys.executable, "-m", "pos.bench.memory", "--sales", str(sales)], capture_output=True,
-                          text=True, timeout=60 + sales * SECONDS_PER_SALE_LIMIT)
-    if done.returncode != 0:
-        raise RuntimeError(f"the memory run failed (exit status {done.returncode}): {done.stderr.strip()[-2000:]}")
-    return rows(json.loads(done.stdout.splitlines()[-1]))
+    return rows(in_own_process("pos.bench.memory", "--sales", str(sales),
+                               timeout=60 + sales * SECONDS_PER_SALE_LIMIT))
 
 
 def rows(readings: dict) -> list[Row]:
     sales, start, first, end = readings["sales"], readings["start"], readings["first_sale"], readings["end"]
-    growth = (end - first) / first * 100
+    growth = (end - start) / start * 100
     return [
         Row("memory: RSS after start-up", start, "MB"),
         Row("memory: RSS after the first sale", first, "MB", start),
-        Row(f"memory: RSS after {sales} sales", end, "MB", first, f"< {RSS_TARGET_MB:g} MB", end < RSS_TARGET_MB),
-        Row(f"memory: growth over {sales - 1} sales after the first", growth, "%",
-            target=f"< {GROWTH_TARGET_PERCENT:g}%", passed=growth < GROWTH_TARGET_PERCENT),
-        Row(f"memory: growth from start-up over {sales} sales", (end - start) / start * 100, "%"),
+        Row(f"memory: RSS after {sales} sales", end, "MB", start, f"< {RSS_TARGET_MB:g} MB", end < RSS_TARGET_MB),
+        Row(f"memory: growth over {sales} sales", growth, "%", target=f"< {GROWTH_TARGET_PERCENT:g}%",
+            passed=growth < GROWTH_TARGET_PERCENT),
+        Row("memory: growth per sale after the first", (end - first) / (sales - 1) * 1024, "kB"),
     ]
 
 

@@ -14,6 +14,9 @@ not the rig.
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -37,6 +40,19 @@ STEP_TIMEOUT = 60.0
 #: How often a wait on the app's state looks again.
 POLL_SECONDS = 0.002
 _CHARACTERS = {"enter": "\r"}
+
+
+def in_own_process(module: str, *args: str, timeout: float) -> dict:
+    """Run `python -m module args` and return the JSON object it prints last.
+
+    The app benchmarks run in a process of their own: bitcoinlib reads its data directory
+    once per process (an earlier benchmark's is gone by then), and neither the memory
+    nor the timings should carry what earlier benchmarks left in this one.
+    """
+    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} failed (exit status {done.returncode}): {done.stderr.strip()[-3000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def bench_config(directory: Path, **printer: Any) -> Config:
