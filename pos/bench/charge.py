@@ -1,13 +1,14 @@
 """Charge latency: from the Charge key to the invoice's QR on screen, through the real app.
 
-Measured in a process of its own (`python -m pos.bench.charge --charges N`). The terminal is the real one (pos.bench.rig): PosApp on Textual's headless driver, the
+Measured in a process of its own (`python -m pos.bench.charge --charges N`). The
+terminal is the real one (pos.bench.rig): PosApp on Textual's headless driver, the
 shipped config's watch-only key derived with bitcoinlib, BIP21, the half-block QR, a
 memory store, the manual rate and the mock printer. Each charge starts on a quiet Sale
 screen holding two scanned items; the clock starts as the F10 key event is posted and
 stops when the Charge screen's first frame with the QR has been drawn (see
 rig.PaintWatch); the invoice is then cancelled and its lines voided. One charge before
-the measured ones loads bitcoinlib and qrcode, which the first charge after start-up
-pays for once.
+the measured ones loads what the first charge after start-up pays for once (qrcode, the
+Charge screen's style sheet).
 
 The parts are timed apart, each a median over as many runs as there are charges, on
 the same key and addresses the app uses: deriving an address, building the payment
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 async def measure(charges: int) -> tuple[list[float], dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="pos-bench-charge-") as tmp:
         async with running_terminal(bench_config(Path(tmp)), store=memory_store()) as cashier:
-            await _charge_and_cancel(cashier)  # loads bitcoinlib and qrcode
+            await _charge_and_cancel(cashier)  # loads qrcode and the Charge screen's styles
             latencies = [await _charge_and_cancel(cashier) for _ in range(charges)]
             parts = await _parts(cashier, charges)
     return latencies, parts
