@@ -9,6 +9,7 @@ call the App; the App tells screens about changes with messages.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -380,6 +381,22 @@ class PosApp(App[None]):
         self._use_language(language)
         self.services.store.put_state(LANGUAGE_STATE, {"language": language})
         self.language = language
+        self.call_later(self._relabel)
+
+    async def _relabel(self) -> None:
+        """Screens (or, in a screen that has no handler, its widgets) re-label themselves.
+
+        Called, not watched: Textual keeps a `watch(app, "language")` callback on the App
+        until the language changes again, which kept every Charge and Done screen alive.
+        """
+        for screen in list(self.screen_stack):
+            nodes = [screen] if hasattr(screen, "language_changed") else list(screen.query("*"))
+            for node in nodes:
+                relabel = getattr(node, "language_changed", None)
+                if relabel is not None:
+                    result = relabel()
+                    if inspect.isawaitable(result):
+                        await result
 
     def _use_language(self, language: str) -> None:
         self.tr = Translator(language)

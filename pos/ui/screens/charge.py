@@ -59,11 +59,10 @@ class ChargeScreen(PosNode, Screen[None]):
                 yield PosFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "language", self._language_changed, init=False)
         self.show_invoice()
         self.set_interval(1, self.show_countdown)
 
-    async def _language_changed(self, _: str) -> None:
+    async def language_changed(self) -> None:
         await self.recompose()
         self.show_invoice()
 

@@ -47,10 +47,9 @@ class DoneScreen(PosNode, Screen[None]):
         yield PosFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "language", self._language_changed, init=False)
         self.show_invoice()
 
-    async def _language_changed(self, _: str) -> None:
+    async def language_changed(self) -> None:
         await self.recompose()
         self.show_invoice()
 

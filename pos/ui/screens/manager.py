@@ -51,11 +51,10 @@ class ManagerScreen(PosNode, Screen[None]):
         yield PosFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "language", self._language_changed, init=False)
         self.watch(self.app, "status", lambda _: self.show_status(), init=False)
         self.show_status()
 
-    async def _language_changed(self, _: str) -> None:
+    async def language_changed(self) -> None:
         await self.recompose()
         self.show_status()
 

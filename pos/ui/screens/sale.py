@@ -57,14 +57,13 @@ class SaleScreen(PosNode, Screen[None]):
         yield PosFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "language", self._language_changed, init=False)
         self.show_cart()
         dropped = getattr(self.app, "cart_dropped", [])
         if dropped:
             self.say(self.pos.tr("sale.restored_dropped", skus=", ".join(dropped)), error=True)
         self.query_one("#scan", Input).focus()
 
-    async def _language_changed(self, _: str) -> None:
+    async def language_changed(self) -> None:
         message = self.query_one(MessageLine)
         text, error = message.text, message.has_class("-error")
         await self.recompose()

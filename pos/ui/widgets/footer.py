@@ -14,8 +14,19 @@ class PosFooter(PosNode, Footer):
     def __init__(self) -> None:
         super().__init__(show_command_palette=False, compact=True)
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "language", lambda _: self.recompose(), init=False)
+    async def language_changed(self) -> None:
+        await self.recompose()
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self._forget_removed_keys()
+
+    def _forget_removed_keys(self) -> None:
+        """Textual's Footer data-binds every key it composes; the binding stays in the footer's
+        watcher list until `compact` changes (never here), keeping each removed key alive. The
+        Sale screen's footer recomposes on every cart change, so prune the removed ones."""
+        for watchers in getattr(self, "__watchers", {}).values():
+            watchers[:] = [(node, callback) for node, callback in watchers if node.is_attached]
 
     def compose(self) -> ComposeResult:
         tr = self.pos.tr

@@ -33,7 +33,9 @@ class StatusBar(PosNode, Static):
 
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._show)
-        self.watch(self.app, "language", self._show, init=False)
+
+    def language_changed(self) -> None:
+        self._show()
 
     def _show(self, _: object = None) -> None:
         self.update(self.render_status(self.pos.status))
