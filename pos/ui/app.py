@@ -97,13 +97,18 @@ class PosApp(App[None]):
         self.set_interval(config.chain.poll_seconds, self.poll_chain)
         self.set_interval(PRINT_RETRY_SECONDS, self.process_prints)
         self.set_interval(max(60, config.pricing.rate_max_age_minutes * 30), self.refresh_rate)
+        # After the first frame: the first poll and the key warm-up import bitcoinlib (~0.5 s),
+        # which must not compete with the cashier's first screen.
+        self.call_after_refresh(self._start_background_work)
+        for warning in self.services.warnings:
+            self.notify(warning, severity="warning", timeout=10)
+
+    def _start_background_work(self) -> None:
         self.jobs.run("warm-up", self.services.checkout.warm_up, lambda _address: None,
                       lambda exc: self.say(str(exc), error=True))
         self.poll_chain()
         self.process_prints()
         self.refresh_rate()
-        for warning in self.services.warnings:
-            self.notify(warning, severity="warning", timeout=10)
 
     def _resume(self) -> None:
         """Back to the charge (or its receipt) that was on screen when the power went."""
