@@ -210,7 +210,7 @@ class PosApp(App[None]):
         gap = self.services.checkout.gap_warning(invoice)
         if gap:
             log.warning("%s: %s", invoice.id, gap)
-            self.notify(gap, severity="warning", timeout=15)
+            self.say(gap, error=True)  # on the Charge screen's message line: a toast would cover the QR
 
     def _charge_failed(self, exc: Exception) -> None:
         self.say(self.tr("error.charge", reason=str(exc)), error=True)
