@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pos.checkout import Checkout
 from pos.config import Config
 from pos.core.catalog import Catalog, CatalogError, RowError, load_catalog
 from pos.core.payment import Policy
 from pos.core.ports import StoreError
+
+if TYPE_CHECKING:  # the adapters are imported by build_services only, off the import path
+    from drivers.base import Printer
+    from pos.chain.watcher import Watcher
+    from pos.core.ports import Store
+    from pos.printing import PrintService
 
 DEMO_CATALOG = Path(__file__).with_name("data") / "demo_catalog.csv"
 
@@ -42,13 +48,13 @@ def payment_policy(config: Config) -> Policy:
 @dataclass
 class Services:
     config: Config
-    store: Any  # pos.core.ports.Store
+    store: Store
     catalog: Catalog
     catalog_errors: list[RowError]
     checkout: Checkout
-    watcher: Any  # pos.chain.watcher.Watcher
-    printing: Any  # pos.printing.PrintService
-    printer: Any  # drivers.base.Printer
+    watcher: Watcher
+    printing: PrintService
+    printer: Printer
     clock: Callable[[], datetime]
     warnings: list[str] = field(default_factory=list)
 
@@ -58,8 +64,8 @@ class Services:
 
 
 def build_services(
-    config: Config, *, store: Any = None, backend_factory: Callable[[], Any] | None = None,
-    printer: Any = None, rates: Any = None, clock: Callable[[], datetime] | None = None,
+    config: Config, *, store: Store | None = None, backend_factory: Callable[[], Any] | None = None,
+    printer: Printer | None = None, rates: Any = None, clock: Callable[[], datetime] | None = None,
 ) -> Services:
     from drivers import open_printer
     from pos.chain.bcl import prepare_bitcoinlib

@@ -17,7 +17,7 @@ Almaty's move to UTC+5 in March 2024.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from pos.core.invoice import invoice_id as make_id
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -24,7 +23,6 @@ from pos.core.invoice import (
 )
 from pos.core.payment import Policy
 from pos.core.ports import Store
-from pos.regtest.node import RegtestNode
 from pos.store import memory_store, open_store
 from tests.builders import make_invoice
 from tests.chain.conftest import VPUB

@@ -10,7 +10,7 @@ import pytest
 from pos.core.invoice import Payment
 from pos.core.localtime import almaty
 from pos.core.receipt import (
-    QR, Cut, Receipt, Text, build_receipt, confirmations_text, local_time, pair, payment_status,
+    QR, Cut, Receipt, Text, build_receipt, local_time, pair, payment_status,
     percent, render_text, wrap,
 )
 from tests.drivers.conftest import NOW, TXID, flat, required_fields, sale, settings, settled
