@@ -212,10 +212,11 @@ class Cashier:
         await self.until(lambda: isinstance(self.app.screen, screen_type), f"the {screen_type.__name__}")
 
     async def ready(self) -> None:
-        """The Sale screen is up and the start-up jobs (first poll, print queue, rate) are done."""
+        """The Sale screen is up and the start-up jobs (key warm-up, first poll, print queue, rate) are done."""
         from pos.ui.screens.sale import SaleScreen
 
         await self.on_screen(SaleScreen)
+        await self.until(lambda: self.app.background_started, "the start-up jobs to start")
         await self.app.workers.wait_for_complete()
 
     async def scan(self, *codes: str) -> None:

@@ -12,7 +12,6 @@ from typing import Callable
 
 from pos.config import Config
 from pos.core.ports import RateSource, Store
-from pos.rates.composite import CompositeRateSource
 from pos.rates.manual import ManualRateSource
 
 
@@ -24,4 +23,6 @@ def rate_source(config: Config, store: Store, clock: Callable[[], datetime] = _u
     pricing = config.pricing
     if pricing.rate_source == "manual":
         return ManualRateSource(store)
+    from pos.rates.composite import CompositeRateSource  # urllib, json, XML: only a terminal that fetches
+
     return CompositeRateSource(pricing.btc_usd_urls, pricing.usd_kzt_url, pricing.request_timeout_seconds, clock)

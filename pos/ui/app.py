@@ -18,6 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual._styles_cache import StylesCache
 
 from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
 from pos.core.money import Rate
@@ -48,6 +49,19 @@ SALE_STATE, CHARGE_STATE, LANGUAGE_STATE = "ui.sale", "ui.charge", "ui.language"
 PRINT_RETRY_SECONDS = 5.0
 
 
+def forget_render_caches() -> None:
+    """Let the widgets of closed screens go.
+
+    Textual's `StylesCache.get_inner_outer` is an lru_cache(1024) on an instance method, so
+    it keeps the last 1024 widgets' render caches alive (Charge and Done screens with their
+    QR lines: about 30 MB after a few hundred sales). Emptied after every sale, it keeps
+    only what is on screen; it refills with a handful of entries.
+    """
+    cached = getattr(StylesCache.get_inner_outer, "cache_clear", None)
+    if cached is not None:  # a Textual that fixed it may no longer cache there
+        cached()
+
+
 class PosApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "CryptoCity POS"
@@ -70,6 +84,9 @@ class PosApp(App[None]):
     def __init__(self, services: Any, kiosk: bool = False, events: ui_events.EventSink | None = None,
                  demo: DemoActions | None = None) -> None:
         super().__init__()
+        # Here rather than in on_mount: set once the app is running, the theme re-parses every style sheet.
+        self.register_theme(POS_THEME)
+        self.theme = POS_THEME.name
         self.services = services
         config = services.config
         self.kiosk = kiosk or config.terminal.kiosk
@@ -85,12 +102,11 @@ class PosApp(App[None]):
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier))
         self.jobs = BlockingJobs(self)
+        self.background_started = False  # the start-up jobs wait for the first frame
         self.pin_guard = PinGuard(services.store, config.ui, services.clock, lambda *a, **k: self.tr(*a, **k))
 
     # ---- start-up ------------------------------------------------------------
     def on_mount(self) -> None:
-        self.register_theme(POS_THEME)
-        self.theme = POS_THEME.name
         self.push_screen(SaleScreen())
         self._resume()
         config = self.services.config
@@ -104,6 +120,7 @@ class PosApp(App[None]):
             self.notify(warning, severity="warning", timeout=10)
 
     def _start_background_work(self) -> None:
+        self.background_started = True
         self.jobs.run("warm-up", self.services.checkout.warm_up, lambda _address: None,
                       lambda exc: self.say(str(exc), error=True))
         self.poll_chain()
@@ -234,6 +251,7 @@ class PosApp(App[None]):
     def _leave_charge(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SaleScreen):
             self.pop_screen()
+        forget_render_caches()
 
     def sale_settled(self, invoice: Invoice) -> None:
         """The invoice on screen is paid: the sale is over, its receipt follows."""

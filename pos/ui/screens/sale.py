@@ -26,6 +26,7 @@ from pos.ui.base import PosNode
 
 class SaleScreen(PosNode, Screen[None]):
     CSS_PATH = "sale.tcss"
+    _footer_editing = False
 
     BINDINGS = [
         Binding("f2", "quantity", "key.quantity"),
@@ -41,6 +42,7 @@ class SaleScreen(PosNode, Screen[None]):
 
     def compose(self) -> ComposeResult:
         tr = self.pos.tr
+        self._footer_editing = bool(self.cart.lines)  # what the footer composed below shows
         yield StatusBar()
         with Horizontal(id="scan-row"):
             yield Label(tr("sale.scan_label"), id="scan-label")
@@ -100,7 +102,9 @@ class SaleScreen(PosNode, Screen[None]):
         elif table.row_count:
             table.move_cursor(row=table.row_count - 1)
         self.query_one("#totals", Static).update(self._totals_text(totals))
-        self.refresh_bindings()
+        if bool(self.cart.lines) != self._footer_editing:  # F2-F8 are greyed on an empty cart
+            self._footer_editing = bool(self.cart.lines)
+            self.refresh_bindings()  # the footer rebuilds all its keys: only when they change
 
     def _totals_text(self, totals) -> str:
         app = self.pos

@@ -13,11 +13,25 @@ class PosFooter(PosNode, Footer):
 
     def __init__(self) -> None:
         super().__init__(show_command_palette=False, compact=True)
+        self._composed: tuple | None = None  # what the keys on show were composed from
+
+    def _keys_to_show(self) -> tuple:
+        bindings = self.screen.active_bindings.values()
+        return self.pos.language, tuple((b.key, b.description, enabled) for _, b, enabled, _ in bindings if b.show)
 
     async def language_changed(self) -> None:
         await self.recompose()
 
     async def recompose(self) -> None:
+        """Textual recomposes the footer on every bindings refresh (focus moves, screen stack
+        changes, cart changes): rebuilding seven styled keys costs a few ms each time, so only
+        when the keys, their state or the language changed."""
+        if not self.is_attached:
+            return  # queued after a refresh, and the screen has gone since
+        shown = self._keys_to_show() if self._bindings_ready else None
+        if shown is not None and shown == self._composed:
+            return
+        self._composed = shown
         await super().recompose()
         self._forget_removed_keys()
 
