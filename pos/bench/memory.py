@@ -64,6 +64,8 @@ async def measure(sales: int) -> dict[str, float]:
                 await sale(cashier, number)
             await cashier.quiet()
             readings["end"] = rss_mb()
+            # the day's data: the store keeps the open file and today's files parsed in memory
+            readings["store_kb"] = sum(f.stat().st_size for f in (directory / "store").rglob("*.json")) / 1024
     return readings
 
 
@@ -91,6 +93,7 @@ def rows(readings: dict) -> list[Row]:
         Row(f"memory: growth over {sales} sales", growth, "%", target=f"< {GROWTH_TARGET_PERCENT:g}%",
             passed=growth < GROWTH_TARGET_PERCENT),
         Row("memory: growth per sale after the first", (end - first) / (sales - 1) * 1024, "kB"),
+        Row(f"memory: the store's files (JSON) after {sales} sales", readings["store_kb"], "kB"),
     ]
 
 
