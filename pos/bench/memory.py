@@ -9,8 +9,8 @@ two items, charges, and then alternately settles (the scripted chain pays, a blo
 confirms, the receipt prints, Enter starts the next sale) or is cancelled (its lines are
 voided). RSS is VmRSS from /proc/self/status, read after a garbage collection.
 
-Readings: after start-up (Sale screen up, its start-up jobs done: key warm-up, first poll,
-print check), after the first sale (the Charge and Done screens, qrcode loaded once), and
+Readings: after start-up (Sale screen up, its start-up jobs done: key warm-up, which also
+draws one QR, first poll, print check), after the first sale (the Charge and Done screens), and
 after all of them. Growth is counted from start-up, as the issue states it: what keeps
 growing is what would fill a Raspberry Pi over a day.
 """
