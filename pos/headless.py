@@ -147,6 +147,12 @@ class EventLog:
         return None
 
 
+async def _refreshed(app: Any) -> None:
+    done = asyncio.get_running_loop().create_future()
+    app.call_after_refresh(lambda: done.done() or done.set_result(None))
+    await done
+
+
 async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, log: EventLog,
                errors: TextIO) -> int:
     from pos.ui.app import PosApp
@@ -165,7 +171,8 @@ async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, l
             elif command.verb == "sleep":
                 await pilot.pause(command.seconds)
             elif command.verb == "screenshot":
-                await pilot.pause()  # what was asked for is drawn first
+                await pilot.pause()  # what was asked for is drawn first: its messages handled,
+                await _refreshed(app)  # then a screen refresh (a screen pushed last is laid out there)
                 path = Path(command.args[0])
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(app.export_screenshot(), encoding="utf-8")
