@@ -7,7 +7,8 @@ A contract for test rigs outside the project (issue 5, item 11). Script lines:
     wait EVENT [FIELD=VALUE...] [SECONDS]
                                     until an event of that name whose fields match arrives
                                     (default 60 s); a timeout ends the run with exit status 1
-    screenshot FILE.svg             the screen as SVG (Textual's export_screenshot)
+    screenshot FILE.svg             the screen as SVG (Textual's export_screenshot), then a
+                                    `screenshot` event once the file is written
     sleep SECONDS
     # comment                       (blank lines are ignored too)
 
@@ -176,6 +177,7 @@ async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, l
                 path = Path(command.args[0])
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(app.export_screenshot(), encoding="utf-8")
+                log("screenshot", {"file": str(path)})
             else:
                 deadline = time.monotonic() + command.seconds
                 while log.take(command.args[0], command.fields) is None:

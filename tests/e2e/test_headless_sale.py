@@ -2,9 +2,11 @@
 
 The script drives the real CLI in a subprocess (configuration file, store, bitcoinlib
 through bcoin's provider, mock printer writing to a file); this test plays the
-customer and the miner: it pays from the node's wallet when the invoice appears and
-mines a block when the payment is seen. Then: the invoice settled, the receipt
-printed, and the QR in the screenshot decodes to the invoice's URI.
+customer and the miner: it scans the QR in the screenshot of the charge screen, pays
+what it says from the node's wallet and mines a block when the payment is seen. Then:
+the invoice settled and the receipt printed. The customer pays only after the
+screenshot, as a phone would: paid earlier, a slow machine could photograph the
+"paid" screen instead of the QR.
 """
 
 from __future__ import annotations
@@ -80,23 +82,29 @@ def test_a_headless_script_completes_a_sale_on_the_regtest_node(regtest_node: Re
                                 str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     timer = threading.Timer(240, process.kill)  # a hung run fails, it does not hang the suite
     timer.start()
-    events, customer = [], []
+    events, scanned, customer = [], [], []
     try:
         assert process.stdout is not None
         for line in process.stdout:
             event = json.loads(line)
             events.append(event)
-            if event["event"] == "invoice_created":
-                customer.append(regtest_node.pay(event["address"], event["amount_sat"]))
+            if event["event"] == "screenshot":
+                scanned = decode_svg(Path(event["file"]).read_text(encoding="utf-8"))
+                created = next(e for e in events if e["event"] == "invoice_created")
+                if scanned != [created["uri"]]:  # the phone reads nothing or something else: no payment
+                    process.kill()
+                    break
+                customer.append(regtest_node.pay(created["address"], created["amount_sat"]))
             elif event["event"] == "payment_state" and event["state"] == "processing":
                 regtest_node.mine(1)
         status = process.wait()
     finally:
         timer.cancel()
         process.kill()
-    assert status == 0, process.stderr.read() if process.stderr else ""
 
     [created] = [e for e in events if e["event"] == "invoice_created"]
+    assert {"event": "screenshot", "file": str(shot)} in events and scanned == [created["uri"]]
+    assert status == 0, process.stderr.read() if process.stderr else ""
     assert created["total_kzt"] == "1430.00" and created["amount_sat"] == 3178
     states = [e["state"] for e in events if e["event"] == "payment_state"]
     assert states[0] == "new" and states[-1] == "settled" and "processing" in states
@@ -107,4 +115,3 @@ def test_a_headless_script_completes_a_sale_on_the_regtest_node(regtest_node: Re
 
     printed = receipts.read_text(encoding="utf-8")
     assert created["invoice"] in printed and customer[0][:16] in printed.replace("\n", "")
-    assert decode_svg(shot.read_text(encoding="utf-8")) == [created["uri"]]

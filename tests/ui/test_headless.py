@@ -41,6 +41,7 @@ screenshot {shot}
     assert created["uri"].startswith("BITCOIN:") and created["address"].lower() in created["uri"].lower()
     assert {"event": "backend_state", "state": "online", "height": 200} in events
     assert {"event": "printer_state", "state": "ok", "problems": []} in events
+    assert events[-1] == {"event": "screenshot", "file": str(shot)}
     assert decode_svg(shot.read_text(encoding="utf-8")) == [created["uri"]]
     assert services.store.get_invoice(created["invoice"]).total_tiyn == 143000
 
