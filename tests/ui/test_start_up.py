@@ -1,0 +1,26 @@
+"""Start-up: pos.cli pauses the cyclic garbage collector until the Sale screen's first frame
+(about 25 ms of a 260 ms start); the App must turn it back on, or memory would only ever grow."""
+
+from __future__ import annotations
+
+import gc
+
+from tests.ui.conftest import running
+
+
+async def test_the_collector_paused_for_start_up_runs_again_after_the_first_frame(english) -> None:
+    gc.disable()  # as pos.cli does before building the services
+    try:
+        async with running(english) as pilot:
+            assert pilot.app.background_started
+            assert gc.isenabled()
+            assert gc.get_freeze_count() > 10_000  # start-up's modules, classes and widgets
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+async def test_a_running_collector_is_left_alone(english) -> None:
+    async with running(english) as pilot:
+        assert pilot.app.background_started
+        assert gc.isenabled() and gc.get_freeze_count() == 0
