@@ -7,11 +7,11 @@ line on stderr and exit status 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import sys
 from typing import Callable, Sequence
 
+from pos.collector import pause_for_start_up, resume_after_start_up
 from pos.config import Config, ConfigError, config_path, load_config
 
 EXIT_USAGE = 2
@@ -60,15 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_terminal(config: Config, *, kiosk: bool, script: str | None) -> int:
-    # Start-up creates some 90,000 long-lived objects (modules, classes, style rules, widgets)
-    # and the cyclic collector would walk them again and again before the first frame: about
-    # 25 ms of a 260 ms start here. Paused until the Sale screen is drawn; PosApp then
-    # collects once and freezes what start-up made (PosApp.resume_collector).
-    gc.disable()
+    pause_for_start_up()  # until the Sale screen's first frame: see pos.collector
     try:
         return _run_terminal(config, kiosk=kiosk, script=script)
     finally:
-        gc.enable()
+        resume_after_start_up()  # nothing to do unless start-up never reached a frame
 
 
 def _run_terminal(config: Config, *, kiosk: bool, script: str | None) -> int:

@@ -9,7 +9,6 @@ call the App; the App tells screens about changes with messages.
 
 from __future__ import annotations
 
-import gc
 import inspect
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual._styles_cache import StylesCache
 
+from pos.collector import resume_after_start_up
 from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
 from pos.core.money import Rate
 from pos.core.ports import BackendStatus, PrinterStatus
@@ -123,22 +123,11 @@ class PosApp(App[None]):
 
     def _start_background_work(self) -> None:
         self.background_started = True
-        self.resume_collector()
+        resume_after_start_up()  # pos.cli paused the garbage collector for start-up
         self.jobs.run("warm-up", self._warm_up, lambda _qr: None, lambda exc: self.say(str(exc), error=True))
         self.poll_chain()
         self.process_prints()
         self.refresh_rate()
-
-    @staticmethod
-    def resume_collector() -> None:
-        """After the first frame, when pos.cli paused the cyclic garbage collector for start-up:
-        one full collection for start-up's garbage, then freeze the survivors (modules, classes,
-        styles, the Sale screen: they live as long as the process), so later collections
-        no longer walk them. Left alone when the collector runs (tests, `pos demo`)."""
-        if not gc.isenabled():
-            gc.collect()
-            gc.freeze()
-            gc.enable()
 
     def _warm_up(self) -> QrCode:
         """Derive an address and draw its QR once, off the UI thread: bitcoinlib and qrcode are

@@ -1,15 +1,17 @@
 """Start-up: pos.cli pauses the cyclic garbage collector until the Sale screen's first frame
-(about 25 ms of a 260 ms start); the App must turn it back on, or memory would only ever grow."""
+(about 25 ms of a 260 ms start); the App must turn it back on, or memory would only ever grow,
+and must not turn on a collector that somebody else paused."""
 
 from __future__ import annotations
 
 import gc
 
+from pos.collector import pause_for_start_up
 from tests.ui.conftest import running
 
 
 async def test_the_collector_paused_for_start_up_runs_again_after_the_first_frame(english) -> None:
-    gc.disable()  # as pos.cli does before building the services
+    pause_for_start_up()  # as pos.cli does before building the services
     try:
         async with running(english) as pilot:
             assert pilot.app.background_started
@@ -24,3 +26,13 @@ async def test_a_running_collector_is_left_alone(english) -> None:
     async with running(english) as pilot:
         assert pilot.app.background_started
         assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+async def test_a_collector_paused_by_someone_else_stays_paused(english) -> None:
+    gc.disable()  # Textual does so during smooth scrolling
+    try:
+        async with running(english) as pilot:
+            assert pilot.app.background_started
+            assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
