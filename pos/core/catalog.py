@@ -4,7 +4,8 @@ Catalog file format (UTF-8 CSV, header row required, extra columns refused):
     sku,barcode,name_kk,name_ru,name_en,unit,price,vat_class
   * sku        1-32 characters: letters, digits, '-', '_'; unique
   * barcode    empty, or a GTIN (EAN-8, UPC-A, EAN-13, GTIN-14) with a valid check digit; unique
-  * name_*     Kazakh, Russian and English names; at least one is required, the others fall back
+  * name_*     Kazakh, Russian and English names; at least one is required, the others fall back;
+               control characters (escape sequences) in a name become spaces (pos.core.text)
   * unit       'pcs' (whole quantities) or 'kg' / 'l' (weighed or measured, up to 3 decimals)
   * price      shelf price in tenge, VAT included, e.g. 450 or 1299.90 (at most 2 decimals, > 0)
   * vat_class  'standard', 'reduced', 'zero' or 'exempt' (the rates come from config)
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pos.core.money import MoneyError, parse_kzt
+from pos.core.text import printable
 
 COLUMNS = ("sku", "barcode", "name_kk", "name_ru", "name_en", "unit", "price", "vat_class")
 UNITS = ("pcs", "kg", "l")
@@ -59,7 +61,7 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return printable(f"line {self.line}: {self.reason}")  # the reason quotes the file's text
 
 
 @dataclass
@@ -122,7 +124,9 @@ def parse_row(row: dict[str, str]) -> Product:
     barcode = values["barcode"]
     if barcode and not gtin_valid(barcode):
         raise ValueError(f"barcode {barcode!r} is not a valid EAN-8/UPC/EAN-13/GTIN-14 (check digit)")
-    names = {lang: values[f"name_{lang}"] for lang in LANGUAGES if values[f"name_{lang}"]}
+    # Names reach the screen, the slip and the logs: no escape sequence from the file gets there.
+    names = {lang: printable(values[f"name_{lang}"]).strip() for lang in LANGUAGES}
+    names = {lang: name for lang, name in names.items() if name}
     if not names:
         raise ValueError("no name in any language (name_kk, name_ru, name_en)")
     unit = values["unit"]

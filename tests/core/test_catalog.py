@@ -75,3 +75,14 @@ def test_names_fall_back_and_search_finds_every_language():
                                       ("036000291452", True), ("12345", False), ("48700010000a1", False)])
 def test_gtin_check_digits(code, ok):
     assert gtin_valid(code) is ok
+
+
+def test_control_characters_in_names_become_spaces_so_no_escape_sequence_reaches_a_screen():
+    text = HEADER + "\n".join([
+        'E1,,,"Рис \x1b]0;title\x07 5 кг","Rice \x1b]52;c;cm0=\x07",pcs,100,standard',
+        'E2,,"\x1b[2J\x9b\x7f",,,pcs,100,standard',
+    ])
+    catalog, errors = parse_catalog(text)
+    assert catalog.products["E1"].names == {"ru": "Рис  ]0;title  5 кг", "en": "Rice  ]52;c;cm0="}
+    assert catalog.products["E2"].names == {"kk": "[2J"}
+    assert errors == []

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
+from pos.core.text import printable
 from pos.ui.dialogs.base import Dialog
 from pos.ui.base import PosNode
 
@@ -24,7 +25,7 @@ class ConfirmDialog(PosNode, Dialog[bool]):
     def compose(self) -> ComposeResult:
         tr = self.pos.tr
         with Vertical(classes="dialog-box"):
-            yield Label(self._question, classes="dialog-title", markup=False)
+            yield Label(printable(self._question), classes="dialog-title", markup=False)
             yield Label(tr("confirm.hint"), classes="dialog-hint", markup=False)
 
     def action_answer(self, yes: bool) -> None:

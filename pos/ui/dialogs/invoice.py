@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from pos.core.invoice import EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, SETTLED, Invoice
+from pos.core.text import printable
 from pos.ui.dialogs.base import Dialog
 from pos.ui.format import btc, local_time, quantity, sats
 from pos.ui.base import PosNode
@@ -82,7 +83,7 @@ class InvoiceDialog(PosNode, Dialog[str | None]):
                        f"{app.kzt(line.total_tiyn):>14}")
         out.append("")
         out += [f"{local_time(h.at, with_date=True)} {h.to_state:<10} {h.cause}" for h in inv.history]
-        return "\n".join(out)
+        return "\n".join(printable(line) for line in out)  # names, txids and causes came from outside
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose" and parameters == ("follow_up",):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from pos.core.catalog import Product
+from pos.core.text import printable
 from pos.ui.dialogs.base import Dialog
 from pos.ui.format import kzt
 from pos.ui.base import PosNode
@@ -28,9 +30,11 @@ class ProductPicker(PosNode, Dialog[Product | None]):
         tr = self.pos.tr
         language = self.pos.language
         with Vertical(classes="dialog-box"):
-            yield Label(tr("picker.title", query=self._query), classes="dialog-title", markup=False)
+            yield Label(printable(tr("picker.title", query=self._query)), classes="dialog-title", markup=False)
+            # Text, not str: an option's str is read as markup, and names come from the catalog file
             yield OptionList(*[
-                Option(f"{p.name(language)[:34]:<34} {kzt(p.price_tiyn, self.pos.currency):>13}/{tr('unit.' + p.unit)}",
+                Option(Text(printable(
+                    f"{p.name(language)[:34]:<34} {kzt(p.price_tiyn, self.pos.currency):>13}/{tr('unit.' + p.unit)}")),
                        id=p.sku)
                 for p in self._products
             ], id="picker-list")

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
+from pos.core.text import printable
 from pos.ui.dialogs.base import Dialog
 from pos.ui.widgets.message_line import MessageLine
 
@@ -26,7 +27,7 @@ class PromptDialog(Dialog[T], Generic[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Label(printable(self._title), classes="dialog-title", markup=False)  # may name a product
             yield Input(self._value, password=self._password, compact=True, id="prompt-input",
                         select_on_focus=True)
             yield MessageLine(id="prompt-message")

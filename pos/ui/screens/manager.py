@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
+from pos.core.text import printable
 from pos.i18n import LANGUAGE_NAMES, LANGUAGES
 from pos.ui.dialogs.prompt import InputRejected
 from pos.ui.format import local_time
@@ -35,14 +36,16 @@ class ManagerScreen(PosNode, Screen[None]):
         yield StatusBar()
         with Vertical(id="manager-body"):
             yield Label(tr("manager.title"), id="manager-title")
-            yield Static(id="rate-info")
+            # Literal (markup=False) and sanitised in show_status: these carry backend, printer,
+            # rate and config text, and a "[/]" in it used to end the app
+            yield Static(id="rate-info", markup=False)
             if self.manual_rate:
                 with Horizontal(id="rate-row"):
                     yield Label(tr("manager.rate_label"), id="rate-label")
                     yield Input(placeholder=tr("manager.rate_placeholder"), compact=True, id="rate-input")
-            yield Static(id="backend-info")
-            yield Static(id="printer-info")
-            yield Static(id="settings-info")
+            yield Static(id="backend-info", markup=False)
+            yield Static(id="printer-info", markup=False)
+            yield Static(id="settings-info", markup=False)
             with Horizontal(id="languages"):
                 for language in LANGUAGES:
                     yield Button(LANGUAGE_NAMES[language], id=f"lang-{language}", compact=True,
@@ -72,7 +75,7 @@ class ManagerScreen(PosNode, Screen[None]):
         else:
             rate_text = tr("manager.rate", rate=app.kzt(rate.tiyn_per_btc), source=rate.source,
                            at=local_time(rate.at, with_date=True))
-        self.query_one("#rate-info", Static).update(rate_text)
+        self.query_one("#rate-info", Static).update(printable(rate_text))
         status = app.status
         backend = status.backend
         if backend is None:
@@ -82,15 +85,15 @@ class ManagerScreen(PosNode, Screen[None]):
                               height=backend.height or "-",
                               last=local_time(backend.last_good_poll) if backend.last_good_poll else "-",
                               detail=backend.detail)
-        self.query_one("#backend-info", Static).update(backend_text)
+        self.query_one("#backend-info", Static).update(printable(backend_text))
         printer = status.printer
         problems = ", ".join(printer.problems) if printer else ""
-        self.query_one("#printer-info", Static).update(tr(
+        self.query_one("#printer-info", Static).update(printable(tr(
             "manager.printer", driver=config.printer.driver,
             state=tr("status.printer_" + (printer.state if printer else "unknown")),
-            detail=problems or (printer.detail if printer else "")))
+            detail=problems or (printer.detail if printer else ""))))
         xpub = config.chain.xpub
-        self.query_one("#settings-info", Static).update(tr(
+        self.query_one("#settings-info", Static).update(tr(  # config values: checked at load
             "manager.settings", terminal=config.terminal.id, network=config.chain.network,
             backend=config.chain.backend, xpub=f"{xpub[:12]}…{xpub[-6:]}", expiry=config.payment.expiry_minutes,
             confirmations=config.payment.confirmations, paper=config.printer.paper_mm,

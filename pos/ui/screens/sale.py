@@ -6,6 +6,7 @@ keyboard, and the cashier's arrows still move the cart cursor. `3*CODE` adds thr
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from pos.core.cart import MILLI, CartError, Discount, Line
 from pos.core.catalog import Product
+from pos.core.text import printable
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 from pos.ui.format import quantity
@@ -93,7 +95,8 @@ class SaleScreen(PosNode, Screen[None]):
             name = line.product.name(app.language)
             if line.discount_tiyn:
                 name = f"{name} (-{app.kzt(line.discount_tiyn)})"
-            table.add_row(str(n), name, f"{quantity(line.quantity_milli, line.product.unit)} "
+            # Text, not str: DataTable reads a str cell as markup, and names come from the catalog file
+            table.add_row(str(n), Text(printable(name)), f"{quantity(line.quantity_milli, line.product.unit)} "
                           f"{tr('unit.' + line.product.unit)}", app.kzt(line.product.price_tiyn),
                           app.kzt(line.amount), key=str(line.line_id))
         target = select_line if select_line is not None else (previous.line_id if previous else None)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from pos.core.text import printable
+
 
 class MessageLine(Static):
-    """Errors in red, information plain; the last message stays until the next one."""
+    """Errors in red, information plain; the last message stays until the next one.
+
+    Messages often carry outside text (product names, backend and printer errors), so
+    the line shows them literally (no markup) and without control characters.
+    """
 
     DEFAULT_CSS = """
     MessageLine { height: 1; width: 100%; padding: 0 1; }
@@ -22,7 +28,7 @@ class MessageLine(Static):
         self.text = text
         self.set_class(error, "-error")
         self.set_class(not error and bool(text), "-info")
-        self.update(text)
+        self.update(printable(text))
 
     def clear(self) -> None:
         self.show("")
