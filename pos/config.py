@@ -99,6 +99,8 @@ class Chain:
     poll_seconds: int = field(default=10, metadata=_between(1, 3600))
     request_timeout_seconds: int = field(default=10, metadata=_between(1, 120))
     gap_limit: int = field(default=20, metadata=_between(1, 10_000))
+    # The invoice on the Charge screen is checked this often (one request each), besides the poll.
+    fast_poll_seconds: int = field(default=1, metadata=_between(1, 60))
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class Payment:
     monitoring_hours: int = field(default=24, metadata=_between(1, 24 * 30))
     zero_conf_max_sat: int = field(default=0, metadata=_between(0, 100_000_000))
     underpay_tolerance_percent: int = field(default=0, metadata=_percent(_between(0, 1000)))
+    handover: str = field(default="seen", metadata=_one_of(("seen", "settled")))
+    handover_max_kzt: int = field(default=0, metadata=_between(0, 1_000_000_000))
 
 
 @dataclass(frozen=True)

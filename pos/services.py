@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the adapters are imported by build_services only, off the i
     from pos.chain.watcher import Watcher
     from pos.core.ports import Store
     from pos.printing import PrintService
+    from pos.sale.till import Till
 
 DEMO_CATALOG = Path(__file__).with_name("data") / "demo_catalog.csv"
 
@@ -42,7 +43,8 @@ def catalog_path(config: Config) -> Path:
 def payment_policy(config: Config) -> Policy:
     pay = config.payment
     return Policy(confirmations=pay.confirmations, zero_conf_max_sat=pay.zero_conf_max_sat,
-                  underpay_tolerance_bp=pay.underpay_tolerance_percent)
+                  underpay_tolerance_bp=pay.underpay_tolerance_percent, handover=pay.handover,
+                  handover_max_tiyn=pay.handover_max_kzt * 100)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Services:
     printing: PrintService
     printer: Printer
     clock: Callable[[], datetime]
+    till: Till
     warnings: list[str] = field(default_factory=list)
 
     def close(self) -> None:
@@ -99,7 +102,9 @@ def build_services(
     watcher = Watcher(store=store, backend_factory=backend_factory or default_backend_factory(config),
                       policy=payment_policy(config), clock=clock, poll_seconds=config.chain.poll_seconds)
     printing = PrintService(store=store, printer=printer, config=config, clock=clock)
+    till = Till(store=store, checkout=checkout, watcher=watcher, policy=payment_policy(config), clock=clock,
+                cashier=config.terminal.cashier)
     warnings = [f"catalog {catalog_path(config)}: {e}" for e in catalog_errors]
     return Services(config=config, store=store, catalog=catalog, catalog_errors=catalog_errors,
                     checkout=checkout, watcher=watcher, printing=printing, printer=printer, clock=clock,
-                    warnings=warnings)
+                    till=till, warnings=warnings)

@@ -13,6 +13,10 @@ providers answer floods with HTTP 429, which bitcoinlib does not back off from.
 The backend state shown on screen is online (last poll fully answered), degraded (the tip
 was read but some addresses were not) or offline (not even the tip), with the height and
 the time of the last good poll.
+
+poll_one() is the quick look at the invoice on the Charge screen, between polls: one
+request for its address, counted from the tip of the last poll (a stale tip can only
+understate confirmations), so the customer is released about a second after paying.
 """
 
 from __future__ import annotations
@@ -39,11 +43,15 @@ DEFAULT_MAX_BACKOFF_SECONDS = 60
 @dataclass(frozen=True)
 class WatchReport:
     status: BackendStatus
-    #: Invoices saved by this poll: a new state, marks or payments, or only a new tip height
-    #: (their confirmations moved on).
-    updated: list[Invoice] = field(default_factory=list)
+    #: (before, after) of each invoice saved by this poll: a new state, marks or payments, or
+    #: only a new tip height (their confirmations moved on).
+    changes: list[tuple[Invoice, Invoice]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     watched: int = 0  # invoices that needed watching at this poll
+
+    @property
+    def updated(self) -> list[Invoice]:
+        return [after for _, after in self.changes]
 
 
 def default_backend_factory(config: Config) -> Callable[[], ChainBackend]:
@@ -86,28 +94,52 @@ class Watcher:
             except Exception as exc:
                 return WatchReport(self._failed(now, OFFLINE, _reason(exc)), watched=len(watched))
 
-            updated: list[Invoice] = []
+            changes: list[tuple[Invoice, Invoice]] = []
             alerts: list[str] = []
             problems: list[str] = []
             for invoice in watched:
                 try:
-                    payments = backend.payments_to(invoice.address)
+                    self._look_at(backend, invoice, tip, changes, alerts)
                 except Exception as exc:
                     problems.append(f"{invoice.id}: {_reason(exc)}")
-                    continue
-                after = evaluate(invoice, Observation(tip, payments, self._clock()), self._policy)
-                if after != invoice and self._save_if_unchanged(invoice, after):
-                    updated.append(after)
-                    alerts.extend(alerts_for(invoice, after))
-            for alert in alerts:
-                log.warning("%s", alert)
             if problems:
                 detail = f"{len(problems)} of {len(watched)} address(es) unanswered: {problems[0]}"
                 status = self._failed(now, DEGRADED, detail, height=tip)
             else:
                 self._failures, self._retry_at = 0, None
                 status = self._status = BackendStatus(ONLINE, tip, self._clock(), f"watching {len(watched)}")
-            return WatchReport(status, updated, alerts, len(watched))
+            return WatchReport(status, changes, alerts, len(watched))
+
+    def poll_one(self, invoice_id: str) -> WatchReport:
+        """The quick look at one invoice (blocking, one request); never raises for the chain.
+
+        Skipped while the backend is backing off or before any poll read a tip: the next
+        full poll comes first. A failure here leaves the backend's state to the full polls.
+        """
+        with self._lock:
+            now = self._clock()
+            invoice = self._store.get_invoice(invoice_id)
+            tip = self._status.height
+            if (invoice is None or not invoice.needs_watching(now) or self._status.state != ONLINE or not tip
+                    or (self._retry_at is not None and now < self._retry_at)):
+                return WatchReport(self._status)
+            changes: list[tuple[Invoice, Invoice]] = []
+            alerts: list[str] = []
+            try:
+                self._look_at(self._connected(), invoice, tip, changes, alerts)
+            except Exception as exc:
+                log.info("quick look at %s failed: %s", invoice_id, _reason(exc))
+            return WatchReport(self._status, changes, alerts, 1)
+
+    def _look_at(self, backend: ChainBackend, invoice: Invoice, tip: int, changes: list[tuple[Invoice, Invoice]],
+                 alerts: list[str]) -> None:
+        payments = backend.payments_to(invoice.address)
+        after = evaluate(invoice, Observation(tip, payments, self._clock()), self._policy)
+        if after != invoice and self._save_if_unchanged(invoice, after):
+            changes.append((invoice, after))
+            for alert in alerts_for(invoice, after):
+                log.warning("%s", alert)
+                alerts.append(alert)
 
     def _connected(self) -> ChainBackend:
         if self._backend is None:
@@ -138,7 +170,11 @@ def alerts_for(before: Invoice, after: Invoice) -> list[str]:
     """What the cashier or the manager must act on, in words, for one changed invoice."""
     alerts = []
     gone = sorted({p.txid for p in before.payments} - {p.txid for p in after.payments})
-    if gone:
+    if after.alert_open and not before.alert_open:
+        alerts.append(f"{after.id}: PAYMENT LOST AFTER HAND-OVER: {', '.join(t[:12] + '...' for t in gone)} "
+                      f"disappeared; {after.received_sat} of {after.amount_sat} sat now seen: a manager must "
+                      "acknowledge it and follow up")
+    elif gone:
         alerts.append(f"{after.id}: payment {', '.join(t[:12] + '...' for t in gone)} disappeared (replaced or "
                       f"double-spent); {after.received_sat} of {after.amount_sat} sat now seen, state {after.state}")
     gained = after.marks - before.marks

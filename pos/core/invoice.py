@@ -7,7 +7,12 @@ States:
     expired     no full payment by the expiry (watched until the monitoring window ends)
     invalid     paid but not confirmed by the end of the monitoring window
     cancelled   cancelled by the cashier before any payment (final)
-Marks (exceptions, beside the state): paid_partial, paid_over, paid_late.
+Marks (exceptions, beside the state): paid_partial, paid_over, paid_late, and two that
+need a person: lost_after_handover (the customer left with the goods, then the payment
+disappeared) and refund_owed (an underpaid invoice the manager closed).
+
+Hand-over is not a state: it is the moment the till let the customer go (handed_over_at),
+which policy allows once the full amount is seen; settlement stays what it was.
 
 Every change of state or marks is appended to the history with a UTC time and a
 cause. A transition not in TRANSITIONS raises IllegalTransition.
@@ -25,10 +30,12 @@ NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED = (
     "new", "processing", "settled", "expired", "invalid", "cancelled")
 STATES = (NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED)
 PAID_PARTIAL, PAID_OVER, PAID_LATE = "paid_partial", "paid_over", "paid_late"
-MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE)
+LOST_AFTER_HANDOVER, REFUND_OWED = "lost_after_handover", "refund_owed"
+MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE, LOST_AFTER_HANDOVER, REFUND_OWED)
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    NEW: frozenset({PROCESSING, SETTLED, EXPIRED, CANCELLED}),
+    # new -> invalid: an underpaid invoice the manager closed as "refund owed"
+    NEW: frozenset({PROCESSING, SETTLED, EXPIRED, CANCELLED, INVALID}),
     # back to new when the transaction that paid it disappears (replaced, double-spent)
     PROCESSING: frozenset({SETTLED, INVALID, NEW}),
     # a manager may settle an expired or invalid invoice by hand after checking the payment
@@ -147,6 +154,8 @@ class Invoice:
     payments: tuple[Payment, ...] = ()
     tip_height: int = 0
     history: tuple[HistoryEntry, ...] = field(default=())
+    handed_over_at: datetime | None = None  # when the till let the customer go
+    lost_acknowledged: bool = False  # a manager has seen the lost-after-hand-over alert
 
     # ---- derived figures -------------------------------------------------
     @property
@@ -159,10 +168,39 @@ class Invoice:
 
     @property
     def confirmations(self) -> int:
-        """Confirmations of the least-confirmed payment: the invoice is only as safe as that."""
+        """The confirmations the invoice's amount has (see covering_confirmations)."""
+        return self.covering_confirmations(self.amount_sat)
+
+    def covering_confirmations(self, target_sat: int) -> int:
+        """The most confirmations k such that payments with at least k confirmations add up to `target_sat`.
+
+        Most-confirmed payments count first, so a stranger's unconfirmed extra (dust) cannot
+        hold back an amount that is paid and confirmed. When even every payment together
+        falls short, the least-confirmed payment's count: the invoice is only as safe as that.
+        """
         if not self.payments:
             return 0
-        return min(p.confirmations(self.tip_height) for p in self.payments)
+        ranked = sorted(((p.confirmations(self.tip_height), p.amount_sat) for p in self.payments), reverse=True)
+        total = 0
+        for count, amount in ranked:
+            total += amount
+            if total >= target_sat:
+                return count
+        return ranked[-1][0]
+
+    @property
+    def handed_over(self) -> bool:
+        return self.handed_over_at is not None
+
+    @property
+    def awaiting_settlement(self) -> bool:
+        """Handed over, the payment still seen, not settled yet: money the shop does not hold yet."""
+        return self.handed_over and self.state == PROCESSING
+
+    @property
+    def alert_open(self) -> bool:
+        """A payment lost after hand-over that no manager has acknowledged yet."""
+        return LOST_AFTER_HANDOVER in self.marks and not self.lost_acknowledged
 
     def needs_watching(self, now: datetime) -> bool:
         """Open invoices, and expired or cancelled ones until the monitoring window ends (late payments)."""
@@ -195,6 +233,31 @@ class Invoice:
             raise IllegalTransition(f"invoice {self.id}: a payment was seen, it cannot be cancelled")
         return self.transition(CANCELLED, cause, at)
 
+    def hand_over(self, cause: str, at: datetime | None = None) -> "Invoice":
+        """The customer may go: recorded once, in the history, whatever happens after."""
+        if self.handed_over:
+            return self
+        handed = self._record(self.state, self.marks, cause, at)
+        return replace(handed, handed_over_at=handed.history[-1].at)
+
+    def lose_after_handover(self, cause: str, at: datetime | None = None) -> "Invoice":
+        """The payment the customer left on is gone: a mark for follow-up and a new alert."""
+        lost = self._record(self.state, self.marks | {LOST_AFTER_HANDOVER}, cause, at)
+        return replace(lost, lost_acknowledged=False)
+
+    def acknowledge_lost(self, who: str, at: datetime | None = None) -> "Invoice":
+        if not self.alert_open:
+            raise IllegalTransition(f"invoice {self.id}: no lost payment to acknowledge")
+        return replace(self.note(f"lost payment acknowledged by {who}", at), lost_acknowledged=True)
+
+    def close_refund_owed(self, who: str, at: datetime | None = None) -> "Invoice":
+        """An underpaid invoice the customer will not top up: closed, what was paid is owed back."""
+        if self.state != NEW or not self.payments:
+            raise IllegalTransition(f"invoice {self.id}: only an underpaid open invoice can be closed as refund owed")
+        closed = self.transition(INVALID, f"underpaid ({self.received_sat} of {self.amount_sat} sat): closed by "
+                                          f"{who}, refund owed", at)
+        return closed.with_marks(closed.marks | {REFUND_OWED}, "refund owed to the customer", at)
+
     def _record(self, state: str, marks: frozenset[str], cause: str, at: datetime | None) -> "Invoice":
         at = at or utcnow()
         if at.tzinfo is None:
@@ -216,6 +279,8 @@ class Invoice:
             "cashier": self.cashier, "state": self.state, "marks": sorted(self.marks),
             "payments": [p.to_dict() for p in self.payments], "tip_height": self.tip_height,
             "history": [h.to_dict() for h in self.history],
+            "handed_over_at": self.handed_over_at.isoformat() if self.handed_over_at else None,
+            "lost_acknowledged": self.lost_acknowledged,
         }
 
     @classmethod
@@ -234,6 +299,8 @@ class Invoice:
             payments=tuple(Payment.from_dict(p) for p in d.get("payments", ())),
             tip_height=int(d.get("tip_height", 0)),
             history=tuple(HistoryEntry.from_dict(h) for h in d.get("history", ())),
+            handed_over_at=datetime.fromisoformat(d["handed_over_at"]) if d.get("handed_over_at") else None,
+            lost_acknowledged=bool(d.get("lost_acknowledged", False)),
         )
 
 

@@ -5,6 +5,12 @@ conservative: an unknown observation (backend offline, a provider error) changes
 nothing; 0-conf settles only when the policy allows it for a small amount and the
 transaction does not signal RBF; a payment seen first after the expiry is late and
 goes to the manager, never settled on its own.
+
+Hand-over (the customer may leave) is decided here too, beside settlement and never
+instead of it: policy "seen" lets the customer go once the full amount is seen (mempool
+or block) and the total is within the limit; "settled" only once settled. A payment that
+disappears after hand-over marks the invoice lost_after_handover, with an alert.
+events_between names what changed, for the till to announce.
 """
 
 from __future__ import annotations
@@ -15,6 +21,13 @@ from datetime import datetime
 from pos.core.invoice import (
     CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Invoice, Payment,
 )
+
+HANDOVER_SEEN, HANDOVER_SETTLED = "seen", "settled"
+HANDOVER_POLICIES = (HANDOVER_SEEN, HANDOVER_SETTLED)
+
+# Named events (events_between), announced by the till to the UI and headless mode.
+HANDED_OVER, SETTLED_EVENT, PAYMENT_LOST, PAID_LATE_EVENT, OVERPAID, UNDERPAID, EXPIRED_EVENT, INVALID_EVENT = (
+    "handed_over", "settled", "payment_lost", "paid_late", "overpaid", "underpaid", "expired", "invalid")
 from pos.core.money import percent_of
 
 
@@ -23,6 +36,8 @@ class Policy:
     confirmations: int = 1  # needed to settle; 0 = 0-conf, only below zero_conf_max_sat
     zero_conf_max_sat: int = 0  # 0 turns 0-conf settlement off whatever `confirmations` says
     underpay_tolerance_bp: int = 0  # accepted shortfall in basis points of the amount
+    handover: str = HANDOVER_SEEN  # when the customer may go: full amount "seen", or "settled"
+    handover_max_tiyn: int = 0  # above this total the customer waits for settlement; 0 = no limit
 
 
 @dataclass(frozen=True)
@@ -44,9 +59,28 @@ def required_confirmations(invoice: Invoice, policy: Policy) -> int:
     return 1
 
 
+def due_sat(invoice: Invoice, policy: Policy) -> int:
+    """The least the merchant accepts: the amount less the tolerated shortfall."""
+    return invoice.amount_sat - percent_of(invoice.amount_sat, policy.underpay_tolerance_bp)
+
+
 def paid_enough(invoice: Invoice, policy: Policy) -> bool:
-    shortfall = percent_of(invoice.amount_sat, policy.underpay_tolerance_bp)
-    return invoice.received_sat >= invoice.amount_sat - shortfall
+    return invoice.received_sat >= due_sat(invoice, policy)
+
+
+def settling_confirmations(invoice: Invoice, policy: Policy) -> int:
+    """Confirmations of the amount due, most-confirmed payments first: unconfirmed extras
+    (a stranger's dust to the same address) cannot hold back a confirmed payment."""
+    return invoice.covering_confirmations(due_sat(invoice, policy))
+
+
+def handover_allowed(invoice: Invoice, policy: Policy) -> bool:
+    """The one rule that lets the customer go with the goods."""
+    if invoice.state == SETTLED:
+        return True
+    if invoice.state != PROCESSING or policy.handover != HANDOVER_SEEN:
+        return False
+    return policy.handover_max_tiyn == 0 or invoice.total_tiyn <= policy.handover_max_tiyn
 
 
 def _marks(invoice: Invoice, policy: Policy) -> set[str]:
@@ -91,17 +125,20 @@ def evaluate(invoice: Invoice, observation: Observation | None, policy: Policy) 
             # Seen for the first time only now: it arrived late (or while we were offline).
             inv = expire_if_due(inv, now)
         elif full:
-            if inv.confirmations >= required_confirmations(inv, policy):
+            if settling_confirmations(inv, policy) >= required_confirmations(inv, policy):
                 inv = inv.transition(SETTLED, f"paid: {_describe(inv)}", now)
             else:
                 inv = inv.transition(PROCESSING, f"full amount seen: {_describe(inv)}", now)
     elif inv.state == PROCESSING:
         if not paid_enough(inv, policy):
             inv = inv.transition(NEW, f"payment no longer seen: {_describe(inv)}", now)
-        elif inv.confirmations >= required_confirmations(inv, policy):
+        elif settling_confirmations(inv, policy) >= required_confirmations(inv, policy):
             inv = inv.transition(SETTLED, f"confirmed: {_describe(inv)}", now)
         elif now >= inv.monitor_until:
             inv = inv.transition(INVALID, f"not confirmed within the monitoring window: {_describe(inv)}", now)
+
+    if inv.handed_over and invoice.state == PROCESSING and inv.state == NEW:
+        inv = inv.lose_after_handover(f"payment lost after hand-over: {_describe(inv)}", now)
 
     marks = _marks(inv, policy)
     if inv.state in (EXPIRED, CANCELLED) and paid_enough(inv, policy):
@@ -109,4 +146,24 @@ def evaluate(invoice: Invoice, observation: Observation | None, policy: Policy) 
     cause = f"{_describe(inv)}" + (f"; new transaction(s) {', '.join(sorted(new_txids))}" if new_txids else "")
     if inv.state == CANCELLED and new_txids:
         cause += "; paid after it was cancelled: refund the customer"
-    return inv.with_marks(frozenset(marks), cause, now)
+    inv = inv.with_marks(frozenset(marks), cause, now)
+    if not inv.handed_over and handover_allowed(inv, policy):
+        awaiting = "" if inv.state == SETTLED else f", awaiting {required_confirmations(inv, policy)} confirmation(s)"
+        inv = inv.hand_over(f"handed over: {_describe(inv)}{awaiting}", now)
+    return inv
+
+
+def events_between(before: Invoice, after: Invoice) -> list[str]:
+    """What happened to an invoice between two versions, by name (see the *_EVENT constants)."""
+    events = []
+    if after.handed_over and not before.handed_over:
+        events.append(HANDED_OVER)
+    if after.state != before.state and after.state in (SETTLED, EXPIRED, INVALID):
+        events.append({SETTLED: SETTLED_EVENT, EXPIRED: EXPIRED_EVENT, INVALID: INVALID_EVENT}[after.state])
+    if after.alert_open and not before.alert_open:
+        events.append(PAYMENT_LOST)
+    gained = after.marks - before.marks
+    for mark, event in ((PAID_LATE, PAID_LATE_EVENT), (PAID_OVER, OVERPAID), (PAID_PARTIAL, UNDERPAID)):
+        if mark in gained:
+            events.append(event)
+    return events

@@ -21,6 +21,8 @@ MESSAGES: dict[str, str] = {
     "key.back": "Back",
     "key.close": "Close",
     "key.follow_up": "Follow up",
+    "key.filter": "Filter",
+    "key.refund_owed": "Refund owed",
     "key.yes": "Yes",
     "key.no": "No",
     "key.enter_rate": "Rate",
@@ -40,6 +42,8 @@ MESSAGES: dict[str, str] = {
     "status.printer_problem": "PRINTER!",
     "status.printer_unknown": "printer ?",
     "status.cashier": "Cashier: {name}",
+    "status.alert": "PAYMENT LOST after hand-over: {ids} - manager: History (F9), F",
+    "status.awaiting": "{count} awaiting conf.",
     # units, states, marks
     "unit.pcs": "pcs",
     "unit.kg": "kg",
@@ -53,6 +57,8 @@ MESSAGES: dict[str, str] = {
     "mark.paid_partial": "underpaid",
     "mark.paid_over": "overpaid",
     "mark.paid_late": "paid late",
+    "mark.lost_after_handover": "LOST after hand-over",
+    "mark.refund_owed": "refund owed",
     # sale
     "sale.scan_label": "Scan",
     "sale.scan_placeholder": "barcode, SKU or name; 3*code adds three",
@@ -90,6 +96,8 @@ MESSAGES: dict[str, str] = {
     "charge.state_cancelled": "Cancelled",
     "charge.state_new": "Waiting for payment",
     "charge.state_processing": "Payment seen",
+    "charge.state_paid_late": "Paid after the expiry ({received} sat): the manager checks it in History",
+    "charge.closed_refund_owed": "Invoice {id} closed: the customer is owed a refund",
     "charge.cancel_question": "Cancel invoice {id}?",
     "charge.qr_too_tall": "The window is too small for this QR code: enlarge it",
     # done
@@ -98,6 +106,9 @@ MESSAGES: dict[str, str] = {
     "done.txid": "tx {txid}",
     "done.printing": "Printing the receipt...",
     "done.no_preview": "The receipt goes to the printer.",
+    "done.awaiting": "PAID, awaiting {needed} confirmation(s) - thank you!",
+    "done.lost": "PAYMENT LOST after hand-over: see the alert",
+    "done.overpaid": "Overpaid by {sats} sat: refund owed",
     # history
     "history.col_time": "Time",
     "history.col_invoice": "Invoice",
@@ -106,6 +117,10 @@ MESSAGES: dict[str, str] = {
     "history.col_total": "Total",
     "history.col_sats": "sat",
     "history.empty": "No invoices today",
+    "history.filter": "Showing: {filter} (F2: next)",
+    "history.filter_all": "all",
+    "history.filter_awaiting": "awaiting confirmation",
+    "history.filter_alerts": "lost payments",
     # invoice details
     "invoice.title": "Invoice {id}: {state}",
     "invoice.received": "Received {received} of {amount} sat, {confirmations} confirmations",
@@ -115,6 +130,8 @@ MESSAGES: dict[str, str] = {
     "invoice.follow_up_show_qr": "F: show the QR for the remainder",
     "invoice.follow_up_refunded": "F: overpayment refunded (PIN)",
     "invoice.followed_up": "Invoice {id} updated",
+    "invoice.follow_up_acknowledge": "F: lost payment seen, acknowledge (PIN)",
+    "invoice.handed_over": "Handed over {time}",
     # manager
     "manager.title": "Manager",
     "manager.rate": "Rate: {rate} per BTC, {source}, {at}",

@@ -1,15 +1,17 @@
 """The cashier terminal: a Textual App over the Services the composition root built.
 
-The App owns what outlives a screen: the cart (saved in the store on every change,
-so a power cut resumes the sale), the invoice being charged, the background jobs
-(chain polls, the print queue, rate refreshes: blocking calls, run in thread
-workers) and the guard in front of quitting in kiosk mode. Screens show state and
-call the App; the App tells screens about changes with messages.
+The sale flow itself (the cart, the invoice on screen, hand-over and settlement, the
+invoices awaiting confirmation) is the till's (pos.sale.till): the App subscribes to its
+events, shows them, and runs its blocking calls in thread workers (chain polls, the
+quick look at the invoice on screen, the print queue, rate refreshes). It also owns the
+guard in front of quitting in kiosk mode. Screens show state and call the App; the App
+tells screens about changes with messages.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -21,14 +23,14 @@ from textual.screen import Screen
 from textual._styles_cache import StylesCache
 
 from pos.collector import resume_after_start_up
-from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
+from pos.checkout import ChargeError
+from pos.core.invoice import NEW, Invoice
 from pos.core.money import Rate
 from pos.core.ports import BackendStatus, PrinterStatus
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
 from pos.ui.dialogs.pin import PinDialog
-from pos.ui.dialogs.invoice import REFUND_NOTE
 from pos.ui.format import currency_symbol, kzt
 from pos.ui.jobs import BlockingJobs
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
@@ -42,13 +44,17 @@ from pos.ui.screens.sale import SaleScreen
 from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
+from pos.sale import till as sale
+from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
-# Store state documents (Store.put_state): the sale in progress, the invoice on screen,
-# and the language chosen on the Manager screen (PIN failures: pos.ui.pin_guard).
-SALE_STATE, CHARGE_STATE, LANGUAGE_STATE = "ui.sale", "ui.charge", "ui.language"
+# Store state document: the language chosen on the Manager screen (the sale's: pos.sale.till;
+# PIN failures: pos.ui.pin_guard).
+LANGUAGE_STATE = "ui.language"
 PRINT_RETRY_SECONDS = 5.0
+MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN names nobody
 
 
 def forget_render_caches() -> None:
@@ -99,8 +105,8 @@ class PosApp(App[None]):
         self.set_reactive(PosApp.language, language)
         self._use_language(language)
         self.currency = currency_symbol()
-        self.cart = services.checkout.new_cart()
-        self.cart_dropped = self.cart.restore(services.store.get_state(SALE_STATE) or {})
+        self.till = services.till
+        self.till.subscribe(self._till_event)
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier))
         self.jobs = BlockingJobs(self)
@@ -113,6 +119,7 @@ class PosApp(App[None]):
         self._resume()
         config = self.services.config
         self.set_interval(config.chain.poll_seconds, self.poll_chain)
+        self.set_interval(fast_poll_seconds(config.chain), self.poll_on_screen)
         self.set_interval(PRINT_RETRY_SECONDS, self.process_prints)
         self.set_interval(max(60, config.pricing.rate_max_age_minutes * 30), self.refresh_rate)
         # After the first frame: the first poll and the key warm-up import bitcoinlib (~0.5 s),
@@ -136,16 +143,17 @@ class PosApp(App[None]):
 
     def _resume(self) -> None:
         """Back to the charge (or its receipt) that was on screen when the power went."""
-        saved = self.services.store.get_state(CHARGE_STATE)
-        invoice = self.services.store.get_invoice(saved["invoice"]) if saved else None
-        if invoice is None:
-            return
-        if invoice.state in (NEW, PROCESSING):
-            self.push_screen(ChargeScreen(invoice))
-        elif invoice.state == SETTLED:
-            self.push_screen(DoneScreen(invoice))
-        else:
-            self.services.store.put_state(CHARGE_STATE, None)
+        invoice = self.till.resume()
+        if invoice is not None:
+            self.push_screen(DoneScreen(invoice) if invoice.handed_over else ChargeScreen(invoice))
+
+    @property
+    def cart(self):  # noqa: ANN201 - the till's Cart; screens edit it, then save_cart()
+        return self.till.cart
+
+    @property
+    def cart_dropped(self) -> list[str]:
+        return self.till.cart_dropped
 
     # ---- small services for screens -------------------------------------------
     def kzt(self, tiyn: int) -> str:
@@ -163,7 +171,7 @@ class PosApp(App[None]):
             self.notify(text, severity="error" if error else "information")
 
     def save_cart(self) -> None:
-        self.services.store.put_state(SALE_STATE, self.cart.to_dict())
+        self.till.save_cart()
 
     def run_blocking(self, name: str, job: Callable[[], T], done: Callable[[T], Any],
                      failed: Callable[[Exception], Any] | None = None) -> bool:
@@ -215,21 +223,17 @@ class PosApp(App[None]):
         """
         if self.charging:
             return False
-        cart = self.services.checkout.new_cart()
-        cart.restore(self.cart.to_dict())
-        cashier = self.services.config.terminal.cashier
-        return self.run_blocking("charge", lambda: self.services.checkout.charge(cart, cashier), self._charged,
-                                 self._charge_failed)
+        cart = self.till.cart_copy()
+        return self.run_blocking("charge", lambda: self.till.charge(cart), self._charged, self._charge_failed)
 
     @property
     def charging(self) -> bool:
         return self.jobs.running("charge")
 
     async def _charged(self, invoice: Invoice) -> None:
-        self.services.store.put_state(CHARGE_STATE, {"invoice": invoice.id})
+        self.till.show(invoice)
         await self.push_screen(ChargeScreen(invoice))  # on screen before anyone hears of it
-        self.emit("invoice_created", ui_events.invoice_created(invoice))
-        self.emit("payment_state", ui_events.payment_state(invoice))
+        self.till.charged(invoice)
         self.poll_chain()
         gap = self.services.checkout.gap_warning(invoice)
         if gap:
@@ -241,18 +245,30 @@ class PosApp(App[None]):
 
     def cancel_invoice(self, invoice: Invoice) -> None:
         try:
-            cancelled = self.services.checkout.cancel(invoice.id)
-        except (IllegalTransition, Exception) as exc:  # noqa: BLE001 - a payment may have arrived meanwhile
+            self.till.cancel(invoice.id)
+        except Exception as exc:  # noqa: BLE001 - a payment may have arrived meanwhile; the store may fail
             self.say(self.tr("error.cancel", reason=str(exc)), error=True)
             return
-        self.services.store.put_state(CHARGE_STATE, None)
-        self.emit("payment_state", ui_events.payment_state(cancelled))
         self._leave_charge()
         self.say(self.tr("sale.cancelled", id=invoice.id))
 
+    def close_refund_owed(self, invoice: Invoice) -> None:
+        """An underpaid invoice the customer will not top up (manager PIN): back to the sale, cart kept."""
+
+        def close() -> None:
+            try:
+                self.till.close_refund_owed(invoice.id, MANAGER)
+            except ChargeError as exc:
+                self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+                return
+            self._leave_charge()
+            self.say(self.tr("charge.closed_refund_owed", id=invoice.id))
+
+        self.with_pin(close, always=True)
+
     def back_to_sale(self) -> None:
         """After an expired or failed invoice: the cart is still there, to charge again."""
-        self.services.store.put_state(CHARGE_STATE, None)
+        self.till.leave()
         self._leave_charge()
 
     def _leave_charge(self) -> None:
@@ -260,16 +276,12 @@ class PosApp(App[None]):
             self.pop_screen()
         forget_render_caches()
 
-    def sale_settled(self, invoice: Invoice) -> None:
-        """The invoice on screen is paid: the sale is over, its receipt follows."""
-        self.cart.clear()
-        self.save_cart()
+    def sale_handed_over(self, invoice: Invoice) -> None:
+        """The customer may go (the till emptied the cart): Done shows the invoice as it settles."""
         self.switch_screen(DoneScreen(invoice))
 
     def new_sale(self) -> None:
-        self.services.store.put_state(CHARGE_STATE, None)
-        self.cart.clear()
-        self.save_cart()
+        self.till.new_sale()
         self._leave_charge()
         sale = self.screen
         if isinstance(sale, SaleScreen):
@@ -277,32 +289,42 @@ class PosApp(App[None]):
             sale.query_one(MessageLine).clear()
 
     def show_invoice_qr(self, invoice: Invoice) -> None:
-        self.services.store.put_state(CHARGE_STATE, {"invoice": invoice.id})
+        self.till.show(invoice)
         self.push_screen(ChargeScreen(invoice))
 
     def follow_up(self, invoice: Invoice, action: str) -> None:
-        """The manager's answer to an exception mark (see pos.ui.dialogs.invoice.follow_up)."""
+        """The manager's answer to an exception (see pos.ui.dialogs.invoice.follow_up)."""
         if action == "show_qr":
             self.show_invoice_qr(invoice)
             return
-        now = self.services.clock()
+        answers = {"settle": self.till.settle_by_manager, "refunded": self.till.note_refunded,
+                   "acknowledge": lambda invoice_id: self.till.acknowledge(invoice_id, MANAGER)}
 
         def apply() -> None:
-            current = self.services.store.get_invoice(invoice.id) or invoice
             try:
-                if action == "settle":
-                    changed = current.transition(SETTLED, "settled by the manager after checking the payment", now)
-                else:
-                    changed = current.note(REFUND_NOTE, now)
-            except IllegalTransition as exc:
+                answers[action](invoice.id)
+            except ChargeError as exc:
                 self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
                 return
-            self.services.store.save_invoice(changed)
-            self.emit("payment_state", ui_events.payment_state(changed))
-            self._tell_screens([changed])
             self.say(self.tr("invoice.followed_up", id=invoice.id))
 
         self.with_pin(apply, always=True)
+
+    # ---- what the till announces ------------------------------------------------------
+    def _till_event(self, event: TillEvent) -> None:
+        invoice = event.invoice
+        if event.name == sale.CREATED:
+            self.emit("invoice_created", ui_events.invoice_created(invoice))
+        elif event.name == sale.CHANGED:
+            self.emit("payment_state", ui_events.payment_state(invoice))
+            self._tell_screens([invoice])
+        elif event.name == sale.HANDED_OVER:
+            self.emit("handed_over", ui_events.handed_over(invoice))
+            if self.services.config.printer.auto_print:
+                self.print_receipt(invoice, copy=False)
+        elif event.name in (sale.PAYMENT_LOST, sale.ACKNOWLEDGED):
+            self.emit("alert", {"kind": event.name, "invoice": invoice.id})
+            self._show_tallies()
 
     def _tell_screens(self, invoices: list[Invoice]) -> None:
         for screen in self.screen_stack:
@@ -310,19 +332,31 @@ class PosApp(App[None]):
 
     # ---- the chain -----------------------------------------------------------------
     def poll_chain(self) -> None:
-        self.run_blocking("poll", self.services.watcher.poll_once, self._polled, self._poll_failed)
+        self.run_blocking("poll", self.till.poll, self._polled, self._poll_failed)
 
-    def _polled(self, report: Any) -> None:
-        self._set_backend(report.status)
-        updated = list(report.updated)
-        for invoice in updated:
-            self.emit("payment_state", ui_events.payment_state(invoice))
-            if invoice.state == SETTLED and self.services.config.printer.auto_print:
-                self.print_receipt(invoice, copy=False)
-        for alert in report.alerts:
-            self.notify(str(alert), severity="warning", timeout=10)
-        if updated:
-            self._tell_screens(updated)
+    def poll_on_screen(self) -> None:
+        """The quick look at the invoice the customer is paying (pos.sale.till.Till.poll_on_screen)."""
+        if any(isinstance(screen, ChargeScreen) for screen in self.screen_stack):
+            self.run_blocking("quick look", self.till.poll_on_screen, self._looked, lambda exc: None)
+
+    def _polled(self, result: PollResult) -> None:
+        self._set_backend(result.report.status)
+        self._looked(result)
+
+    def _looked(self, result: PollResult | None) -> None:
+        if result is None:
+            return
+        self.till.apply(result)
+        for alert in result.report.alerts:
+            self.notify(alert, severity="error" if "LOST" in alert else "warning", timeout=10)
+        self._show_tallies()
+
+    def _show_tallies(self) -> None:
+        """The status bar's count of invoices awaiting settlement and its alert line."""
+        alerts = tuple(invoice.id for invoice in self.till.alerts)
+        awaiting = len(self.till.awaiting)
+        if (self.status.awaiting, self.status.alerts) != (awaiting, alerts):
+            self.status = replace(self.status, awaiting=awaiting, alerts=alerts)
 
     def _poll_failed(self, exc: Exception) -> None:
         previous = self.status.backend

@@ -31,6 +31,12 @@ def payment_state(invoice: Invoice) -> dict:
             "received_sat": invoice.received_sat, "confirmations": invoice.confirmations}
 
 
+def handed_over(invoice: Invoice) -> dict:
+    """The till released the customer: the full amount was seen (or settled, per policy)."""
+    return {"invoice": invoice.id, "state": invoice.state, "confirmations": invoice.confirmations,
+            "received_sat": invoice.received_sat}
+
+
 def backend_state(status: BackendStatus) -> dict:
     return {"state": status.state, "height": status.height}
 

@@ -204,8 +204,8 @@ def test_alerts_for_what_a_person_must_handle(setup, clock):
     backend.payments[replaced.address] = ()
     report = watcher.poll_once()
     assert [(i.id, i.state) for i in report.updated] == [(replaced.id, NEW)]
-    assert report.alerts == [f"{replaced.id}: payment bbbbbbbbbbbb... disappeared (replaced or double-spent); "
-                             f"0 of {replaced.amount_sat} sat now seen, state new"]
+    assert report.alerts == [f"{replaced.id}: PAYMENT LOST AFTER HAND-OVER: bbbbbbbbbbbb... disappeared; "
+                             f"0 of {replaced.amount_sat} sat now seen: a manager must acknowledge it and follow up"]
 
 
 def test_the_monitoring_window_ends_unconfirmed_payments_as_invalid(setup, clock):

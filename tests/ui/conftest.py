@@ -19,6 +19,7 @@ from pos.ui.screens.charge import ChargeScreen
 from pos.ui.widgets.message_line import MessageLine
 from drivers import open_printer
 from pos.printing import PrintService
+from pos.sale.till import Till
 from pos.chain.bip21 import payment_uri
 from pos.rates.manual import ManualRateSource
 from tests.ui.fakes import START, Clock, FixedKey, ScriptedWatcher
@@ -49,9 +50,12 @@ def make_services(config=None, *, store=None, clock: Clock | None = None, rate: 
     checkout = Checkout(config=config, store=store, catalog=catalog, rates=rates,
                         key=FixedKey, payment_uri=payment_uri, clock=clock)
     printer = open_printer(config.printer)  # the mock driver: receipts kept as text
+    watcher = ScriptedWatcher(store, clock, payment_policy(config))
+    till = Till(store=store, checkout=checkout, watcher=watcher, policy=payment_policy(config), clock=clock,
+                cashier=config.terminal.cashier)
     return Services(config=config, store=store, catalog=catalog, catalog_errors=errors, checkout=checkout,
-                    watcher=ScriptedWatcher(store, clock, payment_policy(config)),
-                    printing=PrintService(store, printer, config, clock), printer=printer, clock=clock)
+                    watcher=watcher, printing=PrintService(store, printer, config, clock), printer=printer,
+                    clock=clock, till=till)
 
 
 @pytest.fixture

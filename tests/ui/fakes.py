@@ -1,20 +1,19 @@
 """Stand-ins for the clock, the key and the chain, so UI tests run fast and repeatably.
 
-They keep the real rules: the watcher stand-in runs the core's evaluate() on what a
+They keep the real rules: the real watcher (and so the core's evaluate()) reads what a
 test says the chain shows. Everything else in the UI tests is real (store, checkout,
 manual rate, print service with the mock driver); tests/e2e uses the real chain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from pos.chain.watcher import WatchReport
+from pos.chain.watcher import Watcher
 from pos.core.invoice import Payment
-from pos.core.payment import Observation, Policy, evaluate, expire_if_due
-from pos.core.ports import BackendStatus
+from pos.core.payment import Policy
+from pos.core.ports import ChainUnavailable
 
 START = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # 10:00 in Almaty
 
@@ -39,39 +38,59 @@ class FixedKey:
         return "bcrt1q" + f"{index:04d}".join(["w508d6qejxtdg4y5r3zarvary0c5x", ""])[:34].ljust(38, "q")
 
 
-@dataclass
-class ScriptedWatcher:
-    """What the chain shows is set by the test (payments per address, tip height)."""
+class ScriptedChain:
+    """A ChainBackend whose tip and payments the test sets; "offline" answers nothing."""
 
-    store: object
-    clock: Callable[[], datetime]
-    policy: Policy = Policy()
-    tip: int = 200
-    payments: dict[str, tuple[Payment, ...]] = field(default_factory=dict)
-    state: str = "online"
-    polls: int = 0
+    def __init__(self) -> None:
+        self.tip = 200
+        self.payments: dict[str, tuple[Payment, ...]] = {}
+        self.state = "online"
+        self.requests = 0
 
-    def pay(self, address: str, sats: int, txid: str = "", height: int | None = None) -> None:
-        txid = txid or f"{len(self.payments) + 1:064x}"
-        self.payments[address] = self.payments.get(address, ()) + (Payment(txid, sats, height),)
+    def tip_height(self) -> int:
+        return self._answer(lambda: self.tip)
+
+    def payments_to(self, address: str) -> tuple[Payment, ...]:
+        return self._answer(lambda: self.payments.get(address, ()))
+
+    def _answer(self, read):
+        self.requests += 1
+        if self.state == "offline":
+            raise ChainUnavailable("the scripted chain is offline")
+        return read()
+
+
+class ScriptedWatcher(Watcher):
+    """The real watcher over a ScriptedChain: pay, mine and replace as the test says."""
+
+    def __init__(self, store, clock: Callable[[], datetime], policy: Policy = Policy()) -> None:
+        self.chain = ScriptedChain()
+        super().__init__(store, lambda: self.chain, policy, clock, poll_seconds=3600, max_backoff_seconds=0)
+
+    @property
+    def tip(self) -> int:
+        return self.chain.tip
+
+    @property
+    def state(self) -> str:
+        return self.chain.state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.chain.state = value
+
+    def pay(self, address: str, sats: int, txid: str = "", height: int | None = None) -> str:
+        txid = txid or f"{sum(map(len, self.chain.payments.values())) + 1:064x}"
+        self.chain.payments[address] = self.chain.payments.get(address, ()) + (Payment(txid, sats, height),)
+        return txid
+
+    def replace(self, txid: str) -> None:
+        """The payment is replaced by one paying elsewhere (RBF, a double spend): gone from the address."""
+        self.chain.payments = {a: tuple(p for p in ps if p.txid != txid) for a, ps in self.chain.payments.items()}
 
     def mine(self) -> int:
-        self.tip += 1
-        self.payments = {a: tuple(p if p.height else Payment(p.txid, p.amount_sat, self.tip) for p in ps)
-                         for a, ps in self.payments.items()}
-        return self.tip
-
-    def poll_once(self) -> WatchReport:
-        self.polls += 1
-        now = self.clock()
-        status = BackendStatus(self.state, self.tip, now)
-        if self.state == "offline":
-            return WatchReport(status, [])
-        updated = []
-        for invoice in self.store.open_invoices():  # type: ignore[attr-defined]
-            obs = Observation(self.tip, self.payments.get(invoice.address, ()), now)
-            new = expire_if_due(evaluate(invoice, obs, self.policy), now)
-            if new != invoice:
-                self.store.save_invoice(new)  # type: ignore[attr-defined]
-                updated.append(new)
-        return WatchReport(status, updated)
+        self.chain.tip += 1
+        tip = self.chain.tip
+        self.chain.payments = {a: tuple(p if p.height else Payment(p.txid, p.amount_sat, tip) for p in ps)
+                               for a, ps in self.chain.payments.items()}
+        return tip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from pos.core.invoice import CANCELLED, EXPIRED, NEW, PAID_PARTIAL, PROCESSING, SETTLED
-from pos.ui.app import CHARGE_STATE
+from pos.sale.till import CHARGE_STATE
 from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.done import DoneScreen
@@ -38,27 +38,67 @@ async def test_the_qr_on_screen_decodes_to_the_invoice_uri_and_fits_80x24(englis
         assert shown(pilot, "#countdown") == "Expires in 15:00"
 
 
-async def test_payment_seen_then_confirmed_settles_prints_and_ends_the_sale(english) -> None:
+async def test_the_customer_is_handed_over_when_the_payment_is_seen_and_it_settles_in_the_background(
+        english) -> None:
     async with running(english) as pilot:
         invoice = await charge(pilot, "BREAD-01")
         english.watcher.pay(invoice.address, invoice.amount_sat)
         await poll(pilot)
-        assert pilot.app.screen.invoice.state == PROCESSING
-        assert shown(pilot, "#payment-state") == "Payment seen: 0/1 confirmations"
-        assert pilot.app.screen.check_action("cancel_invoice", ()) is False
-        english.watcher.mine()
-        await poll(pilot)
         assert isinstance(pilot.app.screen, DoneScreen)
+        assert shown(pilot, "#done-title") == "PAID, awaiting 1 confirmation(s) - thank you!"
         assert pilot.app.cart.lines == []
+        assert pilot.app.status.awaiting == 1
         receipts = english.printer.receipts()
         assert len(receipts) == 1 and invoice.id in receipts[0] and "C O P Y" not in receipts[0]
-        assert invoice.id in shown(pilot, "#receipt")
+        assert english.store.get_invoice(invoice.id).state == PROCESSING  # handed over is not settled
+        english.watcher.mine()
+        await poll(pilot)
+        assert shown(pilot, "#done-title") == "PAID - thank you!"
+        assert english.store.get_invoice(invoice.id).state == SETTLED
+        assert pilot.app.status.awaiting == 0
+        assert len(english.printer.receipts()) == 1  # settling later prints no second original
         await pilot.press("p")
         await settle(pilot)
         assert len(english.printer.receipts()) == 2 and "C O P Y" in english.printer.receipts()[1]
         await pilot.press("enter")
         assert isinstance(pilot.app.screen, SaleScreen)
         assert english.store.get_state(CHARGE_STATE) is None
+
+
+async def test_with_handover_settled_the_charge_screen_waits_for_the_confirmation() -> None:
+    services = make_services(make_config(ui={"language": "en"}, payment={"handover": "settled"}))
+    async with running(services) as pilot:
+        invoice = await charge(pilot, "BREAD-01")
+        services.watcher.pay(invoice.address, invoice.amount_sat)
+        await poll(pilot)
+        assert pilot.app.screen.invoice.state == PROCESSING
+        assert shown(pilot, "#payment-state") == "Payment seen: 0/1 confirmations"
+        assert pilot.app.screen.check_action("cancel_invoice", ()) is False
+        assert not pilot.app.screen.query_one(QrView).display  # the full amount is seen: no second scan
+        services.watcher.mine()
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)
+        assert shown(pilot, "#done-title") == "PAID - thank you!"
+        assert pilot.app.cart.lines == []
+        assert invoice.id in shown(pilot, "#receipt")
+
+
+async def test_a_sale_above_handover_max_waits_for_settlement() -> None:
+    services = make_services(make_config(ui={"language": "en"}, payment={"handover_max_kzt": 1000}))
+    async with running(services) as pilot:
+        small = await charge(pilot, "BREAD-01")  # 250 KZT: handed over when seen
+        services.watcher.pay(small.address, small.amount_sat)
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)
+        await pilot.press("enter")
+        large = await charge(pilot, "TEA-01")
+        assert large.total_tiyn > 1000_00
+        services.watcher.pay(large.address, large.amount_sat)
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, ChargeScreen) and pilot.app.screen.invoice.state == PROCESSING
+        services.watcher.mine()
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen) and pilot.app.screen.invoice.state == SETTLED
 
 
 async def test_underpayment_shows_the_remainder_and_a_qr_for_it(english) -> None:

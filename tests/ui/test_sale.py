@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pos.core.cart import MILLI
-from pos.ui.app import SALE_STATE, PosApp
+from pos.sale.till import SALE_STATE
+from pos.ui.app import PosApp
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.screens.sale import SaleScreen

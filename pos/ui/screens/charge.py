@@ -1,8 +1,11 @@
 """Charge: the QR the customer's phone scans, the amounts, the countdown and the live state.
 
-The watcher's reports arrive as InvoicesUpdated from the app; the screen only shows
-them. A settled invoice moves on to Done; an underpaid one shows the remainder and
-a new QR for it (to the same address).
+The till's changes arrive as InvoicesUpdated from the app; the screen only shows them.
+An invoice handed over (pos.core.payment.handover_allowed) moves on to Done; an
+underpaid one shows the remainder and a new QR for it (to the same address), and can
+be closed as "refund owed" with the manager PIN. The QR is shown only while the invoice
+waits for money: once the full amount is seen, or it expired or was cancelled, a second
+scan must not pay twice.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from pos.core.invoice import CANCELLED, EXPIRED, INVALID, NEW, PAID_PARTIAL, PROCESSING, SETTLED, Invoice
+from pos.core.invoice import CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_PARTIAL, PROCESSING, SETTLED, Invoice
 from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.format import btc, countdown, sats
 from pos.ui.messages import InvoicesUpdated
@@ -26,8 +29,10 @@ from pos.ui.base import PosNode
 
 
 def qr_payload(invoice: Invoice) -> str:
-    """What the customer should pay now: the whole invoice, or what is still missing."""
-    if PAID_PARTIAL in invoice.marks and invoice.state == NEW:
+    """What the customer should pay now: the whole invoice, what is still missing, or nothing."""
+    if invoice.state != NEW:
+        return ""
+    if PAID_PARTIAL in invoice.marks:
         return with_amount(invoice.uri, invoice.remainder_sat)
     return invoice.uri
 
@@ -37,6 +42,7 @@ class ChargeScreen(PosNode, Screen[None]):
 
     BINDINGS = [
         Binding("f8", "cancel_invoice", "key.cancel_invoice"),
+        Binding("f4", "refund_owed", "key.refund_owed"),
         Binding("enter", "back_to_sale", "key.back_to_sale"),
     ]
 
@@ -79,8 +85,8 @@ class ChargeScreen(PosNode, Screen[None]):
         self._finish_if_paid()
 
     def _finish_if_paid(self) -> None:
-        if self.invoice.state == SETTLED:
-            self.pos.sale_settled(self.invoice)
+        if self.invoice.handed_over:
+            self.pos.sale_handed_over(self.invoice)
 
     # ---- what the customer and cashier see ---------------------------------
     def show_invoice(self) -> None:
@@ -89,6 +95,7 @@ class ChargeScreen(PosNode, Screen[None]):
         inv = self.invoice
         qr = self.query_one(QrView)
         qr.data = qr_payload(inv)
+        qr.display = bool(qr.data)
         if qr.code and qr.code.height_cells > self.pos.size.height - 1:
             self.say(tr("charge.qr_too_tall"), error=True)
         rate = inv.rate
@@ -108,7 +115,9 @@ class ChargeScreen(PosNode, Screen[None]):
     def state_text(self) -> str:
         tr = self.pos.tr
         inv = self.invoice
-        needed = self.pos.services.config.payment.confirmations
+        needed = self.pos.till.confirmations_needed(inv)
+        if PAID_LATE in inv.marks:
+            return tr("charge.state_paid_late", received=sats(inv.received_sat))
         if inv.state == NEW and PAID_PARTIAL in inv.marks:
             return tr("charge.state_partial", received=sats(inv.received_sat), remainder=sats(inv.remainder_sat))
         if inv.state == NEW:
@@ -137,6 +146,8 @@ class ChargeScreen(PosNode, Screen[None]):
             return inv.state == NEW and not inv.payments
         if action == "back_to_sale":
             return inv.state in (EXPIRED, INVALID, CANCELLED)
+        if action == "refund_owed":
+            return inv.state == NEW and PAID_PARTIAL in inv.marks
         return True
 
     def action_cancel_invoice(self) -> None:
@@ -150,3 +161,6 @@ class ChargeScreen(PosNode, Screen[None]):
 
     def action_back_to_sale(self) -> None:
         self.pos.back_to_sale()
+
+    def action_refund_owed(self) -> None:
+        self.pos.close_refund_owed(self.invoice)

@@ -1,4 +1,7 @@
-"""Done: the sale is paid. Print or reprint the receipt, then start the next sale.
+"""Done: the customer was handed over. Print or reprint the receipt, then start the next sale.
+
+Handed over is not settled: until the invoice settles in the background the title says
+how many confirmations it still awaits, and a payment lost meanwhile is said here too.
 
 With the mock printer (demo, tests, terminals without one) the receipt it holds is
 shown on the right, so the customer can see it.
@@ -13,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from pos.core.invoice import Invoice
+from pos.core.invoice import LOST_AFTER_HANDOVER, PAID_OVER, SETTLED, Invoice
 from pos.ui.format import btc, local_time
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
 from pos.ui.receipts import receipt_preview
@@ -66,7 +69,8 @@ class DoneScreen(PosNode, Screen[None]):
         app = self.pos
         tr = app.tr
         inv = self.invoice
-        self.query_one("#done-title", Static).update(tr("done.title"))
+        self.query_one("#done-title", Static).update(self.title_text())
+        self.set_class(LOST_AFTER_HANDOVER in inv.marks, "-lost")
         lines = [
             tr("charge.invoice", id=inv.id),
             app.kzt(inv.total_tiyn),
@@ -76,8 +80,19 @@ class DoneScreen(PosNode, Screen[None]):
             tr("done.confirmations", count=inv.confirmations),
         ]
         lines += [tr("done.txid", txid=p.txid[:16] + "…") for p in inv.payments]
+        if PAID_OVER in inv.marks:
+            lines.append(tr("done.overpaid", sats=inv.received_sat - inv.amount_sat))
         self.query_one("#done-details", Static).update("\n".join(lines))
         self.show_receipt()
+
+    def title_text(self) -> str:
+        tr = self.pos.tr
+        inv = self.invoice
+        if LOST_AFTER_HANDOVER in inv.marks:
+            return tr("done.lost")
+        if inv.state == SETTLED:
+            return tr("done.title")
+        return tr("done.awaiting", needed=self.pos.till.confirmations_needed(inv))
 
     def show_receipt(self) -> None:
         """The printed receipt (mock driver), and whether this invoice's receipt is still waiting."""

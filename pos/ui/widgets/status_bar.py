@@ -1,4 +1,6 @@
-"""The always-visible status line: network badge, backend, printer, terminal, cashier."""
+"""The always-visible status line: network badge, backend, printer, invoices awaiting
+settlement, terminal, cashier; and, in place of all that, a loud alert while a payment
+lost after hand-over waits for a manager (it stays until acknowledged in History)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ class StatusInfo:
     printer: PrinterStatus | None = None
     terminal: str = ""
     cashier: str = ""
+    awaiting: int = 0  # handed-over invoices not settled yet
+    alerts: tuple[str, ...] = ()  # invoices whose payment was lost after hand-over, unacknowledged
 
 
 BACKEND_STYLE = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
@@ -29,6 +33,7 @@ class StatusBar(PosNode, Static):
 
     DEFAULT_CSS = """
     StatusBar { dock: top; height: 1; width: 100%; background: #aaaaaa; color: #000000; }
+    StatusBar.-alert { background: #aa0000; }
     """
 
     def on_mount(self) -> None:
@@ -43,6 +48,12 @@ class StatusBar(PosNode, Static):
     def render_status(self, info: StatusInfo) -> Text:
         tr = self.pos.tr
         text = Text(no_wrap=True, overflow="ellipsis")
+        if info.alerts:
+            self.add_class("-alert")
+            text.append(f" {tr('status.alert', count=len(info.alerts), ids=', '.join(info.alerts))} ",
+                        "bold #ffffff on #aa0000")
+            return text
+        self.remove_class("-alert")
         if info.network == "mainnet":
             text.append(f" {tr('status.mainnet')} ", "bold #aaaaaa on #aa0000")
         else:
@@ -60,6 +71,9 @@ class StatusBar(PosNode, Static):
         printer = info.printer
         state = printer.state if printer else "unknown"
         text.append(f" {tr('status.printer_' + state)} ", PRINTER_STYLE[state])
+        if info.awaiting:
+            text.append(" ")
+            text.append(f" {tr('status.awaiting', count=info.awaiting)} ", "#000000 on #aa5500")
         text.append(f"  {info.terminal}")
         if info.cashier:
             text.append(f"  {tr('status.cashier', name=info.cashier)}")

@@ -1,0 +1,245 @@
+"""The till: the sale flow, in plain Python, between the core's rules and the screens.
+
+It owns the current sale (the cart, saved on every change so a power cut resumes it),
+the invoice on the Charge screen, and what happens to every invoice afterwards: the
+watcher's polls come back here, and the till turns each saved change into named events
+(pos.core.payment.events_between: handed over, settled, payment lost, paid late,
+overpaid, underpaid, expired) that the UI and headless mode subscribe to. Hand-over
+and settlement are decided by the core's evaluate() alone; the till only announces
+them, ends the sale on screen when its invoice is handed over, and keeps the tallies
+the status bar shows (handed-over invoices awaiting settlement, open alerts).
+
+Blocking calls (charge, poll, poll_on_screen) run in the UI's thread workers; every
+other method runs on the UI's event loop, which is also where listeners are called.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable
+
+from pos.checkout import ChargeError, Checkout
+from pos.config import Chain
+from pos.core.cart import Cart
+from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
+from pos.core.payment import HANDED_OVER, PAYMENT_LOST, Policy, events_between, required_confirmations
+from pos.core.ports import Store
+
+if TYPE_CHECKING:  # the watcher's module brings the chain adapter: off the start-up path
+    from pos.chain.watcher import WatchReport, Watcher
+
+log = logging.getLogger(__name__)
+
+# Store state documents: the sale in progress, the invoice on screen, unacknowledged alerts.
+SALE_STATE, CHARGE_STATE, ALERT_STATE = "ui.sale", "ui.charge", "till.alerts"
+
+# Events besides the core's (pos.core.payment): every saved change, and the till's own.
+CHANGED, CREATED, CANCELLED, REFUND_OWED, ACKNOWLEDGED, FOLLOWED_UP = (
+    "changed", "created", "cancelled", "refund_owed", "acknowledged", "followed_up")
+
+#: A quick look at the on-screen invoice is never more often than this with public providers,
+#: which publish no quota and answer floods with HTTP 429 (README, "Hand-over").
+PUBLIC_FAST_POLL_FLOOR_SECONDS = 5
+REFUND_NOTE = "overpayment refunded to the customer (noted by the manager)"
+
+
+@dataclass(frozen=True)
+class TillEvent:
+    name: str
+    invoice: Invoice
+    on_screen: bool = False  # the invoice of the Charge screen (the customer at the counter)
+
+
+@dataclass(frozen=True)
+class PollResult:
+    report: WatchReport
+    awaiting: tuple[Invoice, ...]  # handed over, awaiting settlement, oldest first
+    alerts: tuple[Invoice, ...]  # lost after hand-over, not acknowledged
+
+
+Listener = Callable[[TillEvent], None]
+
+
+def fast_poll_seconds(chain: Chain) -> int:
+    """How often the invoice on screen is looked at: as configured, within public providers' budget."""
+    if chain.backend == "public":
+        return max(chain.fast_poll_seconds, PUBLIC_FAST_POLL_FLOOR_SECONDS)
+    return chain.fast_poll_seconds
+
+
+class Till:
+    def __init__(self, *, store: Store, checkout: Checkout, watcher: Watcher, policy: Policy,
+                 clock: Callable[[], datetime], cashier: str = "") -> None:
+        self._store = store
+        self.policy = policy
+        self._checkout = checkout
+        self._watcher = watcher
+        self._clock = clock
+        self.cashier = cashier
+        self._listeners: list[Listener] = []
+        self.cart = checkout.new_cart()
+        self.cart_dropped = self.cart.restore(store.get_state(SALE_STATE) or {})
+        self.awaiting: tuple[Invoice, ...] = ()
+        self.alerts: tuple[Invoice, ...] = ()
+
+    def confirmations_needed(self, invoice: Invoice) -> int:
+        return required_confirmations(invoice, self.policy)
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _publish(self, name: str, invoice: Invoice) -> None:
+        event = TillEvent(name, invoice, invoice.id == self.on_screen_id)
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ---- the current sale --------------------------------------------------------
+    def save_cart(self) -> None:
+        self._store.put_state(SALE_STATE, self.cart.to_dict())
+
+    def cart_copy(self) -> Cart:
+        cart = self._checkout.new_cart()
+        cart.restore(self.cart.to_dict())
+        return cart
+
+    def charge(self, cart: Cart) -> Invoice:
+        """Blocking (address derivation, maybe a rate fetch): call from a worker, then charged()."""
+        return self._checkout.charge(cart, self.cashier)
+
+    def charged(self, invoice: Invoice) -> None:
+        """The new invoice is on the Charge screen: remembered there across a power cut."""
+        self.show(invoice)
+        self._publish(CREATED, invoice)
+        self._publish(CHANGED, invoice)
+
+    @property
+    def on_screen_id(self) -> str | None:
+        saved = self._store.get_state(CHARGE_STATE)
+        return saved.get("invoice") if saved else None
+
+    def show(self, invoice: Invoice) -> None:
+        self._store.put_state(CHARGE_STATE, {"invoice": invoice.id})
+
+    def resume(self) -> Invoice | None:
+        """The invoice that was on screen when the power went, if the sale is not over."""
+        invoice_id = self.on_screen_id
+        invoice = self._store.get_invoice(invoice_id) if invoice_id else None
+        if invoice is not None and (invoice.handed_over or invoice.state in (NEW, PROCESSING, SETTLED)):
+            return invoice
+        self.leave()
+        return None
+
+    def leave(self) -> None:
+        """Back to the sale with its cart (after an expired, cancelled or closed invoice)."""
+        self._store.put_state(CHARGE_STATE, None)
+
+    def new_sale(self) -> None:
+        self.leave()
+        self.cart.clear()
+        self.save_cart()
+
+    def cancel(self, invoice_id: str) -> Invoice:
+        """Raises ChargeError when it cannot be cancelled (a payment arrived meanwhile)."""
+        cancelled = self._checkout.cancel(invoice_id)
+        self.leave()
+        self._publish(CANCELLED, cancelled)
+        self._publish(CHANGED, cancelled)
+        return cancelled
+
+    def close_refund_owed(self, invoice_id: str, who: str) -> Invoice:
+        """An underpaid invoice the customer will not top up: closed, back to the sale with the cart."""
+        closed = self._change(invoice_id, lambda inv: inv.close_refund_owed(who, self._clock()))
+        self.leave()
+        self._publish(REFUND_OWED, closed)
+        self._publish(CHANGED, closed)
+        return closed
+
+    # ---- follow-up by the manager ---------------------------------------------------
+    def acknowledge(self, invoice_id: str, who: str) -> Invoice:
+        acknowledged = self._change(invoice_id, lambda inv: inv.acknowledge_lost(who, self._clock()))
+        self._forget_alert(invoice_id)
+        self._publish(ACKNOWLEDGED, acknowledged)
+        self._publish(CHANGED, acknowledged)
+        return acknowledged
+
+    def settle_by_manager(self, invoice_id: str) -> Invoice:
+        settled = self._change(invoice_id, lambda inv: inv.transition(
+            SETTLED, "settled by the manager after checking the payment", self._clock()))
+        self._publish(FOLLOWED_UP, settled)
+        self._publish(CHANGED, settled)
+        return settled
+
+    def note_refunded(self, invoice_id: str) -> Invoice:
+        noted = self._change(invoice_id, lambda inv: inv.note(REFUND_NOTE, self._clock()))
+        self._publish(FOLLOWED_UP, noted)
+        self._publish(CHANGED, noted)
+        return noted
+
+    def _change(self, invoice_id: str, change: Callable[[Invoice], Invoice]) -> Invoice:
+        """Raises ChargeError (for the cashier) when the invoice is missing or the change not allowed."""
+        invoice = self._store.get_invoice(invoice_id)
+        if invoice is None:
+            raise ChargeError(f"no invoice {invoice_id}")
+        try:
+            changed = change(invoice)
+        except IllegalTransition as exc:
+            raise ChargeError(str(exc)) from None
+        self._store.save_invoice(changed)
+        return changed
+
+    # ---- watching ------------------------------------------------------------------
+    def poll(self) -> PollResult:
+        """Blocking: one poll of every watched invoice."""
+        return self._tallied(self._watcher.poll_once())
+
+    def poll_on_screen(self) -> PollResult | None:
+        """Blocking: the quick look at the invoice on screen, while the customer waits for it."""
+        invoice_id = self.on_screen_id
+        invoice = self._store.get_invoice(invoice_id) if invoice_id else None
+        if invoice is None or invoice.handed_over or not invoice.needs_watching(self._clock()):
+            return None
+        report = self._watcher.poll_one(invoice.id)
+        return self._tallied(report) if report.changes else None
+
+    def _tallied(self, report: WatchReport) -> PollResult:
+        open_invoices = self._store.open_invoices()
+        awaiting = tuple(inv for inv in open_invoices if inv.awaiting_settlement)
+        alerts = {inv.id: inv for inv in open_invoices if inv.alert_open}
+        for invoice_id in (self._store.get_state(ALERT_STATE) or {}).get("invoices", []):
+            if invoice_id not in alerts:  # no longer watched, still not acknowledged
+                invoice = self._store.get_invoice(invoice_id)
+                if invoice is not None and invoice.alert_open:
+                    alerts[invoice_id] = invoice
+        for _, after in report.changes:
+            if after.alert_open:
+                alerts[after.id] = after
+        return PollResult(report, awaiting, tuple(alerts.values()))
+
+    def apply(self, result: PollResult) -> None:
+        """On the event loop: announce what the poll changed, end the sale whose invoice was handed over."""
+        self.awaiting, self.alerts = result.awaiting, result.alerts
+        on_screen = self.on_screen_id
+        for before, after in result.report.changes:
+            names = events_between(before, after)
+            if PAYMENT_LOST in names:
+                self._remember_alert(after.id)
+            if HANDED_OVER in names and after.id == on_screen:
+                self.cart.clear()  # the customer is gone with these goods; Done shows the invoice
+                self.save_cart()
+            for name in names:
+                log.info("%s: %s", after.id, name)
+                self._publish(name, after)
+            self._publish(CHANGED, after)
+
+    def _remember_alert(self, invoice_id: str) -> None:
+        """Kept beside the invoice so the alert outlives the invoice's watching window."""
+        ids = (self._store.get_state(ALERT_STATE) or {}).get("invoices", [])
+        if invoice_id not in ids:
+            self._store.put_state(ALERT_STATE, {"invoices": [*ids, invoice_id]})
+
+    def _forget_alert(self, invoice_id: str) -> None:
+        ids = (self._store.get_state(ALERT_STATE) or {}).get("invoices", [])
+        self._store.put_state(ALERT_STATE, {"invoices": [i for i in ids if i != invoice_id]})
+        self.alerts = tuple(inv for inv in self.alerts if inv.id != invoice_id)
