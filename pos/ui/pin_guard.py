@@ -22,10 +22,14 @@ class PinGuard:
         return self.tr("pin.locked", seconds=lock.seconds_left(now)) if lock.locked(now) else None
 
     def check(self, pin: str) -> tuple[bool, str]:
-        """(accepted, message). At [ui] pin_attempts failures the PIN locks for pin_lockout_seconds."""
+        """(accepted, message). At [ui] pin_attempts failures the PIN locks for pin_lockout_seconds,
+        doubled for each lockout in a row (pos.pin). Enter on an empty field is not a guess: it
+        is refused with no message and not counted."""
         now, lock = self._clock(), self._lock()
         if lock.locked(now):
             return False, self.tr("pin.locked", seconds=lock.seconds_left(now))
+        if not pin:
+            return False, ""
         if verify_pin(pin, self._ui.manager_pin_hash):
             self._store.put_state(PIN_STATE, None)
             return True, ""

@@ -33,7 +33,8 @@ class PinDialog(PosNode, Dialog[bool]):
             self.dismiss(True)
             return
         event.input.value = ""
-        self.query_one(MessageLine).show(message, error=True)
+        if message:  # none for an empty PIN: nothing was guessed
+            self.query_one(MessageLine).show(message, error=True)
 
     def action_close(self) -> None:
         self.dismiss(False)
