@@ -18,7 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 
-from pos.core.invoice import Invoice, SaleLine
+from pos.core.invoice import PROCESSING, Invoice, SaleLine
 from pos.core.localtime import almaty
 from pos.core.money import format_btc, format_kzt, format_sats
 
@@ -122,10 +122,10 @@ LABELS: dict[str, dict[str, str]] = {
         "transaction": "Transaction", "transactions": "Transactions", "status": "Status",
         "qr_tx": "QR: transaction id", "qr_request": "QR: payment request",
         "pcs": "pcs", "kg": "kg", "l": "l",
-        "new": "awaiting payment", "processing": "seen", "settled": "settled", "expired": "expired",
+        "new": "awaiting payment", "processing": "paid, awaiting confirmation", "settled": "settled", "expired": "expired",
         "invalid": "invalid", "cancelled": "cancelled",
         "paid_partial": "partly paid", "paid_over": "overpaid", "paid_late": "paid late",
-        "unconfirmed": "unconfirmed",
+        "lost_after_handover": "PAYMENT LOST", "refund_owed": "refund owed", "unconfirmed": "unconfirmed",
     },
     "ru": {
         "title": "КВИТАНЦИЯ ОБ ОПЛАТЕ", "not_fiscal": "Не является фискальным чеком", "copy": "КОПИЯ",
@@ -137,10 +137,10 @@ LABELS: dict[str, dict[str, str]] = {
         "transaction": "Транзакция", "transactions": "Транзакции", "status": "Статус",
         "qr_tx": "QR: ID транзакции", "qr_request": "QR: запрос на оплату",
         "pcs": "шт", "kg": "кг", "l": "л",
-        "new": "ожидает оплаты", "processing": "получен", "settled": "оплачен", "expired": "истёк",
+        "new": "ожидает оплаты", "processing": "оплачен, ожидает подтверждения", "settled": "оплачен", "expired": "истёк",
         "invalid": "недействителен", "cancelled": "отменён",
         "paid_partial": "оплачен частично", "paid_over": "переплата", "paid_late": "оплачен с опозданием",
-        "unconfirmed": "не подтверждён",
+        "lost_after_handover": "ОПЛАТА ПОТЕРЯНА", "refund_owed": "к возврату", "unconfirmed": "не подтверждён",
     },
     "kk": {
         "title": "ТӨЛЕМ ТҮБІРТЕГІ", "not_fiscal": "Фискалдық чек емес", "copy": "КӨШІРМЕ",
@@ -152,10 +152,10 @@ LABELS: dict[str, dict[str, str]] = {
         "transaction": "Транзакция", "transactions": "Транзакциялар", "status": "Күйі",
         "qr_tx": "QR: транзакция ID", "qr_request": "QR: төлем сұрауы",
         "pcs": "дана", "kg": "кг", "l": "л",
-        "new": "төлем күтілуде", "processing": "көрінді", "settled": "төленді", "expired": "мерзімі өтті",
+        "new": "төлем күтілуде", "processing": "төленді, растау күтілуде", "settled": "төленді", "expired": "мерзімі өтті",
         "invalid": "жарамсыз", "cancelled": "бас тартылды",
         "paid_partial": "ішінара төленді", "paid_over": "артық төленді", "paid_late": "кеш төленді",
-        "unconfirmed": "расталмаған",
+        "lost_after_handover": "ТӨЛЕМ ЖОҒАЛДЫ", "refund_owed": "қайтарылуы тиіс", "unconfirmed": "расталмаған",
     },
 }
 
@@ -181,7 +181,7 @@ def payment_status(invoice: Invoice, language: str) -> str:
     """The invoice's state as the customer reads it at print time: 'settled, 1 confirmation'."""
     words = LABELS[language]
     parts = [words[invoice.state]]
-    if invoice.payments:
+    if invoice.payments and (invoice.state != PROCESSING or invoice.confirmations):  # "awaiting" says 0
         parts.append(confirmations_text(invoice.confirmations, language))
     parts.extend(words[mark] for mark in sorted(invoice.marks))
     return ", ".join(parts)

@@ -134,14 +134,15 @@ def test_an_underpayment_prints_what_was_received():
 @pytest.mark.parametrize("language, confirmations, state, expected", [
     ("en", 1, "settled", "settled, 1 confirmation"),
     ("en", 3, "settled", "settled, 3 confirmations"),
-    ("en", 0, "processing", "seen, unconfirmed"),
-    ("ru", 0, "processing", "получен, не подтверждён"),
+    ("en", 0, "processing", "paid, awaiting confirmation"),
+    ("en", 1, "processing", "paid, awaiting confirmation, 1 confirmation"),
+    ("ru", 0, "processing", "оплачен, ожидает подтверждения"),
     ("ru", 2, "settled", "оплачен, 2 подтверждения"),
     ("ru", 5, "settled", "оплачен, 5 подтверждений"),
     ("ru", 11, "settled", "оплачен, 11 подтверждений"),
     ("ru", 21, "settled", "оплачен, 21 подтверждение"),
     ("kk", 6, "settled", "төленді, 6 растау"),
-    ("kk", 0, "processing", "көрінді, расталмаған"),
+    ("kk", 0, "processing", "төленді, растау күтілуде"),
 ])
 def test_the_payment_status_is_read_at_print_time(language, confirmations, state, expected):
     invoice = settled(confirmations=max(confirmations, 1))

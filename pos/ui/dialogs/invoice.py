@@ -9,6 +9,7 @@ from textual.widgets import Label, Static
 
 from pos.core.invoice import EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, SETTLED, Invoice
 from pos.core.text import printable
+from pos.sale.till import REFUND_NOTE
 from pos.ui.dialogs.base import Dialog
 from pos.ui.format import btc, local_time, quantity, sats
 from pos.ui.base import PosNode
@@ -19,10 +20,13 @@ FOLLOW_UP_MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE)
 def follow_up(invoice: Invoice) -> str | None:
     """What the manager can do about an exception, or None when there is nothing to do.
 
+    acknowledge: a payment lost after hand-over, whose alert stays until a manager saw it;
     settle: a late or unconfirmed payment the manager has checked (expired/invalid -> settled);
     show_qr: an underpaid open invoice, whose remainder the customer can still pay;
     refunded: an overpayment given back, noted on the invoice.
     """
+    if invoice.alert_open:
+        return "acknowledge"
     if invoice.state in (EXPIRED, INVALID) and (PAID_LATE in invoice.marks or invoice.state == INVALID):
         return "settle"
     if invoice.state == NEW and PAID_PARTIAL in invoice.marks:
@@ -31,8 +35,6 @@ def follow_up(invoice: Invoice) -> str | None:
         return "refunded"
     return None
 
-
-REFUND_NOTE = "overpayment refunded to the customer (noted by the manager)"
 
 
 class InvoiceDialog(PosNode, Dialog[str | None]):
@@ -75,6 +77,8 @@ class InvoiceDialog(PosNode, Dialog[str | None]):
         ]
         if inv.marks:
             out.append(tr("invoice.marks", marks=", ".join(tr("mark." + m) for m in sorted(inv.marks))))
+        if inv.handed_over_at:
+            out.append(tr("invoice.handed_over", time=local_time(inv.handed_over_at, with_date=True)))
         out.append(inv.address)
         out += [f"  {p.txid}  {sats(p.amount_sat)}" for p in inv.payments]
         out.append("")

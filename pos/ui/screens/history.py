@@ -1,4 +1,8 @@
-"""History: today's invoices (Asia/Almaty business day) with their state and marks."""
+"""History: today's invoices (Asia/Almaty business day) with their state and marks.
+
+F2 narrows the list: to one state, to the handed-over invoices still awaiting
+settlement, or to the payments lost after hand-over (which a manager acknowledges here).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from pos.core.invoice import Invoice
+from pos.core.invoice import STATES, Invoice
 from pos.ui.dialogs.invoice import InvoiceDialog
 from pos.core.localtime import business_day
 from pos.ui.format import local_time, sats
@@ -21,8 +25,12 @@ from pos.ui.base import PosNode
 class HistoryScreen(PosNode, Screen[None]):
     CSS_PATH = "history.tcss"
 
+    #: F2 cycles through these: everything, the money not settled yet, the alerts, then each state.
+    FILTERS: tuple[str, ...] = ("all", "awaiting", "alerts", *STATES)
+
     BINDINGS = [
         Binding("enter", "open", "key.open"),
+        Binding("f2", "next_filter", "key.filter"),
         Binding("p", "reprint", "key.reprint"),
         Binding("escape,f9", "back", "key.back"),
     ]
@@ -51,10 +59,28 @@ class HistoryScreen(PosNode, Screen[None]):
     def on_invoices_updated(self, _: InvoicesUpdated) -> None:
         self.load()
 
+    state_filter = "all"
+
     def invoices(self) -> list[Invoice]:
         services = self.pos.services
         today = business_day(services.clock())
-        return list(reversed(services.store.invoices_for_day(today)))
+        found = list(reversed(services.store.invoices_for_day(today)))
+        if self.state_filter == "awaiting":
+            return [inv for inv in found if inv.awaiting_settlement]
+        if self.state_filter == "alerts":  # an alert may be older than today: the till keeps them all
+            alerts = {inv.id: inv for inv in self.pos.till.alerts}
+            alerts.update((inv.id, inv) for inv in found if inv.alert_open)
+            return list(alerts.values())
+        return found if self.state_filter == "all" else [inv for inv in found if inv.state == self.state_filter]
+
+    def filter_name(self) -> str:
+        tr = self.pos.tr
+        name = self.state_filter
+        return tr("state." + name) if name in STATES else tr("history.filter_" + name)
+
+    def action_next_filter(self) -> None:
+        self.state_filter = self.FILTERS[(self.FILTERS.index(self.state_filter) + 1) % len(self.FILTERS)]
+        self.load()
 
     def load(self) -> None:
         tr = self.pos.tr
@@ -66,10 +92,13 @@ class HistoryScreen(PosNode, Screen[None]):
             marks = ", ".join(tr("mark." + m) for m in sorted(inv.marks))
             table.add_row(local_time(inv.created_at)[:5], inv.id, tr("state." + inv.state), marks,
                           self.pos.kzt(inv.total_tiyn), sats(inv.amount_sat), key=inv.id)
+        line = self.query_one(MessageLine)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
+            line.show(tr("history.filter", filter=self.filter_name()))
         else:
-            self.query_one(MessageLine).show(tr("history.empty"))
+            line.show(tr("history.empty") + ("" if self.state_filter == "all" else
+                                             ": " + tr("history.filter", filter=self.filter_name())))
         table.focus()
 
     def selected(self) -> Invoice | None:
