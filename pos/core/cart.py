@@ -4,6 +4,8 @@ Quantities are integers in milli-units (1 pcs = 1000, 0.250 kg = 250). Shelf pri
 include VAT, so discounts lower the gross and VAT is taken out of what is left,
 per VAT rate. An order discount is spread over the lines in proportion to their
 amounts (largest remainder), so every tiyn of it lands on a line and a VAT rate.
+A sale is bounded (MAX_SALE_TIYN) as its prices (pos.core.money.MAX_PRICE_TIYN) and
+quantities are: a typing slip never becomes an invoice for more than all bitcoin.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from pos.core.catalog import Catalog, Product
-from pos.core.money import MoneyError, div_half_up, parse_decimal, percent_of, vat_included
+from pos.core.money import (
+    MAX_PRICE_TIYN, MoneyError, div_half_up, format_kzt, parse_decimal, percent_of, vat_included,
+)
 
 MILLI = 1000
 MAX_QUANTITY_MILLI = 10_000 * MILLI
+#: The largest sale before discounts: 10 000 000 000 KZT (ten units at the highest shelf price).
+MAX_SALE_TIYN = 10 * MAX_PRICE_TIYN
 
 
 class CartError(ValueError):
@@ -160,12 +166,20 @@ class Cart:
             if line.product.sku == product.sku and not product.weighed:
                 merged = replace(line, quantity_milli=line.quantity_milli + quantity_milli)
                 check_quantity(merged.quantity_milli, product)
+                self._check_sale(self.lines[:i] + [merged] + self.lines[i + 1:])
                 self.lines[i] = merged
                 return merged
         line = Line(self._next_id, product, quantity_milli)
+        self._check_sale(self.lines + [line])
         self._next_id += 1
         self.lines.append(line)
         return line
+
+    @staticmethod
+    def _check_sale(lines: list[Line]) -> None:
+        """CartError when lines would make the sale larger than MAX_SALE_TIYN (the cart is not changed)."""
+        if sum(line.gross for line in lines) > MAX_SALE_TIYN:
+            raise CartError(f"the sale would be more than {format_kzt(MAX_SALE_TIYN, 'KZT')} — check the quantity")
 
     def _index(self, line_id: int) -> int:
         for i, line in enumerate(self.lines):
@@ -176,7 +190,9 @@ class Cart:
     def set_quantity(self, line_id: int, quantity_milli: int) -> None:
         i = self._index(line_id)
         check_quantity(quantity_milli, self.lines[i].product)
-        self.lines[i] = replace(self.lines[i], quantity_milli=quantity_milli)
+        changed = replace(self.lines[i], quantity_milli=quantity_milli)
+        self._check_sale(self.lines[:i] + [changed] + self.lines[i + 1:])
+        self.lines[i] = changed
 
     def set_line_discount(self, line_id: int, discount: Discount) -> None:
         i = self._index(line_id)

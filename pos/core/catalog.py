@@ -7,7 +7,8 @@ Catalog file format (UTF-8 CSV, header row required, extra columns refused):
   * name_*     Kazakh, Russian and English names; at least one is required, the others fall back;
                control characters (escape sequences) in a name become spaces (pos.core.text)
   * unit       'pcs' (whole quantities) or 'kg' / 'l' (weighed or measured, up to 3 decimals)
-  * price      shelf price in tenge, VAT included, e.g. 450 or 1299.90 (at most 2 decimals, > 0)
+  * price      shelf price in tenge, VAT included, e.g. 450 or 1299.90 (at most 2 decimals, > 0,
+               at most 1 000 000 000)
   * vat_class  'standard', 'reduced', 'zero' or 'exempt' (the rates come from config)
 A bad row is reported with its line number and reason and skipped; good rows still load.
 """
@@ -20,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pos.core.money import MoneyError, parse_kzt
+from pos.core.money import MAX_PRICE_TIYN, MoneyError, TooManyDigits, format_kzt, parse_kzt
 from pos.core.text import printable
 
 COLUMNS = ("sku", "barcode", "name_kk", "name_ru", "name_en", "unit", "price", "vat_class")
@@ -132,12 +133,18 @@ def parse_row(row: dict[str, str]) -> Product:
     unit = values["unit"]
     if unit not in UNITS:
         raise ValueError(f"unit {unit!r} must be one of {', '.join(UNITS)}")
+    too_large = ValueError(f"price {values['price'][:32]!r} is more than the largest shelf price, "
+                           f"{format_kzt(MAX_PRICE_TIYN, 'KZT')}")
     try:
         price = parse_kzt(values["price"])
+    except TooManyDigits:
+        raise too_large from None
     except MoneyError as exc:
         raise ValueError(f"price: {exc}") from None
     if price <= 0:
         raise ValueError(f"price {values['price']!r} must be more than zero")
+    if price > MAX_PRICE_TIYN:
+        raise too_large
     vat_class = values["vat_class"]
     if vat_class not in VAT_CLASSES:
         raise ValueError(f"vat_class {vat_class!r} must be one of {', '.join(VAT_CLASSES)}")

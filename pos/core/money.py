@@ -8,6 +8,11 @@ Rounding rules (the only places money is rounded; each has a test):
                    receives less than the price because of rounding;
   * sats -> KZT  = sats x (tiyn per BTC) / 10^8, half up (for display only).
 Parsing accepts decimal strings only; a float never enters money maths.
+
+Bounds (issue 14): a typed number has at most MAX_DIGITS digits before the point
+(hundreds of digits ended the app: OverflowError, or Python's int-digit limit); a
+shelf price is at most MAX_PRICE_TIYN; no amount in sats is ever more than all
+bitcoin (MAX_SATS), so no invoice can ask for more than 21 million BTC.
 """
 
 from __future__ import annotations
@@ -18,12 +23,22 @@ from datetime import datetime
 
 TIYN_PER_TENGE = 100
 SATS_PER_BTC = 100_000_000
+#: Digits before the decimal point in any typed amount, quantity or rate (a trillion tenge has 13).
+MAX_DIGITS = 15
+#: The largest shelf price of one unit: 1 000 000 000 KZT.
+MAX_PRICE_TIYN = 1_000_000_000 * TIYN_PER_TENGE
+#: All the bitcoin there will ever be; no payment or invoice amount can be more.
+MAX_SATS = 21_000_000 * SATS_PER_BTC
 
 _DECIMAL = re.compile(r"^(?P<sign>-?)(?P<int>\d+)(?:[.,](?P<frac>\d*))?$")
 
 
 class MoneyError(ValueError):
     """A money or quantity string that cannot be read exactly."""
+
+
+class TooManyDigits(MoneyError):
+    """A number longer than any real amount (MAX_DIGITS before the point)."""
 
 
 def div_half_up(numerator: int, denominator: int) -> int:
@@ -48,6 +63,8 @@ def parse_decimal(text: str, places: int, what: str = "amount") -> int:
     if not m:
         raise MoneyError(f"{what} {text!r} is not a number")
     frac = m.group("frac") or ""
+    if len(m.group("int")) > MAX_DIGITS:  # checked before int(): no huge number is ever made
+        raise TooManyDigits(f"{what} has more than {MAX_DIGITS} digits before the point")
     if len(frac) > places:
         raise MoneyError(f"{what} {text!r} has more than {places} decimal places")
     value = int(m.group("int")) * 10**places + int(frac.ljust(places, "0") or 0)
@@ -110,10 +127,13 @@ class Rate:
             raise MoneyError("a rate's time must carry a timezone")
 
     def to_sats(self, tiyn: int) -> int:
-        """Price in sats, rounded up so rounding never shortchanges the merchant."""
+        """Price in sats, rounded up so rounding never shortchanges the merchant; never above MAX_SATS."""
         if tiyn < 0:
             raise MoneyError("cannot convert a negative amount")
-        return div_up(tiyn * SATS_PER_BTC, self.tiyn_per_btc)
+        sats = div_up(tiyn * SATS_PER_BTC, self.tiyn_per_btc)
+        if sats > MAX_SATS:
+            raise MoneyError(f"{format_kzt(tiyn, 'KZT')} at this rate is more than all bitcoin (21 million BTC)")
+        return sats
 
     def to_tiyn(self, sats: int) -> int:
         return div_half_up(sats * self.tiyn_per_btc, SATS_PER_BTC)

@@ -1,7 +1,9 @@
 """Cashier-typed values -> core values, with the refusal worded in the cashier's language.
 
 The core decides what is acceptable (pos.core.cart, pos.core.money); these only
-choose the translated words for its refusal, so a rule lives in one place.
+choose the translated words for its refusal, so a rule lives in one place. The
+refusal quotes what was typed, shortened: a scanner or a stuck key can type
+thousands of digits.
 """
 
 from __future__ import annotations
@@ -10,17 +12,26 @@ from typing import Callable
 
 from pos.core.cart import MILLI, CartError, Discount, check_quantity, parse_discount
 from pos.core.catalog import Product
-from pos.core.money import MoneyError, parse_decimal, parse_kzt
+from pos.core.money import MoneyError, TooManyDigits, parse_decimal, parse_kzt
 from pos.ui.dialogs.prompt import InputRejected
 
 Tr = Callable[..., str]
+SHOWN_CHARACTERS = 24
+
+
+def shown(text: str) -> str:
+    """What was typed, as quoted back: at most SHOWN_CHARACTERS, the rest as '…'."""
+    text = text.strip()
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 1] + "…"
 
 
 def read_quantity(tr: Tr, text: str, product: Product) -> int:
     try:
         milli = parse_decimal(text, 3, "quantity")
+    except TooManyDigits:
+        raise InputRejected(tr("error.qty_too_large", text=shown(text))) from None
     except MoneyError:
-        raise InputRejected(tr("error.qty_not_number", text=text.strip())) from None
+        raise InputRejected(tr("error.qty_not_number", text=shown(text))) from None
     try:
         check_quantity(milli, product)
     except CartError:
@@ -30,7 +41,7 @@ def read_quantity(tr: Tr, text: str, product: Product) -> int:
             key = "error.qty_whole"
         else:
             key = "error.qty_too_large"
-        raise InputRejected(tr(key, text=text.strip())) from None
+        raise InputRejected(tr(key, text=shown(text))) from None
     return milli
 
 
@@ -38,7 +49,7 @@ def read_discount(tr: Tr, text: str) -> Discount:
     try:
         return parse_discount(text)
     except CartError:
-        raise InputRejected(tr("error.discount", text=text.strip())) from None
+        raise InputRejected(tr("error.discount", text=shown(text))) from None
 
 
 def read_rate(tr: Tr, text: str) -> int:
@@ -46,7 +57,7 @@ def read_rate(tr: Tr, text: str) -> int:
     try:
         tiyn = parse_kzt(text)
     except MoneyError:
-        raise InputRejected(tr("error.rate", text=text.strip())) from None
+        raise InputRejected(tr("error.rate", text=shown(text))) from None
     if tiyn <= 0:
-        raise InputRejected(tr("error.rate", text=text.strip()))
+        raise InputRejected(tr("error.rate", text=shown(text)))
     return tiyn

@@ -52,3 +52,10 @@ def test_the_factory_follows_pricing_rate_source(tmp_path):
     manual = replace(config, pricing=replace(config.pricing, rate_source="manual"))
     assert isinstance(rate_source(manual, memory_store()), ManualRateSource)
     assert isinstance(rate_source(config, memory_store()), CompositeRateSource)
+
+
+def test_a_rate_with_thousands_of_digits_is_refused_as_a_rate_error():  # issue 14: it was a bare ValueError
+    store = memory_store()
+    with pytest.raises(MoneyError, match="more than 15 digits"):
+        ManualRateSource(store).enter("9" * 5000, T0)
+    assert store.get_state(STATE_KEY) is None

@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 from textual.widgets import DataTable, OptionList
 
-from pos.core.catalog import Catalog, Product
+from pos.core.catalog import Product
 from pos.core.ports import BackendStatus
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.screens.manager import ManagerScreen
@@ -31,17 +31,19 @@ ESCAPE_NAMES = {
 
 
 def catalog_services(names: dict[str, str], **config):
-    """The UI rig over a catalog of the given English names (one pcs product each, 100 KZT).
+    """The UI rig over a catalog of just the given English names (one pcs product each, 100 KZT).
 
     Products are built directly rather than read from a CSV file, whose loader already
-    turns control characters into spaces: here the screens themselves must hold.
+    turns control characters into spaces: here the screens themselves must hold. The
+    rig's catalog object is refilled in place, so every service holding it sees them.
     """
-    catalog = Catalog()
+    services = make_services(make_config(ui={"language": "en"}, **config))
+    catalog = services.catalog
+    catalog.products.clear()
+    catalog.by_barcode.clear()
     for sku, name in names.items():
         catalog.add(Product(sku=sku, names={"en": name}, unit="pcs", price_tiyn=100_00, vat_class="standard"))
-    services = make_services(make_config(ui={"language": "en"}, **config))
-    services.checkout.catalog = catalog
-    return dataclasses.replace(services, catalog=catalog)
+    return services
 
 
 def control_characters(text: str) -> list[str]:

@@ -213,7 +213,11 @@ class SaleScreen(PosNode, Screen[None]):
 
         def apply(milli: int | None) -> None:
             if milli:
-                self.cart.set_quantity(line.line_id, milli)
+                try:
+                    self.cart.set_quantity(line.line_id, milli)
+                except CartError as exc:  # e.g. the sale would pass its bound (pos.core.cart)
+                    self.say(self.pos.tr("error.cart", reason=str(exc)), error=True)
+                    return
                 self.cart_changed(line.line_id)
 
         value = quantity(line.quantity_milli, line.product.unit)
