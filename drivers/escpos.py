@@ -13,10 +13,10 @@ name cannot smuggle a command to the printer.
 
 from __future__ import annotations
 
-import codecs
 import unicodedata
 from dataclasses import dataclass
 
+from pos.core.codepages import CODE_PAGES
 from pos.core.receipt import CENTER, LEFT, QR, RIGHT, Cut, Feed, Receipt, Rule, Text
 
 ESC, GS, DLE = b"\x1b", b"\x1d", b"\x10"
@@ -47,7 +47,7 @@ UNPRINTABLE = "*"
 
 
 class ProfileError(ValueError):
-    """A printer profile that cannot work (an unknown codec)."""
+    """A printer profile that cannot work (a codec that is not a printer code page)."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,11 @@ class Profile:
     cash_drawer: bool = False
 
     def __post_init__(self) -> None:
-        try:
-            codecs.lookup(self.codec)
-        except LookupError:
-            raise ProfileError(f"printer codec {self.codec!r} is not a known Python codec "
-                               "(cp866 for table 17, kz1048 for table 53)") from None
+        # Only the code pages in pos.core.codepages: another Python codec (utf-16-le) turns
+        # letters into command bytes.
+        if self.codec not in CODE_PAGES:
+            raise ProfileError(f"printer codec {self.codec!r} is not a known Python codec of a printer code page "
+                               f"(cp866 for table 17, kz1048 for table 53; all: {', '.join(CODE_PAGES)})")
 
     @property
     def dots(self) -> int:

@@ -3,12 +3,14 @@
 Each section is a frozen dataclass; its fields are the keys the file may hold, with
 their types and defaults. Adding a key means adding a field (and documenting it in
 config.toml). Anything wrong stops start-up with ConfigError, one message naming
-the file, the section and the key.
+the file, the section and the key. The message quotes a wrong value, shortened,
+except for secrets (the key, the node URL with its password, the PIN hash), which
+are never echoed. Strings may not hold control characters: they reach the screen
+(merchant, cashier) and the printer.
 """
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import os
 import re
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pos.core.codepages import CODE_PAGES
 from pos.core.money import MoneyError, parse_decimal
 
 ENV_VAR = "POS_CONFIG"
@@ -37,14 +40,6 @@ class ConfigError(Exception):
 
 def _check(test: Callable[[Any], bool], must: str) -> dict:
     return {"check": test, "must": must}
-
-
-def _known_codec(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
 
 
 def _one_of(options: tuple[str, ...]) -> dict:
@@ -119,7 +114,8 @@ class Printer:
     paper_mm: int = field(default=80, metadata=_one_of((58, 80)))  # type: ignore[arg-type]
     code_table: int = field(default=17, metadata=_between(0, 255))
     codec: str = field(default="cp866", metadata=_check(
-        _known_codec, "be a Python codec matching code_table, e.g. 'cp866' (17) or 'kz1048' (53)"))
+        lambda v: v in CODE_PAGES, "be the code page of code_table, e.g. 'cp866' (17) or 'kz1048' (53); "
+        "one of " + ", ".join(CODE_PAGES)))
     native_qr: bool = True
     cash_drawer: bool = False
     auto_print: bool = True
@@ -182,27 +178,55 @@ class Config:
 
 _SECTIONS: dict[str, type] = {k: v for k, v in typing.get_type_hints(Config).items() if k != "source"}
 _REQUIRED = {("merchant", "name"), ("merchant", "bin"), ("chain", "xpub")}
+#: Never quoted in a message: a private key pasted by mistake, the node's password, the PIN hash.
+_SECRET = {("chain", "xpub"), ("chain", "url"), ("ui", "manager_pin_hash")}
+_SHOWN_CHARACTERS = 40
+
+
+def _shown(value: Any, secret: bool = False) -> str:
+    """A value as quoted in a message: shortened, or not at all for a secret."""
+    if secret:
+        return f"{_toml_type(value)} (not shown: it may be secret)"
+    text = repr(value) if not isinstance(value, int) or len(str(abs(value))) <= _SHOWN_CHARACTERS \
+        else f"an integer of {len(str(abs(value)))} digits"
+    return text if len(text) <= _SHOWN_CHARACTERS else text[:_SHOWN_CHARACTERS - 1] + "…"
+
+
+def _toml_type(value: Any) -> str:
+    return {bool: "true/false", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), "a value")
+
+
+def _has_control(value: Any) -> bool:
+    texts = value if isinstance(value, list) else [value]
+    return any(isinstance(t, str) and not t.isprintable() for t in texts)
+
+
+_LONG_NUMBER = re.compile(r"\d[\d_]{999,}")
 
 
 def _type_name(t: Any) -> str:
     return {str: "a string", int: "an integer", bool: "true or false"}.get(t, "a list of strings")
 
 
-def _coerce(where: str, key_type: Any, value: Any, meta: Any) -> Any:
+def _coerce(where: str, key_type: Any, value: Any, meta: Any, secret: bool = False) -> Any:
+    shown = _shown(value, secret)
     if meta.get("percent"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{where}: expected a number (a percentage), got {value!r}")
+            raise ConfigError(f"{where}: expected a number (a percentage), got {shown}")
         try:
             return parse_decimal(repr(value) if isinstance(value, float) else str(value), 2, "percentage")
         except MoneyError:
-            raise ConfigError(f"{where}: {value!r} must be a percentage with at most 2 decimals") from None
+            raise ConfigError(f"{where}: {shown} must be a percentage with at most 2 decimals") from None
     if key_type is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ConfigError(f"{where}: expected {_type_name(int)}, got {value!r}")
+        raise ConfigError(f"{where}: expected {_type_name(int)}, got {shown}")
     if key_type in (str, bool) and not isinstance(value, key_type):
-        raise ConfigError(f"{where}: expected {_type_name(key_type)}, got {value!r}")
+        raise ConfigError(f"{where}: expected {_type_name(key_type)}, got {shown}")
     if typing.get_origin(key_type) is list and not (
             isinstance(value, list) and all(isinstance(v, str) for v in value)):
-        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+        raise ConfigError(f"{where}: expected a list of strings, got {shown}")
+    if _has_control(value):
+        raise ConfigError(f"{where}: must not contain control characters (tabs, line breaks, escapes)")
     return value
 
 
@@ -221,10 +245,11 @@ def _section(path: Path, name: str, cls: type, raw: Any) -> Any:
             if (name, key) in _REQUIRED:
                 raise ConfigError(f"{where}: required value missing")
             continue
-        value = _coerce(where, hints[key], raw[key], f.metadata)
+        secret = (name, key) in _SECRET
+        value = _coerce(where, hints[key], raw[key], f.metadata, secret)
         check = f.metadata.get("check")
         if check and not check(value):
-            shown = f"{raw[key]}%" if f.metadata.get("percent") else repr(value)
+            shown = f"{_shown(raw[key])}%" if f.metadata.get("percent") else _shown(value, secret)
             raise ConfigError(f"{where}: {shown} must {f.metadata['must']}")
         values[key] = value
     return cls(**values)
@@ -235,6 +260,10 @@ def parse_config(text: str, path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except ValueError:  # Python's limit on integer digits: no setting has a number that long
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if _LONG_NUMBER.search(row)), 0)
+        raise ConfigError(f"{path}: line {line}: a number with thousands of digits; no setting is that large") \
+            from None
     for name in data:
         if name not in _SECTIONS:
             raise ConfigError(f"{path}: [{name}]: unknown section (known: {', '.join(_SECTIONS)})")

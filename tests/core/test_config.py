@@ -95,3 +95,55 @@ def test_the_cli_prints_the_message_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert f"{bad}: [printer] baudrate: expected an integer, got 'fast'" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+# ---- issue 14: secrets, sizes and code pages ---------------------------------------------
+TPRV = "tprv8ZgxMBicQKsPd9TeAdPADNnSyH9SSUUbTVeFszDE23Ki6TBB5nCefAdHkK8Fm3qMQR6sHwA56zqRmKmxnHk37JkiFzvncDqoKmPWubu7hDF"
+
+
+@pytest.mark.parametrize("section, body", [
+    ("chain", f'xpub = ["{TPRV}"]'),
+    ("chain", f"xpub = {{ key = \"{TPRV}\" }}"),
+    ("chain", 'url = ["http://user:s3cret-pass@127.0.0.1:18443"]'),
+    ("ui", 'manager_pin_hash = ["scrypt$16384$8$1$00ff$s3cret-hash"]'),
+])
+def test_a_secret_of_the_wrong_type_is_named_but_never_echoed(section, body):
+    text = MINIMAL.replace('xpub = "vpub..."', body) if body.startswith("xpub") else with_keys(section, body)
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, Path("x.toml"))
+    message = str(err.value)
+    assert message.startswith(f"x.toml: [{section}] ") and "expected a string" in message
+    assert "not shown: it may be secret" in message
+    assert "tprv" not in message and "s3cret" not in message
+
+
+def test_an_integer_with_thousands_of_digits_is_a_message_naming_its_line():
+    text = with_keys("payment", "confirmations = " + "9" * 5000)
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, Path("x.toml"))
+    line = text.splitlines().index("confirmations = " + "9" * 5000) + 1
+    assert str(err.value) == f"x.toml: line {line}: a number with thousands of digits; no setting is that large"
+
+
+def test_a_long_integer_out_of_range_is_not_echoed_whole():
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys("payment", "confirmations = " + "9" * 4000), Path("x.toml"))
+    assert str(err.value) == "x.toml: [payment] confirmations: an integer of 4000 digits must be between 0 and 100"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-8", "cp037", "rot13"])
+def test_the_printer_codec_must_be_a_printer_code_page_not_any_python_codec(codec):
+    with pytest.raises(ConfigError, match=rf"\[printer\] codec: '{codec}' must be the code page of code_table"):
+        parse_config(with_keys("printer", f'codec = "{codec}"'), Path("x.toml"))
+    config = parse_config(with_keys("printer", 'code_table = 53\ncodec = "kz1048"'), Path("x.toml"))
+    assert config.printer.codec == "kz1048"
+
+
+@pytest.mark.parametrize("section, body", [
+    ("terminal", 'cashier = "Aigerim\\u001b]0;pwned\\u0007"'),
+    ("merchant", 'footer = "Thanks\\u001b[2J"'),
+    ("pricing", 'btc_usd_urls = ["http://x/\\u009b"]'),
+])
+def test_control_characters_in_config_strings_are_refused(section, body):
+    with pytest.raises(ConfigError, match=rf"\[{section}\] \w+: must not contain control characters"):
+        parse_config(with_keys(section, body), Path("x.toml"))

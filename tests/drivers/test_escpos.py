@@ -14,6 +14,7 @@ from drivers.escpos import (
     DRAWER_KICK, PARTIAL_CUT, TRANSLITERATION, Profile, ProfileError, encode_receipt, encode_text, printable,
     qr_matrix, qr_native, qr_raster,
 )
+from pos.core.codepages import CODE_PAGES
 from pos.core.receipt import QR, Cut, Feed, Receipt, Rule, Text, build_receipt
 from tests.builders import T0
 from tests.drivers.conftest import TXID, settings, settled
@@ -176,3 +177,15 @@ def test_a_whole_receipt_decodes_back_to_its_document(codec, table, columns):
 
 def test_the_decoder_names_bytes_it_does_not_understand():
     assert decode(b"ok\n\x1b\x99\x07", "cp866").unknown == [3, 5]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-32", "cp037", "rot13", "utf-8"])
+def test_only_printer_code_pages_are_codecs_so_letters_never_become_commands(codec):  # issue 14
+    # "\u1b40" in utf-16-le is ESC @ (reset); "VB" in cp037 (EBCDIC) is not ASCII at all
+    with pytest.raises(ProfileError, match="not a known Python codec of a printer code page"):
+        Profile(codec=codec)
+
+
+def test_every_allowed_code_page_keeps_ascii_as_ascii():
+    for codec in CODE_PAGES:
+        assert encode_text(string.printable.strip(), codec) == string.printable.strip().encode("ascii")
