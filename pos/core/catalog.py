@@ -11,13 +11,17 @@ Catalog file format (UTF-8 CSV, header row required, extra columns refused):
                at most 1 000 000 000)
   * vat_class  'standard', 'reduced', 'zero' or 'exempt' (the rates come from config)
 A bad row is reported with its line number and reason and skipped; good rows still load.
+The file must be a regular file of at most MAX_CATALOG_BYTES: `catalog = "/dev/zero"`
+(or a pipe) used to hang start-up.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +33,7 @@ UNITS = ("pcs", "kg", "l")
 VAT_CLASSES = ("standard", "reduced", "zero", "exempt")
 LANGUAGES = ("kk", "ru", "en")
 _SKU = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+MAX_CATALOG_BYTES = 32 * 1024 * 1024  # ~200 000 products; a bigger file is a mistake, not a catalog
 
 
 class CatalogError(ValueError):
@@ -179,10 +184,27 @@ def parse_catalog(text: str) -> tuple[Catalog, list[RowError]]:
     return catalog, errors
 
 
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes; CatalogError for a device, pipe or directory, or one over MAX_CATALOG_BYTES.
+
+    Opened without blocking (a FIFO would wait for a writer) and checked on the open file,
+    so what is read is what was checked.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CatalogError(f"{path}: the catalog must be a regular file, not a device, pipe or directory")
+    with os.fdopen(fd, "rb") as file:
+        data = file.read(MAX_CATALOG_BYTES + 1)
+    if len(data) > MAX_CATALOG_BYTES:
+        raise CatalogError(f"{path}: the catalog is larger than {MAX_CATALOG_BYTES // (1024 * 1024)} MiB")
+    return data
+
+
 def load_catalog(path: Path) -> tuple[Catalog, list[RowError]]:
     """Read a catalog file; CatalogError names the file when it can't be read at all."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = _read_regular_file(Path(path)).decode("utf-8-sig")
     except FileNotFoundError:
         raise CatalogError(f"{path}: catalog file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

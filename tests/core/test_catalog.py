@@ -1,8 +1,10 @@
+import os
 from pathlib import Path
 
 import pytest
 
 import pos
+import pos.core.catalog as catalog_module
 from pos.core.catalog import CatalogError, gtin_valid, load_catalog, parse_catalog
 
 HEADER = "sku,barcode,name_kk,name_ru,name_en,unit,price,vat_class\n"
@@ -86,3 +88,30 @@ def test_control_characters_in_names_become_spaces_so_no_escape_sequence_reaches
     assert catalog.products["E1"].names == {"ru": "Рис  ]0;title  5 кг", "en": "Rice  ]52;c;cm0="}
     assert catalog.products["E2"].names == {"kk": "[2J"}
     assert errors == []
+
+
+# ---- issue 14: `catalog = "/dev/zero"` hung start-up ---------------------------------------
+@pytest.mark.timeout(20)
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_as_the_catalog_is_refused_at_once():
+    with pytest.raises(CatalogError, match="/dev/zero: the catalog must be a regular file"):
+        load_catalog(Path("/dev/zero"))
+
+
+@pytest.mark.timeout(20)
+def test_a_pipe_or_a_directory_as_the_catalog_is_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "catalog.csv"
+    os.mkfifo(fifo)  # nobody writes: opening it for reading used to wait for ever
+    with pytest.raises(CatalogError, match="must be a regular file"):
+        load_catalog(fifo)
+    with pytest.raises(CatalogError, match="must be a regular file"):
+        load_catalog(tmp_path)
+
+
+def test_a_catalog_larger_than_the_cap_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(catalog_module, "MAX_CATALOG_BYTES", 1024)
+    big = tmp_path / "big.csv"
+    big.write_text(HEADER + "A1,,,,Bread,pcs,250,standard\n" * 40, encoding="utf-8")
+    with pytest.raises(CatalogError, match="big.csv: the catalog is larger than"):
+        load_catalog(big)
+    assert catalog_module.MAX_CATALOG_BYTES == 1024 and DEMO.stat().st_size < 32 * 1024 * 1024
