@@ -2,22 +2,35 @@
 
 Without a handler Python prints warnings to stderr, which would scribble over the
 cashier's screen; so the terminal logs to `<store path>/pos.log`, rotated so an SD card
-never fills up with it.
+never fills up with it. The log names invoices, addresses and backend errors: like the
+store, it is readable by its owner only (0600, in a 0700 directory), rotated files too.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from pos.store.atomic import FILE_MODE, make_dirs
 
 LOG_NAME = "pos.log"
 
 
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A RotatingFileHandler whose files (the first and each one after a rotation) are 0600."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        os.fchmod(fd, FILE_MODE)  # a log left by an older version may be 0644
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(directory: Path, level: int = logging.INFO) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
+    make_dirs(directory)  # 0700, like the store it usually is
     path = directory / LOG_NAME
-    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers = [handler]

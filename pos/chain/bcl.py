@@ -167,8 +167,19 @@ def describe_url(url: str) -> str:
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname or url.split("@")[-1])
 
 
+def _private_dir(directory: Path) -> None:
+    """The directory and its missing parents, owner only (0700): providers.json holds the node's password."""
+    missing = []
+    while not directory.is_dir():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
 def _write_settings(target: Path, chain: Chain) -> None:
-    target.mkdir(parents=True, exist_ok=True)
+    _private_dir(target)
+    os.chmod(target, 0o700)  # one made by an older version was 0755
     _write_atomically(target / "config.ini", _CONFIG_INI.format(
         timeout=chain.request_timeout_seconds, network=BCL_NETWORKS[chain.network]))
     networks = json.loads(_package_file("networks.json").read_text(encoding="utf-8"))
@@ -192,8 +203,13 @@ def _package_file(name: str) -> Path:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """Owner-only (0600) whatever the umask: providers.json carries the node URL's user and password."""
+    _private_dir(path.parent)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="ascii")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(text)
     os.replace(tmp, path)
 
 

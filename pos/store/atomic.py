@@ -8,6 +8,10 @@ the old file with os.replace() (atomic on POSIX), then the directory is fsynced 
 rename itself survives a power cut. At any instant the file on disk is the whole old
 version or the whole new one.
 
+Files are created 0600 and directories 0700 (FILE_MODE, DIR_MODE): the store holds the
+day's sales and, beside it, bitcoinlib's providers file with the node's password; no
+other user of the machine may read them.
+
 A file that is damaged anyway (a disk fault, a hand edit) is never "repaired" by emptying
 it: it is renamed aside to `<name>.damaged-<UTC time>` and the store refuses to open until
 a person has dealt with it (see set_aside and damaged_message).
@@ -25,6 +29,8 @@ from tinydb.storages import MemoryStorage, Storage
 
 from pos.core.ports import StoreError
 
+FILE_MODE = 0o600  # owner only: sales, counters, the log, the node's password
+DIR_MODE = 0o700
 DAMAGED_MARK = ".damaged-"
 TEMP_MARK = ".tmp"
 #: The key under which every data file records the counters as they stood when it was written.
@@ -59,15 +65,31 @@ def fsync_dir(directory: Path) -> None:
 
 
 def make_dirs(directory: Path) -> None:
-    """Create a directory and its missing parents, each made durable in its own parent."""
+    """Create a directory and its missing parents (owner only), each made durable in its own parent."""
     if directory.is_dir():
         return
     make_dirs(directory.parent)
     try:
-        directory.mkdir()
+        directory.mkdir(mode=DIR_MODE)
     except FileExistsError:
         pass
     fsync_dir(directory.parent)
+
+
+def tighten(root: Path) -> None:
+    """Owner-only modes on a store made by an older version (0755 directories, 0644 files).
+
+    Called with the lock held; symbolic links are left alone; a file that cannot be changed
+    (another owner) is left as it is rather than stopping the terminal.
+    """
+    for directory, _dirs, files in os.walk(root):
+        for path, mode in [(Path(directory), DIR_MODE)] + [(Path(directory) / f, FILE_MODE) for f in files]:
+            try:
+                info = path.lstat()
+                if not path.is_symlink() and info.st_mode & 0o777 & ~mode:
+                    os.chmod(path, mode)
+            except OSError:
+                continue
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -77,8 +99,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}{TEMP_MARK}")
     try:
         make_dirs(path.parent)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         try:
+            os.fchmod(fd, FILE_MODE)  # a temp file left by an older version may be 0644
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]

@@ -14,6 +14,7 @@ from tinydb import TinyDB
 
 from pos.core.ports import StoreError
 from pos.store.atomic import (
+    tighten,
     DAMAGED_MARK, STAMP, AtomicJSONStorage, StampedMemoryStorage, damaged_message, make_dirs,
 )
 from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
@@ -71,6 +72,7 @@ class FileBackend:
             raise StoreError(f"cannot create store directory {directory}: {exc.strerror or exc}") from None
         lock = StoreLock.acquire(directory)
         try:
+            tighten(directory)
             damaged = damaged_files(directory)
             if damaged:
                 raise StoreError(damaged_message(directory, damaged))

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from pos.core.ports import StoreError
+from pos.store.atomic import FILE_MODE
 
 LOCK_NAME = "store.lock"
 PID_WIDTH = 10
@@ -25,7 +26,7 @@ class StoreLock:
     def acquire(cls, directory: Path) -> "StoreLock":
         path = directory / LOCK_NAME
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         except OSError as exc:
             raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
         try:
