@@ -17,13 +17,13 @@ from pos.config import Config
 from pos.core.catalog import Catalog, CatalogError, RowError, load_catalog
 from pos.core.payment import Policy
 from pos.core.ports import StoreError
+from pos.sale.till import Till
 
 if TYPE_CHECKING:  # the adapters are imported by build_services only, off the import path
     from drivers.base import Printer
     from pos.chain.watcher import Watcher
     from pos.core.ports import Store
     from pos.printing import PrintService
-    from pos.sale.till import Till
 
 DEMO_CATALOG = Path(__file__).with_name("data") / "demo_catalog.csv"
 

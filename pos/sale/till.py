@@ -144,37 +144,37 @@ class Till:
         """Raises ChargeError when it cannot be cancelled (a payment arrived meanwhile)."""
         cancelled = self._checkout.cancel(invoice_id)
         self.leave()
-        self._publish(CANCELLED, cancelled)
         self._publish(CHANGED, cancelled)
+        self._publish(CANCELLED, cancelled)
         return cancelled
 
     def close_refund_owed(self, invoice_id: str, who: str) -> Invoice:
         """An underpaid invoice the customer will not top up: closed, back to the sale with the cart."""
         closed = self._change(invoice_id, lambda inv: inv.close_refund_owed(who, self._clock()))
         self.leave()
-        self._publish(REFUND_OWED, closed)
         self._publish(CHANGED, closed)
+        self._publish(REFUND_OWED, closed)
         return closed
 
     # ---- follow-up by the manager ---------------------------------------------------
     def acknowledge(self, invoice_id: str, who: str) -> Invoice:
         acknowledged = self._change(invoice_id, lambda inv: inv.acknowledge_lost(who, self._clock()))
         self._forget_alert(invoice_id)
-        self._publish(ACKNOWLEDGED, acknowledged)
         self._publish(CHANGED, acknowledged)
+        self._publish(ACKNOWLEDGED, acknowledged)
         return acknowledged
 
     def settle_by_manager(self, invoice_id: str) -> Invoice:
         settled = self._change(invoice_id, lambda inv: inv.transition(
             SETTLED, "settled by the manager after checking the payment", self._clock()))
-        self._publish(FOLLOWED_UP, settled)
         self._publish(CHANGED, settled)
+        self._publish(FOLLOWED_UP, settled)
         return settled
 
     def note_refunded(self, invoice_id: str) -> Invoice:
         noted = self._change(invoice_id, lambda inv: inv.note(REFUND_NOTE, self._clock()))
-        self._publish(FOLLOWED_UP, noted)
         self._publish(CHANGED, noted)
+        self._publish(FOLLOWED_UP, noted)
         return noted
 
     def _change(self, invoice_id: str, change: Callable[[Invoice], Invoice]) -> Invoice:
@@ -228,10 +228,10 @@ class Till:
             if HANDED_OVER in names and after.id == on_screen:
                 self.cart.clear()  # the customer is gone with these goods; Done shows the invoice
                 self.save_cart()
+            self._publish(CHANGED, after)  # the new state first, then what it means
             for name in names:
                 log.info("%s: %s", after.id, name)
                 self._publish(name, after)
-            self._publish(CHANGED, after)
 
     def _remember_alert(self, invoice_id: str) -> None:
         """Kept beside the invoice so the alert outlives the invoice's watching window."""

@@ -276,9 +276,14 @@ class PosApp(App[None]):
             self.pop_screen()
         forget_render_caches()
 
-    def sale_handed_over(self, invoice: Invoice) -> None:
-        """The customer may go (the till emptied the cart): Done shows the invoice as it settles."""
-        self.switch_screen(DoneScreen(invoice))
+    async def sale_handed_over(self, invoice: Invoice) -> None:
+        """The customer may go (the till emptied the cart): Done shows the invoice as it settles.
+
+        `handed_over` is announced once Done is on screen, so a script (or a rig) that reacts
+        to it finds the next sale one key away.
+        """
+        await self.switch_screen(DoneScreen(invoice))
+        self.emit("handed_over", ui_events.handed_over(invoice))
 
     def new_sale(self) -> None:
         self.till.new_sale()
@@ -319,7 +324,8 @@ class PosApp(App[None]):
             self.emit("payment_state", ui_events.payment_state(invoice))
             self._tell_screens([invoice])
         elif event.name == sale.HANDED_OVER:
-            self.emit("handed_over", ui_events.handed_over(invoice))
+            if not event.on_screen:  # else once Done is on screen (sale_handed_over)
+                self.emit("handed_over", ui_events.handed_over(invoice))
             if self.services.config.printer.auto_print:
                 self.print_receipt(invoice, copy=False)
         elif event.name in (sale.PAYMENT_LOST, sale.ACKNOWLEDGED):

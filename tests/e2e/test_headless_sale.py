@@ -62,8 +62,8 @@ press f10
 wait invoice_created 60
 screenshot {shot}
 wait payment_state state=processing 120
-wait payment_state state=settled confirmations=1 120
 wait receipt_printed 60
+wait payment_state state=settled confirmations=1 120
 """
 
 
@@ -111,6 +111,9 @@ def test_a_headless_script_completes_a_sale_on_the_regtest_node(regtest_node: Re
     settled = [e for e in events if e["event"] == "payment_state" and e["state"] == "settled"][-1]
     assert settled["received_sat"] == 3178 and settled["marks"] == []
     assert {"event": "receipt_printed", "invoice": created["invoice"]} in events
+    [handed] = [e for e in events if e["event"] == "handed_over"]
+    assert handed == {"event": "handed_over", "invoice": created["invoice"], "state": "processing",
+                      "confirmations": 0, "received_sat": 3178}
     assert any(e["event"] == "backend_state" and e["state"] == "online" and e["height"] > 100 for e in events)
 
     printed = receipts.read_text(encoding="utf-8")

@@ -49,6 +49,7 @@ class ChargeScreen(PosNode, Screen[None]):
     def __init__(self, invoice: Invoice) -> None:
         super().__init__()
         self.invoice = invoice
+        self._finished = False  # handed over to Done once
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -81,12 +82,14 @@ class ChargeScreen(PosNode, Screen[None]):
                     self._finish_if_paid()
 
     def on_screen_resume(self) -> None:
-        # Settled while a dialog or the Manager screen was on top: finish when back on screen.
+        # Handed over while a dialog or the Manager screen was on top: finish when back on screen.
         self._finish_if_paid()
 
     def _finish_if_paid(self) -> None:
-        if self.invoice.handed_over:
-            self.pos.sale_handed_over(self.invoice)
+        if self.invoice.handed_over and not self._finished:
+            self._finished = True
+            # by the app, not in this screen's handler: switching away waits for this screen to close
+            self.pos.call_later(self.pos.sale_handed_over, self.invoice)
 
     # ---- what the customer and cashier see ---------------------------------
     def show_invoice(self) -> None:
