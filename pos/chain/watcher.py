@@ -75,7 +75,12 @@ class Watcher:
         self._failures = 0
         self._retry_at: datetime | None = None
         self._status = BackendStatus(OFFLINE, detail="not polled yet")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one full poll at a time
+        # The quick look has its own lock and backend (a bitcoinlib Service is not shared between
+        # threads), so a long full poll on a slow provider never holds up the customer on screen.
+        self._quick_lock = threading.Lock()
+        self._quick_backend: ChainBackend | None = None
+        self._save_lock = threading.Lock()  # compare-and-save, for two threads saving one invoice
 
     @property
     def status(self) -> BackendStatus:
@@ -113,23 +118,25 @@ class Watcher:
     def poll_one(self, invoice_id: str) -> WatchReport:
         """The quick look at one invoice (blocking, one request); never raises for the chain.
 
-        Skipped while the backend is backing off or before any poll read a tip: the next
-        full poll comes first. A failure here leaves the backend's state to the full polls.
+        Skipped before any poll read a tip and while the backend is offline: the next full
+        poll comes first. A degraded backend (some background address unanswered) does not
+        stop it. A failure here leaves the backend's state to the full polls.
         """
-        with self._lock:
+        with self._quick_lock:
             now = self._clock()
             invoice = self._store.get_invoice(invoice_id)
-            tip = self._status.height
-            if (invoice is None or not invoice.needs_watching(now) or self._status.state != ONLINE or not tip
-                    or (self._retry_at is not None and now < self._retry_at)):
-                return WatchReport(self._status)
+            status = self._status
+            if invoice is None or not invoice.needs_watching(now) or status.state == OFFLINE or not status.height:
+                return WatchReport(status)
             changes: list[tuple[Invoice, Invoice]] = []
             alerts: list[str] = []
             try:
-                self._look_at(self._connected(), invoice, tip, changes, alerts)
+                if self._quick_backend is None:
+                    self._quick_backend = self._backend_factory()
+                self._look_at(self._quick_backend, invoice, status.height, changes, alerts)
             except Exception as exc:
                 log.info("quick look at %s failed: %s", invoice_id, _reason(exc))
-            return WatchReport(self._status, changes, alerts, 1)
+            return WatchReport(status, changes, alerts, 1)
 
     def _look_at(self, backend: ChainBackend, invoice: Invoice, tip: int, changes: list[tuple[Invoice, Invoice]],
                  alerts: list[str]) -> None:
@@ -147,11 +154,12 @@ class Watcher:
         return self._backend
 
     def _save_if_unchanged(self, before: Invoice, after: Invoice) -> bool:
-        """Save unless someone (the cashier cancelling) changed the invoice during the poll."""
-        if self._store.get_invoice(before.id) != before:
-            log.info("%s changed during the poll; it is evaluated again next time", before.id)
-            return False
-        self._store.save_invoice(after)
+        """Save unless someone (the cashier cancelling, the other look) changed the invoice meanwhile."""
+        with self._save_lock:
+            if self._store.get_invoice(before.id) != before:
+                log.info("%s changed during the poll; it is evaluated again next time", before.id)
+                return False
+            self._store.save_invoice(after)
         record_paid(self._store, after)
         return True
 

@@ -255,3 +255,61 @@ def test_confirmations_count_from_the_tip_just_read_even_when_it_went_down(clock
     backend.payments[inv.address] = paid(inv, height=101)
     watcher.poll_once()
     assert (store.get_invoice(inv.id).state, store.get_invoice(inv.id).confirmations) == (PROCESSING, 1)
+
+
+def test_the_quick_look_asks_only_for_the_invoice_on_screen_from_the_last_polls_tip(setup):
+    store, backend, watcher = setup
+    on_screen, other = make_invoice(seq=1), make_invoice(seq=2)
+    store.save_invoice(on_screen)
+    store.save_invoice(other)
+    assert watcher.poll_one(on_screen.id).changes == [] and backend.calls == []  # no tip read yet: nothing asked
+    watcher.poll_once()
+    backend.calls.clear()
+    backend.payments = {on_screen.address: paid(on_screen), other.address: paid(other)}
+    report = watcher.poll_one(on_screen.id)
+    assert backend.calls == [on_screen.address]
+    assert [(after.id, after.state, after.handed_over) for _, after in report.changes] == [
+        (on_screen.id, PROCESSING, True)]
+    assert store.get_invoice(other.id).state == NEW  # the background waits for the next poll
+
+
+def test_the_quick_look_goes_on_while_a_background_address_fails_but_not_offline(setup):
+    store, backend, watcher = setup
+    on_screen, other = make_invoice(seq=1), make_invoice(seq=2)
+    store.save_invoice(on_screen)
+    store.save_invoice(other)
+    backend.failing = {other.address}
+    assert watcher.poll_once().status.state == "degraded"
+    backend.payments = {on_screen.address: paid(on_screen)}
+    assert [after.id for _, after in watcher.poll_one(on_screen.id).changes] == [on_screen.id]
+    backend.down = True
+    watcher._retry_at = None  # noqa: SLF001 - straight to the next poll, as after the backoff
+    assert watcher.poll_once().status.state == "offline"
+    backend.calls.clear()
+    assert watcher.poll_one(on_screen.id).changes == [] and backend.calls == []
+
+
+def test_a_slow_full_poll_does_not_hold_up_the_quick_look(setup):
+    import threading
+
+    store, backend, watcher = setup
+    on_screen = make_invoice(seq=1)
+    store.save_invoice(on_screen)
+    watcher.poll_once()
+    release = threading.Event()
+    slow_tip = backend.tip_height
+
+    def stuck_tip() -> int:
+        release.wait(10)
+        return slow_tip()
+
+    backend.tip_height = stuck_tip  # type: ignore[method-assign]
+    poller = threading.Thread(target=watcher.poll_once)
+    poller.start()
+    try:
+        backend.payments = {on_screen.address: paid(on_screen)}
+        report = watcher.poll_one(on_screen.id)  # would wait for `release` if it shared the poll's lock
+        assert [after.handed_over for _, after in report.changes] == [True]
+    finally:
+        release.set()
+        poller.join()
