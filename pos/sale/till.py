@@ -24,7 +24,10 @@ from pos.checkout import ChargeError, Checkout
 from pos.config import Chain
 from pos.core.cart import Cart
 from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
-from pos.core.payment import HANDED_OVER, PAYMENT_LOST, Policy, events_between, required_confirmations
+from pos.core.payment import (  # the core's event names, announced by the till as they are
+    EXPIRED_EVENT, HANDED_OVER, INVALID_EVENT, OVERPAID, PAID_LATE_EVENT, PAYMENT_LOST, SETTLED_EVENT, UNDERPAID,
+    Policy, events_between, required_confirmations,
+)
 from pos.core.ports import Store
 
 if TYPE_CHECKING:  # the watcher's module brings the chain adapter: off the start-up path
@@ -35,7 +38,10 @@ log = logging.getLogger(__name__)
 # Store state documents: the sale in progress, the invoice on screen, unacknowledged alerts.
 SALE_STATE, CHARGE_STATE, ALERT_STATE = "ui.sale", "ui.charge", "till.alerts"
 
-# Events besides the core's (pos.core.payment): every saved change, and the till's own.
+#: The core's names for what happened to an invoice (pos.core.payment.events_between).
+INVOICE_EVENTS = (HANDED_OVER, SETTLED_EVENT, PAYMENT_LOST, PAID_LATE_EVENT, OVERPAID, UNDERPAID, EXPIRED_EVENT,
+                  INVALID_EVENT)
+# Events besides the core's: every saved change, and the till's own.
 CHANGED, CREATED, CANCELLED, REFUND_OWED, ACKNOWLEDGED, FOLLOWED_UP = (
     "changed", "created", "cancelled", "refund_owed", "acknowledged", "followed_up")
 
