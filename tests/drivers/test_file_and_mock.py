@@ -104,5 +104,5 @@ def test_a_mock_file_that_cannot_be_written_is_a_printer_error_and_keeps_nothing
 def test_a_codec_python_does_not_know_is_a_config_error_naming_the_key():
     from pos.config import ConfigError
 
-    with pytest.raises(ConfigError, match=r"\[printer\] codec: 'cp9999' must be a Python codec"):
+    with pytest.raises(ConfigError, match=r"\[printer\] codec: 'cp9999' must be the code page of code_table"):
         config(codec="cp9999")
