@@ -46,7 +46,7 @@ CHANGED, CREATED, CANCELLED, REFUND_OWED, ACKNOWLEDGED, FOLLOWED_UP = (
     "changed", "created", "cancelled", "refund_owed", "acknowledged", "followed_up")
 
 #: A quick look at the on-screen invoice is never more often than this with public providers,
-#: which publish no quota and answer floods with HTTP 429 (README, "Hand-over").
+#: which publish no quota and answer floods with HTTP 429 (README, "Payment detection").
 PUBLIC_FAST_POLL_FLOOR_SECONDS = 5
 REFUND_NOTE = "overpayment refunded to the customer (noted by the manager)"
 

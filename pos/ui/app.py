@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -26,6 +27,7 @@ from pos.collector import resume_after_start_up
 from pos.checkout import ChargeError
 from pos.core.invoice import NEW, Invoice
 from pos.core.money import Rate
+from pos.core.text import printable
 from pos.core.ports import BackendStatus, PrinterStatus
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
@@ -161,6 +163,13 @@ class PosApp(App[None]):
 
     def emit(self, name: str, fields: dict) -> None:
         self._sink(name, fields)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast may carry outside text (catalog rows, backend errors, alerts): shown literally,
+        its control characters as spaces, whoever calls it."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def say(self, text: str, *, error: bool = False) -> None:
         """On the current screen's message line, or as a notification over a dialog."""

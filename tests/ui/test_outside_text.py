@@ -125,8 +125,6 @@ async def test_the_message_line_shows_any_text_without_control_characters() -> N
         assert control_characters(shown) == []
 
 
-@pytest.mark.xfail(strict=True, reason="needs pos/ui/app.py (issue 10's file): every self.notify(text, ...) "
-                   "as self.notify(printable(text), markup=False, ...) - see the issue-14 hand-over")
 async def test_notifications_show_outside_text_literally() -> None:
     """Start-up warnings (catalog row errors quote the file), watcher alerts and say() over a dialog are toasts.
 
