@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from textual.widgets._toast import Toast
 
 from pos.core.catalog import Product
