@@ -171,17 +171,17 @@ class Till:
         return acknowledged
 
     def settle_by_manager(self, invoice_id: str) -> Invoice:
-        settled = self._change(invoice_id, lambda inv: inv.transition(
+        return self._follow_up(invoice_id, lambda inv: inv.transition(
             SETTLED, "settled by the manager after checking the payment", self._clock()))
-        self._publish(CHANGED, settled)
-        self._publish(FOLLOWED_UP, settled)
-        return settled
 
     def note_refunded(self, invoice_id: str) -> Invoice:
-        noted = self._change(invoice_id, lambda inv: inv.note(REFUND_NOTE, self._clock()))
-        self._publish(CHANGED, noted)
-        self._publish(FOLLOWED_UP, noted)
-        return noted
+        return self._follow_up(invoice_id, lambda inv: inv.note(REFUND_NOTE, self._clock()))
+
+    def _follow_up(self, invoice_id: str, change: Callable[[Invoice], Invoice]) -> Invoice:
+        changed = self._change(invoice_id, change)
+        self._publish(CHANGED, changed)
+        self._publish(FOLLOWED_UP, changed)
+        return changed
 
     def _change(self, invoice_id: str, change: Callable[[Invoice], Invoice]) -> Invoice:
         """Raises ChargeError (for the cashier) when the invoice is missing or the change not allowed."""

@@ -19,7 +19,7 @@ from pos.chain.keys import WatchOnlyKey
 from pos.chain.watcher import WatchReport, Watcher
 from pos.config import Config
 from pos.core.invoice import (
-    EXPIRED, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Invoice, utcnow,
+    EXPIRED, LOST_AFTER_HANDOVER, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Invoice, utcnow,
 )
 from pos.core.payment import Policy
 from pos.core.ports import Store
@@ -170,7 +170,7 @@ def test_two_confirmations_wait_for_the_second_block(regtest_node, watching, new
 
 
 def test_a_replaced_payment_takes_the_invoice_back_to_new_with_an_alert(regtest_node, watching, new_invoice):
-    store, watcher = watching()
+    store, watcher = watching(policy=Policy(handover="settled"))  # the customer still at the counter
     invoice = new_invoice(store)
     txid = regtest_node.pay(invoice.address, AMOUNT, rbf=True)
     watcher.poll_once()
@@ -185,6 +185,20 @@ def test_a_replaced_payment_takes_the_invoice_back_to_new_with_an_alert(regtest_
     regtest_node.mine(1)  # the replacement confirms: still nothing for the shop
     watcher.poll_once()
     assert store.get_invoice(invoice.id).state == NEW
+
+
+def test_a_payment_replaced_after_hand_over_is_lost_loudly(regtest_node, watching, new_invoice):
+    store, watcher = watching()  # the default: handed over when seen
+    invoice = new_invoice(store)
+    txid = regtest_node.pay(invoice.address, AMOUNT, rbf=True)
+    watcher.poll_once()
+    assert store.get_invoice(invoice.id).handed_over
+    regtest_node.replace(txid)
+    report = watcher.poll_once()
+    lost = store.get_invoice(invoice.id)
+    assert lost.state == NEW and LOST_AFTER_HANDOVER in lost.marks and lost.alert_open
+    assert report.alerts == [f"{invoice.id}: PAYMENT LOST AFTER HAND-OVER: {txid[:12]}... disappeared; "
+                             f"0 of {AMOUNT} sat now seen: a manager must acknowledge it and follow up"]
 
 
 def test_a_hung_node_times_out_as_offline_and_nothing_changes(regtest_node, watching, new_invoice):

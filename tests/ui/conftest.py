@@ -86,6 +86,17 @@ async def running(services: Services, *, kiosk: bool = False, size: tuple[int, i
         yield pilot
 
 
+def shown(pilot, selector: str) -> str:
+    """What a widget of the current screen shows, as text."""
+    return str(pilot.app.screen.query_one(selector).render())
+
+
+async def poll(pilot) -> None:
+    """One poll of the chain, as the app's timer makes it, and its consequences on screen."""
+    pilot.app.poll_chain()
+    await settle(pilot)
+
+
 def message(pilot) -> str:
     """The text on the current screen's message line."""
     return pilot.app.screen.query_one(MessageLine).text

@@ -11,18 +11,9 @@ from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.sale import SaleScreen
 from pos.ui.widgets.qr_view import QrView
-from tests.ui.conftest import charge, make_config, make_services, message, running, settle
+from tests.ui.conftest import charge, make_config, make_services, message, poll, running, settle, shown
 from tests.ui.fakes import FixedKey
 from tests.ui.qr_decode import decode_svg
-
-
-def shown(pilot, selector: str) -> str:
-    return str(pilot.app.screen.query_one(selector).render())
-
-
-async def poll(pilot) -> None:
-    pilot.app.poll_chain()
-    await settle(pilot)
 
 
 async def test_the_qr_on_screen_decodes_to_the_invoice_uri_and_fits_80x24(english) -> None:

@@ -7,12 +7,7 @@ from pos.ui.dialogs.invoice import REFUND_NOTE, InvoiceDialog
 from pos.ui.dialogs.pin import PinDialog
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.history import HistoryScreen
-from tests.ui.conftest import charge, running, settle
-
-
-async def poll(pilot) -> None:
-    pilot.app.poll_chain()
-    await settle(pilot)
+from tests.ui.conftest import charge, poll, running, settle
 
 
 async def to_history(pilot) -> HistoryScreen:

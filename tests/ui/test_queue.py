@@ -12,16 +12,7 @@ from pos.ui.screens.history import HistoryScreen
 from pos.ui.screens.sale import SaleScreen
 from pos.ui.widgets.qr_view import QrView
 from pos.ui.widgets.status_bar import StatusBar
-from tests.ui.conftest import charge, message, running, settle
-
-
-def shown(pilot, selector: str) -> str:
-    return str(pilot.app.screen.query_one(selector).render())
-
-
-async def poll(pilot) -> None:
-    pilot.app.poll_chain()
-    await settle(pilot)
+from tests.ui.conftest import charge, make_config, make_services, message, poll, running, settle, shown
 
 
 async def look(pilot) -> None:
@@ -138,8 +129,6 @@ async def test_an_overpayment_is_said_on_done(english) -> None:
 
 
 async def test_the_qr_goes_as_soon_as_the_full_amount_is_seen_when_the_till_waits_for_settlement() -> None:
-    from tests.ui.conftest import make_config, make_services
-
     services = make_services(make_config(ui={"language": "en"}, payment={"handover": "settled"}))
     async with running(services) as pilot:
         invoice = await charge(pilot, "BREAD-01")

@@ -43,7 +43,7 @@ class DoneScreen(PosNode, Screen[None]):
         with Horizontal(id="done-body"):
             with Vertical(id="done-info"):
                 yield Static(id="done-title")
-                yield Static(id="done-details")
+                yield Static(id="done-details", markup=False)
                 yield MessageLine()
             with VerticalScroll(id="receipt-box"):
                 yield Static(id="receipt", markup=False)
