@@ -24,6 +24,7 @@ from pos.checkout import ChargeError, Checkout
 from pos.config import Chain
 from pos.core.cart import Cart
 from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
+from pos.core.money import Rate
 from pos.core.payment import (  # the core's event names, announced by the till as they are
     EXPIRED_EVENT, HANDED_OVER, INVALID_EVENT, OVERPAID, PAID_LATE_EVENT, PAYMENT_LOST, SETTLED_EVENT, UNDERPAID,
     Policy, events_between, required_confirmations,
@@ -35,8 +36,9 @@ if TYPE_CHECKING:  # the watcher's module brings the chain adapter: off the star
 
 log = logging.getLogger(__name__)
 
-# Store state documents: the sale in progress, the invoice on screen, unacknowledged alerts.
-SALE_STATE, CHARGE_STATE, ALERT_STATE = "ui.sale", "ui.charge", "till.alerts"
+# Store state documents: the sale in progress, the invoice on screen, unacknowledged alerts,
+# the language chosen on the Manager screen (PIN failures: pos.sale.pin_guard).
+SALE_STATE, CHARGE_STATE, ALERT_STATE, LANGUAGE_STATE = "ui.sale", "ui.charge", "till.alerts", "ui.language"
 
 #: The core's names for what happened to an invoice (pos.core.payment.events_between).
 INVOICE_EVENTS = (HANDED_OVER, SETTLED_EVENT, PAYMENT_LOST, PAID_LATE_EVENT, OVERPAID, UNDERPAID, EXPIRED_EVENT,
@@ -161,6 +163,19 @@ class Till:
         self._publish(CHANGED, closed)
         self._publish(REFUND_OWED, closed)
         return closed
+
+    # ---- the manager's settings ------------------------------------------------------
+    def saved_language(self) -> str | None:
+        return (self._store.get_state(LANGUAGE_STATE) or {}).get("language")
+
+    def remember_language(self, language: str) -> None:
+        self._store.put_state(LANGUAGE_STATE, {"language": language})
+
+    def enter_manual_rate(self, kzt_per_btc: str) -> Rate:
+        """The manager's rate, kept in the store by pos.rates.manual (imported only when one is typed)."""
+        from pos.rates.manual import ManualRateSource
+
+        return ManualRateSource(self._store).enter(kzt_per_btc, self._clock())
 
     # ---- follow-up by the manager ---------------------------------------------------
     def acknowledge(self, invoice_id: str, who: str) -> Invoice:

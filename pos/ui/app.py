@@ -36,7 +36,7 @@ from pos.ui.dialogs.pin import PinDialog
 from pos.ui.format import currency_symbol, kzt
 from pos.ui.jobs import BlockingJobs
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
-from pos.ui.pin_guard import PinGuard
+from pos.sale.pin_guard import PinGuard
 from pos.ui.qr import QrCode, make_qr
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.done import DoneScreen
@@ -52,9 +52,6 @@ from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# Store state document: the language chosen on the Manager screen (the sale's: pos.sale.till;
-# PIN failures: pos.ui.pin_guard).
-LANGUAGE_STATE = "ui.language"
 PRINT_RETRY_SECONDS = 5.0
 MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN names nobody
 
@@ -102,12 +99,12 @@ class PosApp(App[None]):
         self.kiosk = kiosk or config.terminal.kiosk
         self.demo = demo
         self._sink = events or ui_events.ignore
-        saved = services.store.get_state(LANGUAGE_STATE) or {}
-        language = saved.get("language") if saved.get("language") in LANGUAGES else config.ui.language
+        self.till = services.till
+        saved = self.till.saved_language()
+        language = saved if saved in LANGUAGES else config.ui.language
         self.set_reactive(PosApp.language, language)
         self._use_language(language)
         self.currency = currency_symbol()
-        self.till = services.till
         self.till.subscribe(self._till_event)
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier))
@@ -446,10 +443,8 @@ class PosApp(App[None]):
         self.run_blocking("rate", self.services.checkout.refresh_rate, done, failed)
 
     def set_manual_rate(self, kzt_per_btc: str) -> Rate:
-        """Save the manager's rate (pos.rates.manual keeps it in the store) and use it from now on."""
-        from pos.rates.manual import ManualRateSource  # only when the manager types a rate
-
-        rate = ManualRateSource(self.services.store).enter(kzt_per_btc, self.services.clock())
+        """Save the manager's rate and use it from now on."""
+        rate = self.till.enter_manual_rate(kzt_per_btc)
         self.refresh_rate()
         return rate
 
@@ -458,7 +453,7 @@ class PosApp(App[None]):
         if language not in LANGUAGES or language == self.language:
             return
         self._use_language(language)
-        self.services.store.put_state(LANGUAGE_STATE, {"language": language})
+        self.till.remember_language(language)
         self.language = language
         self.call_later(self._relabel)
 

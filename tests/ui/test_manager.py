@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from pos.pin import hash_pin
-from pos.ui.pin_guard import PIN_STATE
+from pos.sale.pin_guard import PIN_STATE
 from pos.ui.dialogs.pin import PinDialog
 from pos.ui.screens.manager import ManagerScreen
 from pos.ui.screens.sale import SaleScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pos.pin import hash_pin
 from pos.ui.dialogs.pin import PinDialog
-from pos.ui.pin_guard import PIN_STATE
+from pos.sale.pin_guard import PIN_STATE
 from pos.ui.screens.manager import ManagerScreen
 from tests.ui.conftest import make_config, make_services, message, running, settle
 
