@@ -21,6 +21,7 @@ every file it reads here is ASCII; import_bitcoinlib() lets it import under any 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import json
 import locale
@@ -117,21 +118,40 @@ def import_bitcoinlib() -> None:
 
 
 def new_service(config: Config, data_dir: Path | None = None) -> Any:
-    """A bitcoinlib Service for the configured backend: blocking, it asks the network for the tip.
+    """A bitcoinlib Service for the configured backend, built without a request.
 
     Uncached (cache_uri=''), with the configured per-request timeout, restricted to the
     merchant's node when there is one. providers.json is written and read under one lock,
-    so two backends in one process (tests, `pos check`) never see each other's.
+    so two backends in one process (the second opinion, tests, `pos check`) never see each
+    other's. Service's constructor would ask the network for the tip; ours skips that (the
+    backend asks for a fresh tip itself), so no request ever runs under the lock: a call
+    abandoned at its deadline (pos.chain.guard) cannot hold up another backend.
     """
     chain = config.chain
     with _lock:
         prepare_bitcoinlib(config, data_dir)
         import_bitcoinlib()
-        from bitcoinlib.services.services import Service
-
         providers = None if chain.backend == "public" else [chain.backend]
-        return Service(network=BCL_NETWORKS[chain.network], providers=providers, cache_uri="",
-                       timeout=chain.request_timeout_seconds)
+        return _quiet_service_class()(network=BCL_NETWORKS[chain.network], providers=providers, cache_uri="",
+                                      timeout=chain.request_timeout_seconds)
+
+
+@functools.cache
+def _quiet_service_class() -> type:
+    """bitcoinlib's Service whose constructor does not ask for the tip (clients ask when they need it)."""
+    from bitcoinlib.services.services import Service
+
+    class QuietService(Service):  # type: ignore[misc, valid-type]
+        _built = False
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._built = True
+
+        def blockcount(self) -> Any:
+            return super().blockcount() if self._built else None
+
+    return QuietService
 
 
 def bitcoinlib_log() -> Path | None:

@@ -275,7 +275,7 @@ def test_pos_check_probe_reports_a_node_that_is_not_there(tmp_path):
                         request_timeout_seconds=1)
     ok, message = probe_backend(config)
     assert not ok
-    assert message.startswith("regtest: no answer from the bcoin node at 127.0.0.1:9 (")
+    assert message.startswith("regtest: the bcoin node at 127.0.0.1:9 could not give the block height: ")
     assert "pos:k" not in message
 
 
