@@ -68,13 +68,23 @@ def run_terminal(config: Config, *, kiosk: bool, script: str | None) -> int:
 
 
 def _run_terminal(config: Config, *, kiosk: bool, script: str | None) -> int:
+    from pos.core.ports import StoreError
     from pos.logs import setup_logging
     from pos.services import StartupError, build_services
+    from pos.store import open_store
 
-    setup_logging(config.store.directory)
+    # The store's lock first: nothing inside the store (pos.log, bitcoinlib's providers file
+    # with the node's address) is written by a second pos that the lock is about to refuse.
     try:
-        services = build_services(config)
-    except StartupError as exc:
+        store = open_store(config.store.directory)
+    except StoreError as exc:
+        print(f"pos: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        setup_logging(config.store.directory)
+        services = build_services(config, store=store)
+    except (StoreError, StartupError) as exc:
+        store.close()
         print(f"pos: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:

@@ -71,7 +71,7 @@ def build_services(
     printer: Printer | None = None, rates: Any = None, clock: Callable[[], datetime] | None = None,
 ) -> Services:
     from drivers import open_printer
-    from pos.chain.bcl import prepare_bitcoinlib
+    from pos.chain.bcl import BitcoinlibSetupError, prepare_bitcoinlib
     from pos.chain.bip21 import payment_uri
     from pos.chain.keys import KeyRefused, check_key_text, lazy_key
     from pos.chain.watcher import Watcher, default_backend_factory
@@ -80,7 +80,15 @@ def build_services(
     from pos.store import open_store
 
     clock = clock or utc_clock
-    prepare_bitcoinlib(config)  # sets BCL_DATA_DIR before anything can import bitcoinlib
+    if store is None:  # its lock before anything is written inside it (bitcoinlib's files below)
+        try:
+            store = open_store(config.store.directory)
+        except StoreError as exc:
+            raise StartupError(str(exc)) from None
+    try:
+        prepare_bitcoinlib(config)  # sets BCL_DATA_DIR before anything can import bitcoinlib
+    except BitcoinlibSetupError as exc:
+        raise StartupError(str(exc)) from None
     try:
         check_key_text(config.chain.xpub, config.chain.network)
     except KeyRefused as exc:
@@ -89,11 +97,6 @@ def build_services(
         catalog, catalog_errors = load_catalog(catalog_path(config))
     except CatalogError as exc:
         raise StartupError(str(exc)) from None
-    if store is None:
-        try:
-            store = open_store(config.store.directory)
-        except StoreError as exc:
-            raise StartupError(str(exc)) from None
     printer = printer or open_printer(config.printer)
     checkout = Checkout(
         config=config, store=store, catalog=catalog, rates=rates or rate_source(config, store),

@@ -116,3 +116,57 @@ def test_check_names_bad_catalog_rows(tmp_path):
     line = next(l for l in result.stdout.splitlines() if l.startswith("catalog"))
     assert "PROBLEM" in line and "line 3: price: KZT amount 'abc' is not a number" in line
     assert "1 product(s) loaded" in line
+
+
+# ---- a second pos on a store that a running terminal holds ------------------------------
+HOLDER = """
+import sys, time
+from pos.chain.bcl import prepare_bitcoinlib
+from pos.config import load_config
+from pos.store import open_store
+config = load_config(sys.argv[1])
+store = open_store(config.store.directory)
+prepare_bitcoinlib(config)
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def node_config(path: Path, store: Path, url: str) -> Path:
+    """The shipped config on a regtest bcoin node at `url`, with the store in `store`."""
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    text = text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{store}"')
+    text = text.replace('network = "testnet4"', 'network = "regtest"')
+    text = text.replace('backend = "public"', 'backend = "bcoin"').replace('url = ""', f'url = "{url}"')
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def every_file(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_a_second_pos_with_another_config_writes_nothing_in_the_store_the_terminal_holds(tmp_path):
+    store = tmp_path / "store"
+    ours = node_config(tmp_path / "ours.toml", store, "http://pos:ours@127.0.0.1:1111")
+    theirs = node_config(tmp_path / "theirs.toml", store, "http://pos:theirs@127.0.0.1:2222")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(ours)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "ready\n"
+        before = every_file(store)
+        assert b"127.0.0.1:1111" in before["bitcoinlib/providers.json"]
+
+        terminal = run_pos("--config", str(theirs), "--headless", "--script", os.devnull,
+                           env={"HOME": str(tmp_path)})
+        assert terminal.returncode == 2
+        assert terminal.stderr == f"pos: another pos (pid {holder.pid}) uses store {store}\n"
+        check = run_pos("--config", str(theirs), "check", env={"HOME": str(tmp_path)})
+        lines = {line.split()[0]: line for line in check.stdout.splitlines()}
+        assert f"another pos (pid {holder.pid}) uses store {store}" in lines["store"]
+        assert "127.0.0.1:2222" in lines["chain"]  # probed with its own configuration, privately
+
+        assert every_file(store) == before  # providers.json above all: the running terminal's node
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
