@@ -9,6 +9,14 @@ process_queue() - when the printer is back - prints it. Each queued receipt
 therefore prints once; only a crash between the printing and the store write
 can print it again (at least once beats lost).
 
+A printer that takes the bytes but then does not answer its status query (no
+DLE EOT support, a write-only device, a printer switched off mid-receipt) may or
+may not have printed. Its job leaves the queue as "sent, not confirmed": printing
+it again by itself could give the customer two originals, calling it printed
+could give them none. The invoice's receipt record keeps the mark, the log names
+it, and the cashier is told, who may print a COPY; a copy the printer confirms
+clears the mark.
+
 The first receipt of an invoice is its original; asking again while it waits
 returns the waiting job, and a reprint (copy=True) says COPY and carries the
 original's receipt number.
@@ -16,10 +24,11 @@ original's receipt number.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Literal
 
 from drivers import open_printer
 from drivers.base import Printer, PrinterError
@@ -31,6 +40,8 @@ from pos.core.receipt import ReceiptSettings, build_receipt
 
 RECEIPT_COUNTER = "receipt"
 JOB_COUNTER = "print_job"
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -49,11 +60,24 @@ def receipt_settings(config: Config) -> ReceiptSettings:
         cashier=config.terminal.cashier, language=config.ui.language, columns=config.printer.columns)
 
 
+#: printed: sent and confirmed; unconfirmed: sent, the printer did not answer afterwards
+#: (the job left the queue); failed: not printed, the job waits in the queue.
+Outcome = Literal["printed", "unconfirmed", "failed"]
+
+
 @dataclass(frozen=True)
 class PrintResult:
     job: PrintJob  # as it now stands in the store (attempts and last_error updated on failure)
-    printed: bool
-    error: str = ""
+    outcome: Outcome
+    error: str = ""  # why it failed, or why it is not confirmed
+
+    @property
+    def printed(self) -> bool:
+        return self.outcome == "printed"
+
+
+class _Unconfirmed(Exception):
+    """The receipt went out, but the printer gave no status afterwards: the message says why."""
 
 
 class PrintService:
@@ -86,15 +110,29 @@ class PrintService:
     def pending(self) -> list[PrintJob]:
         return self.store.pending_prints()
 
-    def _remember(self, job: PrintJob) -> None:
-        if not job.copy:
-            self.store.put_state(receipt_key(job.invoice_id), {"number": job.receipt_no, "job": job.to_dict()})
+    def unconfirmed(self, invoice_id: str) -> bool:
+        """The invoice's last receipt was sent but the printer never confirmed it (see the module doc)."""
+        record = self.store.get_state(receipt_key(invoice_id))
+        return bool(record and record.get("unconfirmed"))
+
+    def _remember(self, job: PrintJob, unconfirmed: str = "") -> None:
+        """The invoice's receipt record: its original's number and job, and whether the last
+        receipt sent for it is unconfirmed (which job, and why)."""
+        record = self.store.get_state(receipt_key(job.invoice_id))
+        if record is None and job.copy:
+            return  # a copy is only ever made of a remembered original
+        new = dict(record) if record else {"number": job.receipt_no, "job": job.to_dict()}
+        new.pop("unconfirmed", None)
+        if unconfirmed:
+            new["unconfirmed"] = {"job": job.id, "reason": unconfirmed}
+        if new != record:
+            self.store.put_state(receipt_key(job.invoice_id), new)
 
     def _failed(self, job: PrintJob, error: str) -> PrintResult:
         with self._queue_lock:
             job = replace(job, attempts=job.attempts + 1, last_error=error)
             self.store.update_print(job)
-        return PrintResult(job, False, error)
+        return PrintResult(job, "failed", error)
 
     # ---- printing (blocking: run in a worker) ----------------------------------
     def process_queue(self) -> list[PrintResult]:
@@ -109,17 +147,28 @@ class PrintService:
                     continue
                 try:
                     status = self._print(job, invoice, status)
+                    unconfirmed = ""
+                except _Unconfirmed as exc:
+                    status, unconfirmed = self.last_status, str(exc)
+                    log.warning("receipt %06d of %s (job %s) sent, but the printer did not confirm it: %s",
+                                job.receipt_no, job.invoice_id, job.id, unconfirmed)
                 except PrinterError as exc:
                     results.append(self._failed(job, str(exc)))
                     break
                 with self._queue_lock:
-                    self._remember(job)
-                    self.store.finish_print(job.id)
-                results.append(PrintResult(job, True))
+                    self._remember(job, unconfirmed)
+                    self.store.finish_print(job.id)  # never printed again by itself: it may be on paper
+                results.append(PrintResult(job, "unconfirmed", unconfirmed) if unconfirmed
+                               else PrintResult(job, "printed"))
         return results
 
     def _print(self, job: PrintJob, invoice: Invoice, before: PrinterStatus | None) -> PrinterStatus:
-        """Status, receipt, status; returns the last status (the next job's `before`)."""
+        """Status, receipt, status; returns the last status (the next job's `before`).
+
+        Raises PrinterError when the receipt was not printed (before it was sent, or a
+        problem right after it), _Unconfirmed when it went out but the printer then
+        gave no status at all.
+        """
         receipt = build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy)
         before = before or self._status()
         if before.ok is False:
@@ -132,6 +181,8 @@ class PrintService:
         after = self._status()
         if after.ok is False:
             raise PrinterError(f"after printing: {after.detail}", after.problems[0] if after.problems else "error")
+        if after.ok is None:
+            raise _Unconfirmed(after.detail)
         return after
 
     def _status(self) -> PrinterStatus:

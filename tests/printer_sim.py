@@ -41,6 +41,7 @@ class PrinterSim:
         self.codec = codec
         self.status: dict[int, int] = dict(READY)
         self.answering = True
+        self.answers_left: int | None = None  # answer this many more status queries, then fall silent
         self.asb_before_answer = b""  # sent just before each answer (ASB confusion)
         self.received = bytearray()
         self.queries: list[int] = []
@@ -96,11 +97,22 @@ class PrinterSim:
                 return
             n = buf[i + 2]
             self.queries.append(n)
-            if self.answering and n in self.status:
+            if self._answers() and n in self.status:
                 os.write(self._master, self.asb_before_answer + bytes([self.status[n]]))
             pos = i + 3
 
+    def _answers(self) -> bool:
+        if not self.answering or self.answers_left == 0:
+            return False
+        if self.answers_left is not None:
+            self.answers_left -= 1
+        return True
+
     # ---- faults ------------------------------------------------------------
+    def fall_silent_after(self, answers: int) -> None:
+        """Answer this many more status queries, then none (a printer switched off mid-receipt)."""
+        self.answers_left = answers
+
     def stall(self) -> None:
         """Stop reading: the line fills up and the driver's writes (and queries) wait."""
         self._reading.clear()

@@ -171,6 +171,8 @@ MESSAGES: dict[str, str] = {
     "error.cancel": "Cannot cancel: {reason}",
     "error.print": "Cannot queue the receipt: {reason}",
     "error.printer": "Receipt not printed: {reason}. It prints when the printer is back",
+    "error.print_unconfirmed": "Receipt for {id} sent, but the printer did not confirm it: check that it printed (a copy: History, F9)",
+    "done.print_unconfirmed": "Receipt sent, but the printer did not confirm it: check that it printed (F5: a copy)",
     "error.rate_refresh": "Rate refresh failed: {reason}",
     "error.follow_up": "Cannot update: {reason}",
     "error.background": "Background task failed: {detail}",

@@ -160,6 +160,8 @@ MESSAGES: dict[str, str] = {
     "error.cancel": "Болдырмау мүмкін емес: {reason}",
     "error.print": "Чек кезекке қойылмады: {reason}",
     "error.printer": "Чек басылмады: {reason}. Принтер жұмыс істегенде басылады",
+    "error.print_unconfirmed": "{id} шотының чегі жіберілді, бірақ принтер басуды растамады: басылғанын тексеріңіз (көшірме: Тарих, F9)",
+    "done.print_unconfirmed": "Чек жіберілді, бірақ принтер басуды растамады: басылғанын тексеріңіз (F5: көшірме)",
     "error.rate_refresh": "Бағам жаңартылмады: {reason}",
     "error.follow_up": "Жаңарту мүмкін емес: {reason}",
     "error.background": "Фондық тапсырма орындалмады: {detail}",

@@ -160,6 +160,8 @@ MESSAGES: dict[str, str] = {
     "error.cancel": "Нельзя отменить: {reason}",
     "error.print": "Чек не поставлен в очередь: {reason}",
     "error.printer": "Чек не напечатан: {reason}. Он напечатается, когда принтер заработает",
+    "error.print_unconfirmed": "Чек по счёту {id} отправлен, но принтер не подтвердил печать: проверьте, напечатан ли он (копия: История, F9)",
+    "done.print_unconfirmed": "Чек отправлен, но принтер не подтвердил печать: проверьте, напечатан ли он (F5: копия)",
     "error.rate_refresh": "Курс не обновлён: {reason}",
     "error.follow_up": "Не удалось обновить: {reason}",
     "error.background": "Фоновая задача не выполнена: {detail}",

@@ -412,9 +412,15 @@ class PosApp(App[None]):
         if previous is None or previous.state != status.state:
             self.emit("printer_state", ui_events.printer_state(status))
         self.status = replace(self.status, printer=status)
-        failed = [result for result in results if not result.printed]
-        if failed and not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
-            self.say(self.tr("error.printer", reason=failed[-1].error), error=True)
+        unconfirmed = [result.job.invoice_id for result in results if result.outcome == "unconfirmed"]
+        for invoice_id in unconfirmed:
+            self.emit("receipt_unconfirmed", {"invoice": invoice_id})
+        failed = [result for result in results if result.outcome == "failed"]
+        if not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
+            if failed:
+                self.say(self.tr("error.printer", reason=failed[-1].error), error=True)
+            elif unconfirmed:
+                self.say(self.tr("error.print_unconfirmed", id=unconfirmed[-1]), error=True)
         if results:  # printed or failed: the Done screen shows which
             for screen in self.screen_stack:
                 screen.post_message(ReceiptsChanged())

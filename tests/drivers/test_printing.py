@@ -12,6 +12,8 @@ from drivers.escpos import Profile
 from drivers.mock import MockPrinter
 from drivers.serial import SerialPrinter
 from pos.core.invoice import Invoice
+from pos.core.ports import PrinterStatus
+from pos.core.receipt import render_text
 from pos.printing import PrintService, probe_printer, receipt_key
 from pos.store import memory_store
 from tests.drivers.conftest import NOW, config, sale, settled
@@ -171,13 +173,54 @@ def test_an_unplugged_serial_printer_queues_and_prints_exactly_once_when_plugged
     assert sim.wait_until(lambda: len(sim.receipts()) == 1) and len(sim.receipts()) == 1
 
 
-def test_a_silent_printer_still_gets_its_receipt_and_the_job_is_done(sim):
+def test_a_printer_that_never_answers_gets_its_receipt_sent_not_confirmed_and_never_printed_again_by_itself(
+        sim, caplog):
     sim.answering = False  # e.g. a printer that does not implement DLE EOT
     svc = service(pty_printer(sim))
-    svc.submit(stored(svc))
-    assert [r.printed for r in svc.process_queue()] == [True]
-    assert svc.last_status.state == "unknown"
-    assert sim.wait_until(lambda: len(sim.receipts()) == 1)
+    invoice = stored(svc)
+    job = svc.submit(invoice)
+    [result] = svc.process_queue()
+    assert (result.outcome, result.printed) == ("unconfirmed", False)
+    assert "no answer to status query" in result.error and svc.last_status.state == "unknown"
+    assert svc.unconfirmed(invoice.id)
+    assert svc.store.get_state(receipt_key(invoice.id))["unconfirmed"]["job"] == job.id
+    assert f"receipt 000001 of {invoice.id} (job {job.id}) sent, but the printer did not confirm it" in caplog.text
+    assert svc.store.pending_prints() == [] and svc.process_queue() == []  # a second original could follow
+    assert svc.submit(invoice).id == job.id  # asking for the original again does not send it again
+    assert svc.process_queue() == []
+    assert sim.wait_until(lambda: len(sim.receipts()) == 1) and len(sim.receipts()) == 1
+
+
+def test_a_printer_falling_silent_after_the_receipt_leaves_it_unconfirmed_and_a_confirmed_copy_clears_that(sim):
+    svc = service(pty_printer(sim))
+    invoice = stored(svc)
+    svc.submit(invoice)
+    sim.fall_silent_after(4)  # DLE EOT 1-4 before the receipt are answered, none after it
+    assert [r.outcome for r in svc.process_queue()] == ["unconfirmed"]
+    assert svc.unconfirmed(invoice.id)
+    sim.answers_left = None  # the printer is back
+    copy = svc.submit(invoice, copy=True)
+    assert [r.outcome for r in svc.process_queue()] == ["printed"]
+    assert not svc.unconfirmed(invoice.id)
+    assert svc.store.get_state(receipt_key(invoice.id))["job"]["id"] != copy.id  # still the original's record
+    assert sim.wait_until(lambda: len(sim.receipts()) == 2)
+    first, second = [render_text(blocks, 48) for blocks in sim.receipts()]
+    assert "К О П И Я" in second and "К О П И Я" not in first
+
+
+def test_only_the_printers_answer_confirms_a_receipt():
+    mock = MockPrinter()
+    svc = service(mock)
+    first = stored(svc, replace(settled(), id="T01-000043", seq=43))
+    svc.submit(first)
+    assert [r.outcome for r in svc.process_queue()] == ["printed"] and not svc.unconfirmed(first.id)
+    mock.set_status(PrinterStatus(None, (), "no status from the device"))
+    second = stored(svc, replace(settled(), id="T01-000044", seq=44))
+    svc.submit(second)
+    [result] = svc.process_queue()
+    assert (result.outcome, result.error) == ("unconfirmed", "no status from the device")
+    assert svc.unconfirmed(second.id) and not svc.unconfirmed(first.id)
+    assert len(mock.receipts()) == 2
 
 
 def test_a_sale_is_never_held_up_by_a_printer_that_hangs(sim):

@@ -95,7 +95,8 @@ class DoneScreen(PosNode, Screen[None]):
         return tr("done.awaiting", needed=self.pos.till.confirmations_needed(inv))
 
     def show_receipt(self) -> None:
-        """The printed receipt (mock driver), and whether this invoice's receipt is still waiting."""
+        """The printed receipt (mock driver), and whether this invoice's receipt is still waiting
+        or went out unconfirmed."""
         tr = self.pos.tr
         text = receipt_preview(self.pos.services.printer, self.invoice.id)
         self.query_one("#receipt", Static).update(Text(text or tr("done.no_preview"), no_wrap=True, overflow="crop"))
@@ -105,6 +106,8 @@ class DoneScreen(PosNode, Screen[None]):
             line.show(tr("error.printer", reason=waiting[0].last_error), error=True)
         elif waiting:
             line.show(tr("done.printing"))
+        elif self.pos.services.printing.unconfirmed(self.invoice.id):
+            line.show(tr("done.print_unconfirmed"), error=True)
         elif line.has_class("-error") or line.text == tr("done.printing"):
             line.clear()
 
