@@ -27,6 +27,20 @@ class ChargeError(Exception):
     """The sale cannot be charged now; the message is for the cashier."""
 
 
+class RateMissing(ChargeError):
+    """No usable exchange rate. The UI says why in the cashier's language and offers the
+    manager's rate at once, whatever [pricing] rate_source is.
+
+    `reason` is the sources' own account (hosts and errors, shown literally); `stale_minutes`
+    is set when the only rate there is is older than [pricing] rate_max_age_minutes.
+    """
+
+    def __init__(self, reason: str, stale_minutes: int | None = None) -> None:
+        super().__init__(f"no exchange rate: {reason}")
+        self.reason = reason
+        self.stale_minutes = stale_minutes
+
+
 class ReceiveKey(Protocol):
     def address(self, index: int) -> str: ...
 
@@ -68,20 +82,40 @@ class Checkout:
         self._rate = self.rates.quote()
         return self._rate
 
+    def use_rate(self, rate: Rate) -> None:
+        """The manager's rate, typed just now: used until it is too old or a fresh quote replaces it."""
+        self._rate = rate
+
     def usable_rate(self) -> Rate:
+        """A rate no older than [pricing] rate_max_age_minutes: the last one, a fresh quote, or
+        the manager's saved rate when the source fails; RateMissing when there is none."""
         rate = self._rate
-        if rate is None:
+        if rate is None or self._too_old(rate):
             try:
                 rate = self.refresh_rate()
             except RateUnavailable as exc:
-                raise ChargeError(f"no exchange rate: {exc}") from None
-        max_age = timedelta(minutes=self.config.pricing.rate_max_age_minutes)
-        age = self.clock() - rate.at
-        if age > max_age:
-            minutes = int(age.total_seconds() // 60)
-            raise ChargeError(f"the exchange rate from {rate.source} is {minutes} min old (limit "
-                              f"{self.config.pricing.rate_max_age_minutes} min): refresh it before charging")
+                manual = self._manual_rate()
+                if manual is None:
+                    raise RateMissing(str(exc)) from None
+                rate = self._rate = manual
+        if self._too_old(rate):
+            minutes = int((self.clock() - rate.at).total_seconds() // 60)
+            raise RateMissing(f"the rate from {rate.source} is {minutes} min old (limit "
+                              f"{self.config.pricing.rate_max_age_minutes} min)", stale_minutes=minutes)
         return rate
+
+    def _too_old(self, rate: Rate) -> bool:
+        return self.clock() - rate.at > timedelta(minutes=self.config.pricing.rate_max_age_minutes)
+
+    def _manual_rate(self) -> Rate | None:
+        """The manager's saved rate, when it is still young enough to charge with."""
+        from pos.rates.manual import ManualRateSource
+
+        try:
+            rate = ManualRateSource(self.store).quote()
+        except RateUnavailable:
+            return None
+        return None if self._too_old(rate) else rate
 
     def charge(self, cart: Cart, cashier: str = "") -> Invoice:
         if not cart.lines:

@@ -96,6 +96,9 @@ class Chain:
     gap_limit: int = field(default=20, metadata=_between(1, 10_000))
     # The invoice on the Charge screen is checked this often (one request each), besides the poll.
     fast_poll_seconds: int = field(default=1, metadata=_between(1, 60))
+    # A second, independent backend ("" = none): payments count only when both agree on them.
+    verify_backend: str = field(default="", metadata=_one_of(("",) + BACKENDS))
+    verify_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class Payment:
     underpay_tolerance_percent: int = field(default=0, metadata=_percent(_between(0, 1000)))
     handover: str = field(default="seen", metadata=_one_of(("seen", "settled")))
     handover_max_kzt: int = field(default=0, metadata=_between(0, 1_000_000_000))
+    unverified_max_kzt: int = field(default=0, metadata=_between(0, 1_000_000_000))
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,7 @@ class Config:
 _SECTIONS: dict[str, type] = {k: v for k, v in typing.get_type_hints(Config).items() if k != "source"}
 _REQUIRED = {("merchant", "name"), ("merchant", "bin"), ("chain", "xpub")}
 #: Never quoted in a message: a private key pasted by mistake, the node's password, the PIN hash.
-_SECRET = {("chain", "xpub"), ("chain", "url"), ("ui", "manager_pin_hash")}
+_SECRET = {("chain", "xpub"), ("chain", "url"), ("chain", "verify_url"), ("ui", "manager_pin_hash")}
 _SHOWN_CHARACTERS = 40
 
 
@@ -272,10 +276,24 @@ def parse_config(text: str, path: Path) -> Config:
     if config.chain.network == "mainnet" and not config.chain.allow_mainnet:
         raise ConfigError(f"{path}: [chain] network: 'mainnet' takes real money; set [chain] allow_mainnet = true "
                           "to opt in")
+    _check_verify_backend(path, config.chain)
     if config.terminal.slot >= config.terminal.slots:
         raise ConfigError(f"{path}: [terminal] slot: {config.terminal.slot} must be less than slots "
                           f"({config.terminal.slots})")
     return config
+
+
+def _check_verify_backend(path: Path, chain: Chain) -> None:
+    """The second opinion must be a backend of its own: the same one twice would agree with itself."""
+    if not chain.verify_backend:
+        return
+    where = f"{path}: [chain] verify_backend"
+    if chain.verify_backend != "public" and not chain.verify_url.strip():
+        raise ConfigError(f"{where}: {chain.verify_backend!r} needs the node's address in [chain] verify_url")
+    if (chain.verify_backend, chain.verify_url.strip()) == (chain.backend, chain.url.strip()) or \
+            chain.verify_backend == chain.backend == "public":
+        raise ConfigError(f"{where}: must name another backend than [chain] backend and url (an independent "
+                          "second opinion)")
 
 
 def config_path(cli_path: str | None, environ: typing.Mapping[str, str] = os.environ) -> Path:

@@ -44,7 +44,7 @@ def payment_policy(config: Config) -> Policy:
     pay = config.payment
     return Policy(confirmations=pay.confirmations, zero_conf_max_sat=pay.zero_conf_max_sat,
                   underpay_tolerance_bp=pay.underpay_tolerance_percent, handover=pay.handover,
-                  handover_max_tiyn=pay.handover_max_kzt * 100)
+                  handover_max_tiyn=pay.handover_max_kzt * 100, unverified_max_tiyn=pay.unverified_max_kzt * 100)
 
 
 @dataclass

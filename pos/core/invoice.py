@@ -7,9 +7,10 @@ States:
     expired     no full payment by the expiry (watched until the monitoring window ends)
     invalid     paid but not confirmed by the end of the monitoring window
     cancelled   cancelled by the cashier before any payment (final)
-Marks (exceptions, beside the state): paid_partial, paid_over, paid_late, and two that
+Marks (exceptions, beside the state): paid_partial, paid_over, paid_late, and three that
 need a person: lost_after_handover (the customer left with the goods, then the payment
-disappeared) and refund_owed (an underpaid invoice the manager closed).
+disappeared), refund_owed (an underpaid invoice the manager closed) and unverified (the
+manager let the customer go while the chain could not be read: kept for good, as a record).
 
 Hand-over is not a state: it is the moment the till let the customer go (handed_over_at),
 which policy allows once the full amount is seen; settlement stays what it was.
@@ -30,8 +31,8 @@ NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED = (
     "new", "processing", "settled", "expired", "invalid", "cancelled")
 STATES = (NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED)
 PAID_PARTIAL, PAID_OVER, PAID_LATE = "paid_partial", "paid_over", "paid_late"
-LOST_AFTER_HANDOVER, REFUND_OWED = "lost_after_handover", "refund_owed"
-MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE, LOST_AFTER_HANDOVER, REFUND_OWED)
+LOST_AFTER_HANDOVER, REFUND_OWED, UNVERIFIED = "lost_after_handover", "refund_owed", "unverified"
+MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE, LOST_AFTER_HANDOVER, REFUND_OWED, UNVERIFIED)
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     # new -> invalid: an underpaid invoice the manager closed as "refund owed"
@@ -194,8 +195,11 @@ class Invoice:
 
     @property
     def awaiting_settlement(self) -> bool:
-        """Handed over, the payment still seen, not settled yet: money the shop does not hold yet."""
-        return self.handed_over and self.state == PROCESSING
+        """Handed over, not settled yet: money the shop does not hold yet (the payment seen, or
+        handed over unverified and not seen yet)."""
+        if not self.handed_over or LOST_AFTER_HANDOVER in self.marks:
+            return False
+        return self.state == PROCESSING or (self.state == NEW and UNVERIFIED in self.marks)
 
     @property
     def alert_open(self) -> bool:
@@ -239,6 +243,15 @@ class Invoice:
             return self
         handed = self._record(self.state, self.marks, cause, at)
         return replace(handed, handed_over_at=handed.history[-1].at)
+
+    def hand_over_unverified(self, who: str, at: datetime | None = None) -> "Invoice":
+        """The customer goes although the chain cannot be read: on `who`'s authority, watched as before."""
+        if self.state != NEW or self.handed_over:
+            raise IllegalTransition(f"invoice {self.id}: only an open invoice not yet handed over can be handed "
+                                    "over unverified")
+        marked = self.with_marks(self.marks | {UNVERIFIED}, f"handed over UNVERIFIED by {who}: the chain could "
+                                 "not be read; the payment is checked when it can", at)
+        return replace(marked, handed_over_at=marked.history[-1].at)
 
     def lose_after_handover(self, cause: str, at: datetime | None = None) -> "Invoice":
         """The payment the customer left on is gone: a mark for follow-up and a new alert."""

@@ -10,6 +10,11 @@ Hand-over (the customer may leave) is decided here too, beside settlement and ne
 instead of it: policy "seen" lets the customer go once the full amount is seen (mempool
 or block) and the total is within the limit; "settled" only once settled. A payment that
 disappears after hand-over marks the invoice lost_after_handover, with an alert.
+
+Unverified hand-over: while the chain cannot be read, a manager may let a customer go for
+a total within [payment] unverified_max_kzt (0 = never). Such an invoice does not expire:
+it is watched until the monitoring window ends, and if the full amount has not been seen
+by then it becomes invalid and lost_after_handover, the loudest alert the till has.
 events_between names what changed, for the till to announce.
 """
 
@@ -19,7 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pos.core.invoice import (
-    CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Invoice, Payment,
+    CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, UNVERIFIED, Invoice,
+    Payment,
 )
 
 HANDOVER_SEEN, HANDOVER_SETTLED = "seen", "settled"
@@ -38,6 +44,7 @@ class Policy:
     underpay_tolerance_bp: int = 0  # accepted shortfall in basis points of the amount
     handover: str = HANDOVER_SEEN  # when the customer may go: full amount "seen", or "settled"
     handover_max_tiyn: int = 0  # above this total the customer waits for settlement; 0 = no limit
+    unverified_max_tiyn: int = 0  # the most a manager may hand over while the chain is unreadable; 0 = never
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,27 @@ def handover_allowed(invoice: Invoice, policy: Policy) -> bool:
     return policy.handover_max_tiyn == 0 or invoice.total_tiyn <= policy.handover_max_tiyn
 
 
+def unverified_handover_allowed(invoice: Invoice, policy: Policy) -> bool:
+    """Whether a manager may let this customer go without seeing the payment (the till also
+    requires that the chain cannot be read right now)."""
+    if policy.unverified_max_tiyn <= 0 or invoice.state != NEW or invoice.handed_over:
+        return False
+    return not paid_enough(invoice, policy) and invoice.total_tiyn <= policy.unverified_max_tiyn
+
+
+def unverified_not_found(invoice: Invoice, policy: Policy, now: datetime) -> Invoice:
+    """An unverified hand-over whose payment was not seen in full by the end of the monitoring
+    window: invalid, and lost after hand-over (an alert until a manager acknowledges it).
+    Decided with or without an answer from the chain: an offline backend must not hide it."""
+    if invoice.state != NEW or UNVERIFIED not in invoice.marks or now < invoice.monitor_until:
+        return invoice
+    if paid_enough(invoice, policy):
+        return invoice
+    invalid = invoice.transition(INVALID, f"handed over unverified, payment not found by the end of the "
+                                          f"monitoring window: {_describe(invoice)}", now)
+    return invalid.lose_after_handover("UNVERIFIED hand-over: no payment found", now)
+
+
 def _marks(invoice: Invoice, policy: Policy) -> set[str]:
     marks = set(invoice.marks) - {PAID_PARTIAL, PAID_OVER}
     if 0 < invoice.received_sat and not paid_enough(invoice, policy):
@@ -121,7 +149,7 @@ def evaluate(invoice: Invoice, observation: Observation | None, policy: Policy) 
 
     if inv.state == NEW:
         full = paid_enough(inv, policy)
-        if now >= inv.expires_at:
+        if now >= inv.expires_at and UNVERIFIED not in inv.marks:
             # Seen for the first time only now: it arrived late (or while we were offline).
             inv = expire_if_due(inv, now)
         elif full:
@@ -129,6 +157,8 @@ def evaluate(invoice: Invoice, observation: Observation | None, policy: Policy) 
                 inv = inv.transition(SETTLED, f"paid: {_describe(inv)}", now)
             else:
                 inv = inv.transition(PROCESSING, f"full amount seen: {_describe(inv)}", now)
+        else:
+            inv = unverified_not_found(inv, policy, now)
     elif inv.state == PROCESSING:
         if not paid_enough(inv, policy):
             inv = inv.transition(NEW, f"payment no longer seen: {_describe(inv)}", now)

@@ -126,6 +126,7 @@ LABELS: dict[str, dict[str, str]] = {
         "invalid": "invalid", "cancelled": "cancelled",
         "paid_partial": "partly paid", "paid_over": "overpaid", "paid_late": "paid late",
         "lost_after_handover": "PAYMENT LOST", "refund_owed": "refund owed", "unconfirmed": "unconfirmed",
+        "unverified": "UNVERIFIED",
     },
     "ru": {
         "title": "КВИТАНЦИЯ ОБ ОПЛАТЕ", "not_fiscal": "Не является фискальным чеком", "copy": "КОПИЯ",
@@ -141,6 +142,7 @@ LABELS: dict[str, dict[str, str]] = {
         "invalid": "недействителен", "cancelled": "отменён",
         "paid_partial": "оплачен частично", "paid_over": "переплата", "paid_late": "оплачен с опозданием",
         "lost_after_handover": "ОПЛАТА ПОТЕРЯНА", "refund_owed": "к возврату", "unconfirmed": "не подтверждён",
+        "unverified": "НЕ ПРОВЕРЕН",
     },
     "kk": {
         "title": "ТӨЛЕМ ТҮБІРТЕГІ", "not_fiscal": "Фискалдық чек емес", "copy": "КӨШІРМЕ",
@@ -156,6 +158,7 @@ LABELS: dict[str, dict[str, str]] = {
         "invalid": "жарамсыз", "cancelled": "бас тартылды",
         "paid_partial": "ішінара төленді", "paid_over": "артық төленді", "paid_late": "кеш төленді",
         "lost_after_handover": "ТӨЛЕМ ЖОҒАЛДЫ", "refund_owed": "қайтарылуы тиіс", "unconfirmed": "расталмаған",
+        "unverified": "ТЕКСЕРІЛМЕГЕН",
     },
 }
 

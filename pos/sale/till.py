@@ -16,7 +16,7 @@ other method runs on the UI's event loop, which is also where listeners are call
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
@@ -27,9 +27,9 @@ from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoic
 from pos.core.money import Rate
 from pos.core.payment import (  # the core's event names, announced by the till as they are
     EXPIRED_EVENT, HANDED_OVER, INVALID_EVENT, OVERPAID, PAID_LATE_EVENT, PAYMENT_LOST, SETTLED_EVENT, UNDERPAID,
-    Policy, events_between, required_confirmations,
+    Policy, events_between, required_confirmations, unverified_handover_allowed, unverified_not_found,
 )
-from pos.core.ports import Store
+from pos.core.ports import BackendStatus, Store
 
 if TYPE_CHECKING:  # the watcher's module brings the chain adapter: off the start-up path
     from pos.chain.watcher import WatchReport, Watcher
@@ -164,6 +164,33 @@ class Till:
         self._publish(REFUND_OWED, closed)
         return closed
 
+    # ---- when the chain cannot be read ----------------------------------------------
+    @property
+    def backend(self) -> BackendStatus:
+        return self._watcher.status
+
+    @property
+    def payments_visible(self) -> bool:
+        """Only an online backend (every address answered at the last poll) can show a payment."""
+        return self.backend.state == "online"
+
+    def may_hand_over_unverified(self, invoice: Invoice) -> bool:
+        return not self.payments_visible and unverified_handover_allowed(invoice, self.policy)
+
+    def hand_over_unverified(self, invoice_id: str, who: str) -> Invoice:
+        """The manager lets the customer go although no payment can be seen (README, "Hand-over").
+
+        Raises ChargeError when the chain can be read again, or the sale is above the limit."""
+        invoice = self._store.get_invoice(invoice_id)
+        if invoice is None or not self.may_hand_over_unverified(invoice):
+            raise ChargeError(f"{invoice_id} cannot be handed over unverified: the payment can be seen again, "
+                              "or the sale is above [payment] unverified_max_kzt")
+        handed = self._change(invoice_id, lambda inv: inv.hand_over_unverified(who, self._clock()))
+        log.warning("%s: handed over UNVERIFIED by %s (%s)", handed.id, who, self.backend.detail)
+        self.awaiting = (*self.awaiting, handed)
+        self._announce(invoice, handed)
+        return handed
+
     # ---- the manager's settings ------------------------------------------------------
     def saved_language(self) -> str | None:
         return (self._store.get_state(LANGUAGE_STATE) or {}).get("language")
@@ -172,10 +199,13 @@ class Till:
         self._store.put_state(LANGUAGE_STATE, {"language": language})
 
     def enter_manual_rate(self, kzt_per_btc: str) -> Rate:
-        """The manager's rate, kept in the store by pos.rates.manual (imported only when one is typed)."""
+        """The manager's rate, kept in the store by pos.rates.manual (imported only when one is typed),
+        charged with from now on, whatever [pricing] rate_source is, until it is too old."""
         from pos.rates.manual import ManualRateSource
 
-        return ManualRateSource(self._store).enter(kzt_per_btc, self._clock())
+        rate = ManualRateSource(self._store).enter(kzt_per_btc, self._clock())
+        self._checkout.use_rate(rate)
+        return rate
 
     # ---- follow-up by the manager ---------------------------------------------------
     def acknowledge(self, invoice_id: str, who: str) -> Invoice:
@@ -213,7 +243,24 @@ class Till:
     # ---- watching ------------------------------------------------------------------
     def poll(self) -> PollResult:
         """Blocking: one poll of every watched invoice."""
-        return self._tallied(self._watcher.poll_once())
+        return self._tallied(self._close_unverified_not_found(self._watcher.poll_once()))
+
+    def _close_unverified_not_found(self, report: WatchReport) -> WatchReport:
+        """Unverified hand-overs past their monitoring window, even while the backend is offline."""
+        now = self._clock()
+        changes, alerts = [], []
+        for invoice in self._store.open_invoices():
+            after = unverified_not_found(invoice, self.policy, now)
+            if after is not invoice:
+                self._store.save_invoice(after)
+                changes.append((invoice, after))
+                alerts.append(f"{after.id}: UNVERIFIED HAND-OVER, PAYMENT NOT FOUND: {after.received_sat} of "
+                              f"{after.amount_sat} sat seen by the end of the monitoring window: a manager must "
+                              "acknowledge it and follow up")
+                log.warning("%s", alerts[-1])
+        if not changes:
+            return report
+        return replace(report, changes=[*report.changes, *changes], alerts=[*report.alerts, *alerts])
 
     def poll_on_screen(self) -> PollResult | None:
         """Blocking: the quick look at the invoice on screen, while the customer waits for it."""
@@ -241,18 +288,20 @@ class Till:
     def apply(self, result: PollResult) -> None:
         """On the event loop: announce what the poll changed, end the sale whose invoice was handed over."""
         self.awaiting, self.alerts = result.awaiting, result.alerts
-        on_screen = self.on_screen_id
         for before, after in result.report.changes:
-            names = events_between(before, after)
-            if PAYMENT_LOST in names:
-                self._remember_alert(after.id)
-            if HANDED_OVER in names and after.id == on_screen:
-                self.cart.clear()  # the customer is gone with these goods; Done shows the invoice
-                self.save_cart()
-            self._publish(CHANGED, after)  # the new state first, then what it means
-            for name in names:
-                log.info("%s: %s", after.id, name)
-                self._publish(name, after)
+            self._announce(before, after)
+
+    def _announce(self, before: Invoice, after: Invoice) -> None:
+        names = events_between(before, after)
+        if PAYMENT_LOST in names:
+            self._remember_alert(after.id)
+        if HANDED_OVER in names and after.id == self.on_screen_id:
+            self.cart.clear()  # the customer is gone with these goods; Done shows the invoice
+            self.save_cart()
+        self._publish(CHANGED, after)  # the new state first, then what it means
+        for name in names:
+            log.info("%s: %s", after.id, name)
+            self._publish(name, after)
 
     def _remember_alert(self, invoice_id: str) -> None:
         """Kept beside the invoice so the alert outlives the invoice's watching window."""

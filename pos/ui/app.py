@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual._styles_cache import StylesCache
 
 from pos.collector import resume_after_start_up
-from pos.checkout import ChargeError
+from pos.checkout import ChargeError, RateMissing
 from pos.core.invoice import NEW, Invoice
 from pos.core.money import Rate
 from pos.core.text import printable
@@ -32,8 +32,11 @@ from pos.core.ports import BackendStatus, PrinterStatus
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
+from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.pin import PinDialog
+from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.format import currency_symbol, kzt
+from pos.ui.input_rules import read_rate
 from pos.ui.jobs import BlockingJobs
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
 from pos.sale.pin_guard import PinGuard
@@ -247,7 +250,43 @@ class PosApp(App[None]):
             self.say(gap, error=True)  # on the Charge screen's message line: a toast would cover the QR
 
     def _charge_failed(self, exc: Exception) -> None:
+        if isinstance(exc, RateMissing):
+            self._offer_manual_rate(exc)
+            return
         self.say(self.tr("error.charge", reason=str(exc)), error=True)
+
+    def _offer_manual_rate(self, missing: RateMissing) -> None:
+        """No rate: say why, and let the manager type one now (PIN), then charge with it."""
+        limit = self.services.config.pricing.rate_max_age_minutes
+        if missing.stale_minutes is None:
+            question = self.tr("rate.missing", limit=limit)
+        else:
+            question = self.tr("rate.stale", minutes=missing.stale_minutes, limit=limit)
+        log.warning("no exchange rate: %s", missing.reason)
+        self.say(self.tr("rate.missing_short"), error=True)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.with_pin(self._ask_manual_rate, always=True)
+
+        self.push_screen(ConfirmDialog(question, missing.reason), answered)
+
+    def _ask_manual_rate(self) -> None:
+        def parse(text: str) -> str:
+            read_rate(self.tr, text)  # InputRejected, worded for the cashier
+            return text
+
+        def entered(text: str | None) -> None:
+            if text is None:
+                return
+            rate = self.set_manual_rate(text)
+            self.say(self.tr("manager.rate_set", rate=self.kzt(rate.tiyn_per_btc)))
+            self.start_charge()
+
+        self.push_screen(PromptDialog(self.tr("manager.rate_label"), parse,
+                                      hint=self.tr("rate.manual_hint",
+                                                   limit=self.services.config.pricing.rate_max_age_minutes)),
+                         entered)
 
     def cancel_invoice(self, invoice: Invoice) -> None:
         try:
@@ -271,6 +310,23 @@ class PosApp(App[None]):
             self.say(self.tr("charge.closed_refund_owed", id=invoice.id))
 
         self.with_pin(close, always=True)
+
+    def hand_over_unverified(self, invoice: Invoice) -> None:
+        """The chain cannot be read: the manager (PIN) lets the customer go, on the record."""
+        tr = self.tr
+        question = tr("charge.unverified_question", id=invoice.id, total=self.kzt(invoice.total_tiyn))
+
+        def hand_over() -> None:
+            try:
+                self.till.hand_over_unverified(invoice.id, MANAGER)
+            except ChargeError as exc:
+                self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.with_pin(hand_over, always=True)
+
+        self.push_screen(ConfirmDialog(question), answered)
 
     def back_to_sale(self) -> None:
         """After an expired or failed invoice: the cart is still there, to charge again."""
@@ -334,6 +390,7 @@ class PosApp(App[None]):
                 self.emit("handed_over", ui_events.handed_over(invoice))
             if self.services.config.printer.auto_print:
                 self.print_receipt(invoice, copy=False)
+            self._show_tallies()
         elif event.name in (sale.PAYMENT_LOST, sale.ACKNOWLEDGED):
             self.emit("alert", {"kind": event.name, "invoice": invoice.id})
             self._show_tallies()
@@ -380,6 +437,10 @@ class PosApp(App[None]):
         if previous is None or (previous.state, previous.height) != (status.state, status.height):
             self.emit("backend_state", ui_events.backend_state(status))
         self.status = replace(self.status, backend=status)
+        if previous is None or previous.state != status.state:  # "waiting" or "cannot see payments"
+            for screen in self.screen_stack:
+                if isinstance(screen, ChargeScreen):
+                    screen.show_invoice()
 
     # ---- receipts --------------------------------------------------------------------
     def print_receipt(self, invoice: Invoice, copy: bool = True) -> None:
@@ -449,9 +510,10 @@ class PosApp(App[None]):
         self.run_blocking("rate", self.services.checkout.refresh_rate, done, failed)
 
     def set_manual_rate(self, kzt_per_btc: str) -> Rate:
-        """Save the manager's rate and use it from now on."""
+        """Save the manager's rate and charge with it from now on (until it is too old)."""
         rate = self.till.enter_manual_rate(kzt_per_btc)
-        self.refresh_rate()
+        if isinstance(self.screen, ManagerScreen):
+            self.screen.show_status()
         return rate
 
     # ---- language ----------------------------------------------------------------------

@@ -148,16 +148,6 @@ async def test_an_expired_invoice_goes_back_to_the_sale_on_enter(english) -> Non
         assert english.store.get_invoice(invoice.id).state == EXPIRED
 
 
-async def test_no_rate_means_no_invoice_and_a_clear_message(english) -> None:
-    services = make_services(make_config(ui={"language": "en"}), rate=None)
-    async with running(services) as pilot:
-        await pilot.press(*"BREAD-01", "enter", "f10")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, SaleScreen)
-        assert message(pilot).startswith("Cannot charge: no exchange rate")
-        assert services.store.open_invoices() == []
-
-
 async def test_a_restart_during_the_charge_comes_back_to_the_same_qr(english) -> None:
     async with running(english) as pilot:
         invoice = await charge(pilot, "BREAD-01")

@@ -18,14 +18,17 @@ class ConfirmDialog(PosNode, Dialog[bool]):
         Binding("n,escape", "answer(False)", "key.no"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, detail: str = "") -> None:
         super().__init__()
         self._question = question
+        self._detail = detail  # outside text (a source's error): shown literally, wrapped, in full
 
     def compose(self) -> ComposeResult:
         tr = self.pos.tr
         with Vertical(classes="dialog-box"):
             yield Label(printable(self._question), classes="dialog-title", markup=False)
+            if self._detail:
+                yield Label(printable(self._detail), classes="dialog-detail", markup=False)
             yield Label(tr("confirm.hint"), classes="dialog-hint", markup=False)
 
     def action_answer(self, yes: bool) -> None:

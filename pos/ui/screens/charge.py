@@ -6,6 +6,10 @@ underpaid one shows the remainder and a new QR for it (to the same address), and
 be closed as "refund owed" with the manager PIN. The QR is shown only while the invoice
 waits for money: once the full amount is seen, or it expired or was cancelled, a second
 scan must not pay twice.
+
+While the chain backend is offline or degraded the screen never says "waiting for
+payment": it says that payments cannot be seen, and (under [payment] unverified_max_kzt)
+offers the manager's unverified hand-over.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class ChargeScreen(PosNode, Screen[None]):
     BINDINGS = [
         Binding("f8", "cancel_invoice", "key.cancel_invoice"),
         Binding("f4", "refund_owed", "key.refund_owed"),
+        Binding("f3", "hand_over_unverified", "key.hand_over_unverified"),
         Binding("enter", "back_to_sale", "key.back_to_sale"),
     ]
 
@@ -123,6 +128,13 @@ class ChargeScreen(PosNode, Screen[None]):
             return tr("charge.state_paid_late", received=sats(inv.received_sat))
         if inv.state == NEW and PAID_PARTIAL in inv.marks:
             return tr("charge.state_partial", received=sats(inv.received_sat), remainder=sats(inv.remainder_sat))
+        if inv.state == NEW and not self.pos.till.payments_visible:
+            state = tr("status.backend_" + self.pos.till.backend.state)
+            blind = tr("charge.state_blind", state=state)
+            if self.pos.till.may_hand_over_unverified(inv):
+                limit = self.pos.kzt(self.pos.till.policy.unverified_max_tiyn)
+                blind += "\n" + tr("charge.unverified_hint", limit=limit)
+            return blind
         if inv.state == NEW:
             return tr("charge.state_waiting")
         if inv.state == PROCESSING:
@@ -151,6 +163,8 @@ class ChargeScreen(PosNode, Screen[None]):
             return inv.state in (EXPIRED, INVALID, CANCELLED)
         if action == "refund_owed":
             return inv.state == NEW and PAID_PARTIAL in inv.marks
+        if action == "hand_over_unverified":
+            return self.pos.till.may_hand_over_unverified(inv)
         return True
 
     def action_cancel_invoice(self) -> None:
@@ -167,3 +181,6 @@ class ChargeScreen(PosNode, Screen[None]):
 
     def action_refund_owed(self) -> None:
         self.pos.close_refund_owed(self.invoice)
+
+    def action_hand_over_unverified(self) -> None:
+        self.pos.hand_over_unverified(self.invoice)

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from pos.core.invoice import LOST_AFTER_HANDOVER, PAID_OVER, SETTLED, Invoice
+from pos.core.invoice import LOST_AFTER_HANDOVER, NEW, PAID_OVER, SETTLED, UNVERIFIED, Invoice
 from pos.ui.format import btc, local_time
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
 from pos.ui.receipts import receipt_preview
@@ -92,6 +92,8 @@ class DoneScreen(PosNode, Screen[None]):
             return tr("done.lost")
         if inv.state == SETTLED:
             return tr("done.title")
+        if inv.state == NEW and UNVERIFIED in inv.marks:
+            return tr("done.unverified")
         return tr("done.awaiting", needed=self.pos.till.confirmations_needed(inv))
 
     def show_receipt(self) -> None:

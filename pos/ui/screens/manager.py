@@ -39,10 +39,10 @@ class ManagerScreen(PosNode, Screen[None]):
             # Literal (markup=False) and sanitised in show_status: these carry backend, printer,
             # rate and config text, and a "[/]" in it used to end the app
             yield Static(id="rate-info", markup=False)
-            if self.manual_rate:
-                with Horizontal(id="rate-row"):
-                    yield Label(tr("manager.rate_label"), id="rate-label")
-                    yield Input(placeholder=tr("manager.rate_placeholder"), compact=True, id="rate-input")
+            # Whatever [pricing] rate_source is: when the source fails, the manager's rate charges
+            with Horizontal(id="rate-row"):
+                yield Label(tr("manager.rate_label"), id="rate-label")
+                yield Input(placeholder=tr("manager.rate_placeholder"), compact=True, id="rate-input")
             yield Static(id="backend-info", markup=False)
             yield Static(id="printer-info", markup=False)
             yield Static(id="settings-info", markup=False)
@@ -116,15 +116,6 @@ class ManagerScreen(PosNode, Screen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("lang-"):
             self.pos.set_language(event.button.id.removeprefix("lang-"))
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "focus_rate":
-            return self.manual_rate  # typed rates are used only when [pricing] rate_source = "manual"
-        return True
-
-    @property
-    def manual_rate(self) -> bool:
-        return self.pos.services.config.pricing.rate_source == "manual"
 
     def action_focus_rate(self) -> None:
         self.query_one("#rate-input", Input).focus()
