@@ -45,6 +45,7 @@ def with_keys(section: str, body: str) -> str:
     ("printer", "baudrate = 9601", "x.toml: [printer] baudrate: 9601 must be one of"),
     ("payment", "confirmations = -1", "x.toml: [payment] confirmations: -1 must be between 0 and 100"),
     ("payment", "expiry_minutes = true", "[payment] expiry_minutes: expected an integer, got True"),
+    ("payment", "unverified_max_kzt = -1", "[payment] unverified_max_kzt: -1 must be between 0 and 1000000000"),
     ("pricing", "vat_percent = 16.125", "[pricing] vat_percent: 16.125 must be a percentage with at most 2"),
     ("pricing", "vat_percent = 101", "[pricing] vat_percent: 101% must be between 0 and 10000"),
     ("pricing", 'btc_usd_urls = "http://x"', "[pricing] btc_usd_urls: expected a list of strings"),
