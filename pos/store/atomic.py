@@ -174,6 +174,9 @@ def encode(path: Path, data: dict) -> bytes:
 
 
 Stamp = Callable[[], dict[str, int]]
+#: Called with (storage, data) by every write; True when a store operation holds the write back
+#: until its journal entry is on disk (pos.store.journal.Staging), which then calls put() or drop().
+Hold = Callable[[Any, dict], bool]
 
 
 class AtomicJSONStorage(Storage):
@@ -185,11 +188,13 @@ class AtomicJSONStorage(Storage):
     already changed) is dropped, so the next read sees what is really on disk.
     """
 
-    def __init__(self, path: Path, root: Path, stamp: Stamp | None = None) -> None:
+    def __init__(self, path: Path, root: Path, stamp: Stamp | None = None, hold: Hold | None = None) -> None:
         super().__init__()
         self.path = Path(path)
+        self.name = self.path.relative_to(root).with_suffix("").as_posix()
         self._root = root
         self._stamp = stamp
+        self._hold = hold
         self._data: dict | None = None
 
     def read(self) -> dict[str, dict[str, Any]]:
@@ -200,22 +205,57 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         if self._stamp is not None:
             data[STAMP] = self._stamp()
+        self._data = data
+        if self._hold is None or not self._hold(self, data):
+            self.put(self.encode())
+
+    def encode(self) -> bytes:
+        """The data in memory as the file's bytes; StoreError (and the memory copy dropped) if not JSON."""
         try:
-            atomic_write(self.path, encode(self.path, data))
+            return encode(self.path, self.read())
         except StoreError:
             self._data = None
             raise
-        self._data = data
+
+    def put(self, raw: bytes) -> None:
+        """Write the bytes encode() gave, all or nothing."""
+        try:
+            atomic_write(self.path, raw)
+        except StoreError:
+            self._data = None
+            raise
+
+    def drop(self) -> None:
+        """Forget a held write: the next read sees the file."""
+        self._data = None
 
 
 class StampedMemoryStorage(MemoryStorage):
-    """TinyDB's MemoryStorage plus the same counter stamp, so both stores run the same code."""
+    """TinyDB's MemoryStorage plus the same counter stamp and hold, so both stores run the same code."""
 
-    def __init__(self, stamp: Stamp | None = None) -> None:
+    def __init__(self, stamp: Stamp | None = None, hold: Hold | None = None, name: str = "") -> None:
         super().__init__()
+        self.name = name
         self._stamp = stamp
+        self._hold = hold
+        self._written = b""  # the last data put, encoded: what drop() goes back to
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         if self._stamp is not None:
             data[STAMP] = self._stamp()
-        super().write(data)
+        self.memory = data
+        if self._hold is None or not self._hold(self, data):
+            self.put(self.encode())
+
+    def encode(self) -> bytes:
+        try:
+            return encode(Path(f"memory store, {self.name}"), self.memory or {})
+        except StoreError:
+            self.drop()
+            raise
+
+    def put(self, raw: bytes) -> None:
+        self._written = raw
+
+    def drop(self) -> None:
+        self.memory = json.loads(self._written) if self._written else None
