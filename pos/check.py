@@ -1,7 +1,9 @@
 """`pos check`: one line per part of the terminal, ok or the problem and why.
 
 Each probe is independent and defensive: a part that fails (or raises) is reported
-as a problem and the others are still checked. Exit status 1 when anything is wrong.
+as a problem and the others are still checked. A part that works but is not fit for
+a shop (the public test key, the mock printer, the demo PIN) is a WARNING, and the
+exit status says so too, so a start-up script cannot miss it (EXIT_STATUSES).
 
 The store is opened (locked) once, before anything is written, and held to the end. When
 it cannot be (a running terminal holds it), bitcoinlib's files for the key and chain
@@ -12,13 +14,23 @@ names its node, is never rewritten for this configuration.
 from __future__ import annotations
 
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from pos.config import Config
+from pos.core.known_keys import is_public_test_key
 from pos.core.ports import Store, StoreError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_WARNING = 0, 1, 3  # 2 is the command's own: a configuration it cannot read
+EXIT_STATUSES = (
+    (EXIT_OK, "every part is ok"),
+    (EXIT_PROBLEM, "a PROBLEM: some part cannot work as configured"),
+    (2, "the configuration cannot be read or is invalid: nothing was checked"),
+    (EXIT_WARNING, "no problem, but a WARNING: it works, yet not as a shop should (e.g. the public test key)"),
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,7 @@ class Finding:
     warning: bool = False
 
     def line(self) -> str:
-        word = "ok" if self.ok and not self.warning else ("warning" if self.ok else "PROBLEM")
+        word = "ok" if self.ok and not self.warning else ("WARNING" if self.ok else "PROBLEM")
         return f"{self.part:<8} {word:<8} {self.detail}"
 
 
@@ -80,8 +92,13 @@ def check_key(target: Target) -> Finding:
 
     config = target.config
     prepare_bitcoinlib_for(target)
-    key = WatchOnlyKey.parse(config.chain.xpub, config.chain.network)
-    return Finding("key", True, f"watch-only, first receive address (0/0) {key.first_address()}")
+    first = WatchOnlyKey.parse(config.chain.xpub, config.chain.network).first_address()
+    if is_public_test_key(first):
+        real_money = config.chain.network == "mainnet"
+        return Finding("key", not real_money, f"the PUBLIC TEST KEY (seed \"abandon ... about\", first receive "
+                       f"address 0/0 {first}): anyone can spend what is paid to it. Put your own account's "
+                       "extended public key in [chain] xpub", warning=not real_money)
+    return Finding("key", True, f"watch-only, first receive address (0/0) {first}")
 
 
 def check_store(target: Target) -> Finding:
@@ -115,6 +132,9 @@ def check_printer(target: Target) -> Finding:
     from pos.printing import probe_printer
 
     ok, message = probe_printer(target.config)
+    if target.config.printer.driver == "mock":
+        return Finding("printer", ok, f"{message}: receipts are NOT printed on paper. Set [printer] driver "
+                       "to serial or file for a real printer", warning=True)
     return Finding("printer", ok, message)
 
 
@@ -125,10 +145,30 @@ def check_pin(target: Target) -> Finding:
     return Finding("pin", True, "manager PIN set")
 
 
-PROBES: tuple[tuple[str, Callable[[Target], Finding]], ...] = (
-    ("config", check_config), ("catalog", check_catalog), ("key", check_key), ("store", check_store),
-    ("chain", check_chain), ("rate", check_rate), ("printer", check_printer), ("pin", check_pin),
+#: (part, probe, what it checks: for `pos check --help`)
+PROBES: tuple[tuple[str, Callable[[Target], Finding], str], ...] = (
+    ("config", check_config, "the configuration file is valid (terminal id, network)"),
+    ("catalog", check_catalog, "the catalog loads; bad rows are named with their line"),
+    ("key", check_key, "[chain] xpub is a watch-only account key; shows address 0/0 to compare with the "
+                       "wallet. The public test key is a WARNING (a PROBLEM on mainnet)"),
+    ("store", check_store, "the store opens (no other terminal holds it) and counts the open invoices"),
+    ("chain", check_chain, "the chain backend answers with its tip height"),
+    ("rate", check_rate, "the rate source gives a KZT/BTC rate young enough for new invoices"),
+    ("printer", check_printer, "the printer answers its status query with no problem. The mock printer "
+                               "is a WARNING"),
+    ("pin", check_pin, "a manager PIN of your own is set (the demo PIN is a WARNING)"),
 )
+
+
+def describe_check() -> tuple[str, str]:
+    """(what is checked, what the exit statuses mean): the text of `pos check --help`."""
+    def item(name: object, text: str, width: int) -> str:
+        return textwrap.fill(text, 79, initial_indent=f"  {name!s:<{width}} ", subsequent_indent=" " * (width + 3))
+
+    checked = "\n".join(item(part, what, 8) for part, _, what in PROBES)
+    statuses = "\n".join(item(code, meaning, 1) for code, meaning in EXIT_STATUSES)
+    return (f"One line per part of the terminal: ok, WARNING or PROBLEM, and why.\n\n{checked}",
+            f"exit status:\n{statuses}")
 
 
 def run_probe(part: str, probe: Callable[[Target], Finding], target: Target) -> Finding:
@@ -154,8 +194,10 @@ def run_check(config: Config, out: Callable[[str], None] = print) -> int:
 
 def _report(target: Target, out: Callable[[str], None]) -> int:
     findings = []
-    for part, probe in PROBES:
+    for part, probe, _ in PROBES:
         finding = run_probe(part, probe, target)
         out(finding.line())
         findings.append(finding)
-    return 0 if all(f.ok for f in findings) else 1
+    if not all(f.ok for f in findings):
+        return EXIT_PROBLEM
+    return EXIT_WARNING if any(f.warning for f in findings) else EXIT_OK

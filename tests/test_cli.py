@@ -8,8 +8,14 @@ import sys
 from pathlib import Path
 
 from pos.config import DEFAULT_PATH
+from pos.demo import DEMO_XPUB
+from pos.pin import hash_pin
+from tests.printer_sim import PrinterSim
 
 PARTS = ["config", "catalog", "key", "store", "chain", "rate", "printer", "pin"]
+#: A shop's own account key (a random seed's m/84'/1'/0'), not the public test seed's.
+OWN_VPUB = ("vpub5YQS6iqK9Dy7WvtpvuAzPS3e5hnMbAQqGNY9HY3jTzsuHCEqViLbPhzKhubwiBy1rD1paqzu2TAFhpo12JeVbzfi8UsSz4"
+            "36AmN6mEsarJ1")
 
 
 def run_pos(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -32,15 +38,18 @@ def test_check_reports_every_part_on_the_default_config_and_fails_when_the_chain
     assert [line.split()[0] for line in lines] == PARTS
     status = {line.split()[0]: line.split()[1] for line in lines}
     assert status["config"] == "ok" and str(DEFAULT_PATH) in lines[0]
-    assert status["key"] == "ok" and "tb1q6rz28mcfaxtmd6v789l9rrlrusdprr9pqcpvkl" in lines[2]
+    assert status["key"] == "WARNING" and "tb1q6rz28mcfaxtmd6v789l9rrlrusdprr9pqcpvkl" in lines[2]
+    assert "the PUBLIC TEST KEY" in lines[2] and "anyone can spend what is paid to it" in lines[2]
     assert status["store"] == "ok" and str(tmp_path / ".local/share/cryptocity-pos") in lines[3]
     assert status["chain"] == "PROBLEM" and status["rate"] == "PROBLEM"
-    assert status["printer"] == "ok" and status["pin"] == "warning"
-    assert result.returncode == 1
+    assert status["printer"] == "WARNING" and "receipts are NOT printed on paper" in lines[6]
+    assert status["pin"] == "WARNING"
+    assert result.returncode == 1  # a problem outweighs the warnings
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_check_on_the_regtest_node_reports_its_height_and_passes(tmp_path, regtest_node):
+def test_check_on_the_regtest_node_passes_with_the_shops_own_key_printer_and_pin_and_warns_without(
+        tmp_path, regtest_node):
     config = tmp_path / "pos.toml"
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     text = text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{tmp_path / "store"}"')
@@ -62,7 +71,62 @@ def test_check_on_the_regtest_node_reports_its_height_and_passes(tmp_path, regte
     assert f"height {regtest_node.height()}" in lines["chain"]
     assert "bcrt1q6rz28mcfaxtmd6v789l9rrlrusdprr9pz3cppk" in lines["key"]
     assert "45 000 000.00 ₸ per BTC from manual" in lines["rate"]
-    assert result.returncode == 0, result.stdout
+    warned = {part for part, line in lines.items() if line.split()[1] == "WARNING"}
+    assert warned == {"key", "printer", "pin"} and result.returncode == 3, result.stdout
+
+    sim = PrinterSim(tmp_path)
+    try:
+        text = text.replace(DEMO_XPUB, OWN_VPUB).replace('driver = "mock"', 'driver = "serial"')
+        text = text.replace('port = "/dev/ttyUSB0"', f'port = "{sim.port}"')
+        text = text.replace('manager_pin_hash = ""', f'manager_pin_hash = "{hash_pin("4321")}"')
+        config.write_text(text, encoding="utf-8")
+        result = run_pos("--config", str(config), "check", env={"HOME": str(tmp_path)})
+    finally:
+        sim.close()
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["ok"] * len(PARTS), result.stdout
+    assert result.returncode == 0
+
+
+def test_the_public_test_key_is_recognised_in_every_form_on_every_network(bitcoinlib_home):
+    from bitcoinlib.keys import HDKey
+    from bitcoinlib.mnemonic import Mnemonic
+
+    from pos.chain.keys import WatchOnlyKey
+    from pos.core.known_keys import PUBLIC_TEST_SEED, is_public_test_key
+
+    seed = Mnemonic().to_seed(PUBLIC_TEST_SEED)
+    for purpose, witness_type, wrap in ((44, "legacy", "pkh({})"), (49, "p2sh-segwit", "sh(wpkh({}))"),
+                                        (84, "segwit", "wpkh({})")):
+        for coin, networks in ((0, ["mainnet"]), (1, ["testnet4", "testnet", "signet", "regtest"])):
+            account = HDKey.from_seed(seed, network="bitcoin" if coin == 0 else "testnet",
+                                      witness_type=witness_type).key_for_path(f"m/{purpose}'/{coin}'/0'")
+            tpub = account.wif_public()  # the plain xpub/tpub form descriptors carry
+            for text in (account.wif_public(witness_type=witness_type), wrap.format(f"{tpub}/0/*")):
+                for network in networks:
+                    first = WatchOnlyKey.parse(text, network).first_address()
+                    assert is_public_test_key(first), (purpose, network, text)
+    assert not is_public_test_key(WatchOnlyKey.parse(OWN_VPUB, "testnet4").first_address())
+
+
+def test_version_comes_from_the_package_metadata():
+    from importlib.metadata import version
+
+    result = run_pos("--version")
+    assert (result.returncode, result.stdout) == (0, f"pos {version('cryptocity-pos')}\n")
+
+
+def test_check_help_says_what_is_checked_and_what_the_exit_statuses_mean():
+    result = run_pos("check", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for part in PARTS:
+        assert f" {part} " in text
+    assert "The public test key is a WARNING (a PROBLEM on mainnet)" in text
+    assert "The mock printer is a WARNING" in text
+    for meaning in ("0 every part is ok", "1 a PROBLEM", "2 the configuration cannot be read",
+                    "3 no problem, but a WARNING"):
+        assert meaning in text
+    assert max(len(line) for line in result.stdout.splitlines()) < 80
 
 
 def test_a_private_key_in_the_config_stops_start_up_with_a_message(tmp_path):
@@ -170,3 +234,34 @@ def test_a_second_pos_with_another_config_writes_nothing_in_the_store_the_termin
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+# ---- a store that cannot be used at start ------------------------------------------------
+def store_config(tmp_path: Path, store: Path) -> Path:
+    config = tmp_path / "pos.toml"
+    config.write_text(DEFAULT_PATH.read_text(encoding="utf-8").replace(
+        'path = "~/.local/share/cryptocity-pos"', f'path = "{store}"'), encoding="utf-8")
+    return config
+
+
+def test_a_store_path_that_is_a_file_stops_headless_start_up_with_a_message(tmp_path):
+    store = tmp_path / "store"
+    store.write_text("a file where the store should be", encoding="utf-8")
+    result = run_pos("--config", str(store_config(tmp_path, store)), "--headless", "--script", os.devnull,
+                     env=offline_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == f"pos: store path {store} is not a directory: [store] path must name a directory\n"
+
+
+def test_a_read_only_store_at_start_is_a_message_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from pos.cli import main
+    from tests.store.faults import DiskFault
+
+    store = tmp_path / "store"
+    store.mkdir()
+    script = tmp_path / "script.txt"
+    script.write_text("sleep 0\n", encoding="utf-8")
+    DiskFault(monkeypatch, store).read_only()  # root is not stopped by chmod: the file system refuses
+    assert main(["--config", str(store_config(tmp_path, store)), "--headless", "--script", str(script)]) == 2
+    assert capsys.readouterr().err.startswith(f"pos: store {store} cannot be written (read-only file system")
+    assert list(store.iterdir()) == []
