@@ -13,6 +13,7 @@ import os
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from pos.core.ports import StoreError
 from pos.store.atomic import FILE_MODE, make_dirs
 
 LOG_NAME = "pos.log"
@@ -23,14 +24,29 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
 
     def _open(self):  # type: ignore[no-untyped-def]
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
-        os.fchmod(fd, FILE_MODE)  # a log left by an older version may be 0644
+        try:
+            os.fchmod(fd, FILE_MODE)  # a log left by an older version may be 0644
+        except OSError:
+            os.close(fd)
+            raise
         return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A line that cannot be written (disk full, store turned read-only) is dropped quietly.
+
+        logging's default prints a traceback to stderr, over the cashier's screen; the store
+        fault behind it is shown on screen by the app (pos.ui.app, store_failed).
+        """
 
 
 def setup_logging(directory: Path, level: int = logging.INFO) -> Path:
-    make_dirs(directory)  # 0700, like the store it usually is
+    """Log to `<directory>/pos.log`; StoreError names the file when it cannot be written."""
     path = directory / LOG_NAME
-    handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    try:
+        make_dirs(directory)  # 0700, like the store it usually is
+        handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot write the log file {path}: {exc.strerror or exc}") from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers = [handler]

@@ -7,8 +7,11 @@ exactly the code that the terminal runs on disk.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
+from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from tinydb import TinyDB
 
@@ -18,6 +21,7 @@ from pos.store.atomic import (
     DAMAGED_MARK, STAMP, AtomicJSONStorage, StampedMemoryStorage, damaged_message, make_dirs,
 )
 from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
+from pos.store.journal import JOURNAL_STAMP, FileJournal, Journal, MemoryJournal, Staging
 from pos.store.lock import StoreLock
 
 #: Partition files kept parsed in memory besides the three small ones (today, its index block, ...).
@@ -33,19 +37,29 @@ class MemoryBackend:
 
     def __init__(self) -> None:
         self.stamp = _no_counters  # set by the repository: the counters to record in each write
+        self.staging = Staging()
         self._dbs: dict[str, TinyDB] = {}
 
     def db(self, name: str) -> TinyDB:
         if name not in self._dbs:
             stamp = None if name == COUNTERS else (lambda: self.stamp())
-            self._dbs[name] = TinyDB(storage=StampedMemoryStorage, stamp=stamp)
+            self._dbs[name] = TinyDB(storage=StampedMemoryStorage, stamp=stamp, hold=self.staging.hold, name=name)
         return self._dbs[name]
 
     def stamp_of(self, name: str) -> dict[str, int]:
         return (self.db(name).storage.read() or {}).get(STAMP, {})
 
+    def journal_seq_of(self, name: str) -> int:
+        return (self.db(name).storage.read() or {}).get(JOURNAL_STAMP, {}).get("seq", 0)
+
+    def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal:
+        return MemoryJournal(clock, terminal)
+
     def describe(self, name: str) -> str:
         return f"memory store, {name}"
+
+    def damaged(self) -> list[str]:
+        return []
 
     def close(self) -> None:
         self._dbs.clear()
@@ -58,6 +72,7 @@ class FileBackend:
         self.directory = directory
         self.name = str(directory)
         self.stamp = _no_counters
+        self.staging = Staging()
         self._lock = lock
         self._fixed: dict[str, TinyDB] = {}
         self._recent: OrderedDict[str, TinyDB] = OrderedDict()
@@ -66,10 +81,15 @@ class FileBackend:
     def open(cls, directory: Path) -> "FileBackend":
         """Lock the directory and refuse it while it holds damaged or missing pieces."""
         directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise StoreError(f"store path {directory} is not a directory: [store] path must name a directory")
         try:
             make_dirs(directory)
         except OSError as exc:
             raise StoreError(f"cannot create store directory {directory}: {exc.strerror or exc}") from None
+        if not os.access(directory, os.W_OK):
+            raise StoreError(f"store {directory} cannot be written (read-only file system or permissions): "
+                             "the terminal saves every sale there before going on")
         lock = StoreLock.acquire(directory)
         try:
             tighten(directory)
@@ -100,7 +120,8 @@ class FileBackend:
             self._recent.move_to_end(name)
             return self._recent[name]
         stamp = None if name == COUNTERS else (lambda: self.stamp())
-        db = TinyDB(self.path(name), storage=AtomicJSONStorage, root=self.directory, stamp=stamp)
+        db = TinyDB(self.path(name), storage=AtomicJSONStorage, root=self.directory, stamp=stamp,
+                    hold=self.staging.hold)
         if name in (COUNTERS, OPEN, STATE):
             self._fixed[name] = db
         else:
@@ -111,6 +132,18 @@ class FileBackend:
 
     def stamp_of(self, name: str) -> dict[str, int]:
         return self.db(name).storage.read().get(STAMP, {})
+
+    def journal_seq_of(self, name: str) -> int:
+        return self.db(name).storage.read().get(JOURNAL_STAMP, {}).get("seq", 0)
+
+    def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal:
+        return FileJournal(self.directory, clock, terminal)
+
+    def damaged(self) -> list[str]:
+        try:
+            return [p.name for p in damaged_files(self.directory)]
+        except OSError as exc:  # the directory cannot be listed: nothing shows it was dealt with
+            return [f"{self.directory} ({exc.strerror})"]
 
     def close(self) -> None:
         self._fixed.clear()

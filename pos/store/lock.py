@@ -35,8 +35,11 @@ class StoreLock:
             owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
             raise StoreError(f"another pos (pid {owner}) uses store {directory}") from None
-        # Fixed width, written over the last owner's: truncating first costs a journal commit on ext4.
-        os.pwrite(fd, f"{os.getpid():<{PID_WIDTH}}\n".encode(), 0)
+        try:  # fixed width, written over the last owner's: truncating first costs a journal commit on ext4
+            os.pwrite(fd, f"{os.getpid():<{PID_WIDTH}}\n".encode(), 0)
+        except OSError as exc:
+            os.close(fd)
+            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
         return cls(fd)
 
     def release(self) -> None:

@@ -47,15 +47,20 @@ class Backend(Protocol):
 
     def stamp_of(self, name: str) -> dict[str, int]: ...
 
+    def damaged(self) -> list[str]:
+        """The damaged files set aside in the store (their names): while there are any, it refuses."""
+
     def close(self) -> None: ...
 
 
 def _operation(method: Callable) -> Callable:
-    """One at a time; a damaged file found on the way stops the store for good."""
+    """One at a time; a damaged file found on the way stops the store until a person has dealt with it."""
 
     @functools.wraps(method)
     def run(self: "TinyStore", *args: Any, **kwargs: Any) -> Any:
         with self._mutex:
+            if self._refusal:
+                self._go_on_if_dealt_with()
             if self._refusal:
                 raise StoreError(self._refusal)
             try:
@@ -115,6 +120,18 @@ class TinyStore:
         except BaseException:
             backend.close()
             raise
+
+    def _go_on_if_dealt_with(self) -> None:
+        """Lift a damage refusal once no damaged file is left set aside, as opening the store would.
+
+        The refusal message tells a person to put the file back from a backup and move the
+        damaged copy out of the store (or to stop the terminal and repair): once that is done the
+        running terminal goes on, finishing any move the damage interrupted, as a start would.
+        """
+        if self._closed or self._backend.damaged():
+            return
+        self._refusal = ""
+        self._finish_moves()
 
     # ---- counters --------------------------------------------------------
     @_operation

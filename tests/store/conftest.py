@@ -4,6 +4,7 @@ import pytest
 
 from pos.store import open_store
 from tests.builders import T0
+from tests.store.faults import DiskFault
 
 
 class Clock:
@@ -42,3 +43,10 @@ def open_file_store(store_dir, clock):
     yield open_
     for store in opened:
         store.close()
+
+
+@pytest.fixture
+def disk(monkeypatch, store_dir) -> DiskFault:
+    """The store directory's disk, to fill up or turn read-only (tests/store/faults.py)."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    return DiskFault(monkeypatch, store_dir)
