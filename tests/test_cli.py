@@ -265,3 +265,48 @@ def test_a_read_only_store_at_start_is_a_message_not_a_traceback(tmp_path, monke
     assert main(["--config", str(store_config(tmp_path, store)), "--headless", "--script", str(script)]) == 2
     assert capsys.readouterr().err.startswith(f"pos: store {store} cannot be written (read-only file system")
     assert list(store.iterdir()) == []
+
+
+GAP_CONFIG = """
+[terminal]
+id = "GAP"
+# the first invoice takes address 98: 99 unused addresses in a row, past the wallet's 20
+slot = 98
+slots = 100
+[merchant]
+name = "Alatau Demo Grocery"
+bin = "260140000017"
+[store]
+path = "{store}"
+[chain]
+network = "regtest"
+xpub = "{xpub}"
+backend = "bcoin"
+url = "{url}"
+gap_limit = 20
+[pricing]
+rate_source = "manual"
+[ui]
+language = "ru"
+"""
+
+
+def test_the_gap_limit_warning_lands_in_pos_log_as_the_terminal_writes_it(tmp_path, regtest_node):
+    from datetime import datetime, timezone
+
+    from pos.rates.manual import ManualRateSource
+    from pos.store import open_store
+
+    store_dir = tmp_path / "store"
+    config = tmp_path / "pos.toml"
+    config.write_text(GAP_CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url), encoding="utf-8")
+    store = open_store(store_dir)
+    ManualRateSource(store).enter("45000000", datetime.now(timezone.utc))
+    store.close()
+    script = tmp_path / "sale.script"
+    script.write_text("type BREAD-01\npress enter\npress f10\nwait invoice_created 60\n", encoding="utf-8")
+    result = run_pos("--config", str(config), "--headless", "--script", str(script), env={"HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    log = (store_dir / "pos.log").read_text(encoding="utf-8")
+    assert "WARNING" in log and "GAP-000001: 99 receive addresses in a row are unused (wallet gap limit 20)" in log
+    assert "receive addresses" not in result.stdout + result.stderr  # the log, not over the cashier's screen
