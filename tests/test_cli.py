@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pos.config import DEFAULT_PATH
 from pos.demo import DEMO_XPUB
+from tests.e2e.test_headless_sale import CONFIG
 from pos.pin import hash_pin
 from tests.printer_sim import PrinterSim
 
@@ -267,29 +268,6 @@ def test_a_read_only_store_at_start_is_a_message_not_a_traceback(tmp_path, monke
     assert list(store.iterdir()) == []
 
 
-GAP_CONFIG = """
-[terminal]
-id = "GAP"
-# the first invoice takes address 98: 99 unused addresses in a row, past the wallet's 20
-slot = 98
-slots = 100
-[merchant]
-name = "Alatau Demo Grocery"
-bin = "260140000017"
-[store]
-path = "{store}"
-[chain]
-network = "regtest"
-xpub = "{xpub}"
-backend = "bcoin"
-url = "{url}"
-gap_limit = 20
-[pricing]
-rate_source = "manual"
-[ui]
-language = "ru"
-"""
-
 
 def test_the_gap_limit_warning_lands_in_pos_log_as_the_terminal_writes_it(tmp_path, regtest_node):
     from datetime import datetime, timezone
@@ -299,7 +277,9 @@ def test_the_gap_limit_warning_lands_in_pos_log_as_the_terminal_writes_it(tmp_pa
 
     store_dir = tmp_path / "store"
     config = tmp_path / "pos.toml"
-    config.write_text(GAP_CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url), encoding="utf-8")
+    # terminal slot 99 of 100: its first invoice takes address 99, 100 unused in a row (limit 20)
+    config.write_text(CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url,
+                                    receipts=tmp_path / "receipts.txt"), encoding="utf-8")
     store = open_store(store_dir)
     ManualRateSource(store).enter("45000000", datetime.now(timezone.utc))
     store.close()
@@ -308,5 +288,5 @@ def test_the_gap_limit_warning_lands_in_pos_log_as_the_terminal_writes_it(tmp_pa
     result = run_pos("--config", str(config), "--headless", "--script", str(script), env={"HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     log = (store_dir / "pos.log").read_text(encoding="utf-8")
-    assert "WARNING" in log and "GAP-000001: 99 receive addresses in a row are unused (wallet gap limit 20)" in log
+    assert "WARNING" in log and "E2E-000001: 100 receive addresses in a row are unused (wallet gap limit 20)" in log
     assert "receive addresses" not in result.stdout + result.stderr  # the log, not over the cashier's screen
