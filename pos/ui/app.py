@@ -574,3 +574,10 @@ class PosApp(App[None]):
     def _demo_done(self, text: str) -> None:
         self.say(text)
         self.poll_chain()
+            # A recomposed screen has a new footer, which shows no keys until the bindings are
+            # refreshed, and a new, empty message line: keep what the cashier was told.
+            screen.refresh_bindings()
+            lines = list(screen.query(MessageLine))
+            for (old, text, error), new in zip(said, lines):
+                if new is not old and text:
+                    new.show(text, error=error)

@@ -7,6 +7,7 @@ from pos.sale.till import SALE_STATE
 from pos.ui.app import PosApp
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import PromptDialog
+from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.screens.sale import SaleScreen
 from tests.ui.conftest import message, running, scan, settle
 
@@ -78,12 +79,27 @@ async def test_discounts_on_a_line_and_on_the_sale(english) -> None:
         assert (totals.line_discounts, totals.order_discount, totals.total) == (14500, 5500, 150000)
 
 
-async def test_void_removes_the_selected_line(english) -> None:
+async def test_void_asks_first_then_removes_the_selected_line(english) -> None:
     async with running(english) as pilot:
         await scan(pilot, "BREAD-01", "MILK-01", "TEA-01")
         await pilot.press("up", "f8")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("escape")  # a slip of the finger: nothing removed
+        assert len(lines(pilot)) == 3
+        await pilot.press("f8", "enter")
         assert lines(pilot) == [("BREAD-01", MILLI), ("TEA-01", MILLI)]
         assert message(pilot) == "Removed: Milk 2.5% 1 l"
+
+
+async def test_f5_clears_the_whole_sale_after_asking(english) -> None:
+    async with running(english) as pilot:
+        await scan(pilot, "BREAD-01", "MILK-01")
+        await pilot.press("f5")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("enter")
+        assert lines(pilot) == [] and english.till.cart.lines == []
+        assert english.store.get_state("ui.sale") == english.till.cart.to_dict()  # a power cut keeps it cleared
+        assert message(pilot) == "The sale was cleared"
 
 
 async def test_editing_keys_are_greyed_while_the_cart_is_empty(english) -> None:

@@ -46,8 +46,8 @@ class InvoiceDialog(PosNode, Dialog[str | None]):
     """
 
     BINDINGS = [
-        Binding("p", "choose('reprint')", "key.reprint"),
-        Binding("f", "choose('follow_up')", "key.follow_up"),
+        Binding("f5,p", "choose('reprint')", "key.reprint"),
+        Binding("f4,f", "choose('follow_up')", "key.follow_up"),
     ]
 
     def __init__(self, invoice: Invoice) -> None:

@@ -31,7 +31,7 @@ class HistoryScreen(PosNode, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "key.open"),
         Binding("f2", "next_filter", "key.filter"),
-        Binding("p", "reprint", "key.reprint"),
+        Binding("f5,p", "reprint", "key.reprint"),
         Binding("escape,f9", "back", "key.back"),
     ]
 

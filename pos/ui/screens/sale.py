@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from pos.core.cart import MILLI, CartError, Discount, Line
 from pos.core.catalog import Product
 from pos.core.text import printable
+from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 from pos.ui.format import quantity
@@ -34,6 +35,8 @@ class SaleScreen(PosNode, Screen[None]):
         Binding("f2", "quantity", "key.quantity"),
         Binding("f3", "line_discount", "key.line_discount"),
         Binding("f4", "order_discount", "key.order_discount"),
+        # not in the footer (no room at 80 columns in Russian and Kazakh): the Void question names it
+        Binding("f5", "clear_sale", "key.clear_sale", show=False),
         Binding("f8", "void", "key.void"),
         Binding("f9", "history", "key.history"),
         Binding("f10", "charge", "key.charge"),
@@ -191,7 +194,7 @@ class SaleScreen(PosNode, Screen[None]):
 
     # ---- actions -----------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        editing = action in ("quantity", "line_discount", "order_discount", "void")
+        editing = action in ("quantity", "line_discount", "order_discount", "void", "clear_sale")
         if editing and (not self.cart.lines or self.pos.charging):
             return None  # shown greyed: nothing to change, or the invoice is being made from it
         return True
@@ -250,12 +253,32 @@ class SaleScreen(PosNode, Screen[None]):
                                           hint=tr("sale.discount_hint")), apply)
 
     def action_void(self) -> None:
+        """Asked first: F8 is next to F9 and F10, and a line gone by mistake must be scanned again."""
         line = self.selected_line()
         if line is None:
             return
-        self.cart.void(line.line_id)
-        self.say(self.pos.tr("sale.voided", name=line.product.name(self.pos.language)))
-        self.cart_changed()
+        tr = self.pos.tr
+        name = line.product.name(self.pos.language)
+
+        def answered(yes: bool | None) -> None:
+            if yes and line in self.cart.lines:
+                self.cart.void(line.line_id)
+                self.say(tr("sale.voided", name=name))
+                self.cart_changed()
+
+        self.pos.push_screen(ConfirmDialog(tr("sale.void_question", name=name,
+                                              quantity=quantity(line.quantity_milli, line.product.unit))), answered)
+
+    def action_clear_sale(self) -> None:
+        tr = self.pos.tr
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.cart.clear()
+                self.say(tr("sale.cleared"))
+                self.cart_changed()
+
+        self.pos.push_screen(ConfirmDialog(tr("sale.clear_question", lines=len(self.cart.lines))), answered)
 
     def action_history(self) -> None:
         self.pos.open_history()
