@@ -1,0 +1,229 @@
+"""The X and Z reports: a shift's takings, computed from its records by one pure function.
+
+`compute_report(kind, shift, invoices=..., sales=..., refunds=...)` reads:
+  * invoices (pos.core.invoice.Invoice): every invoice made in the shift, paid or not;
+  * sales (pos.core.tender.TenderedSale): sales paid in cash, by card or split; a sale paid
+    in Bitcoin alone needs no record, its invoice is the sale (`sales_of`);
+  * refunds (pos.core.refund.Refund).
+It gives counts and totals per tender, per VAT rate, refunds, discounts, the cash the drawer
+should hold against what was counted, and the Bitcoin side by standing, so the merchant sees
+what is final and what is still at risk. An X report changes nothing; a Z is the same
+figures for a closed shift. Numbering Z reports and refusing a second Z for a shift are the
+store's and the till's business: the report only carries its number.
+
+Which invoice counts as a sale: one whose goods left the shop (SOLD: settled, handed over
+and awaiting settlement, or lost after hand-over — the goods are gone, the loss is shown on
+the Bitcoin side). Paid late and refund owed are money held without a sale, for a manager
+to settle or refund. Unpaid, expired and cancelled invoices count nowhere. The export
+(pos.commands.export) uses the same functions, so a day's export sums to the day's report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Iterable
+
+from pos.core.invoice import (
+    EXPIRED, CANCELLED, LOST_AFTER_HANDOVER, PAID_LATE, REFUND_OWED, SETTLED, Invoice,
+)
+from pos.core.refund import DONE, REQUESTED, Refund
+from pos.core.shift import Shift
+from pos.core.tender import BITCOIN, CASH, TENDER_KINDS, BitcoinTender, TenderedSale
+
+X, Z = "X", "Z"
+REPORT_KINDS = (X, Z)
+
+# Where an invoice (or a Bitcoin refund) stands on the report's Bitcoin side.
+SETTLED_BTC, AWAITING, PAID_LATE_BTC, REFUND_OWED_BTC, REFUNDED, LOST = (
+    "settled", "awaiting_confirmation", "paid_late", "refund_owed", "refunded", "lost_after_handover")
+#: An invoice on none of the report's lines: not paid (new, expired, cancelled), or invalid unpaid.
+UNPAID = "unpaid"
+BITCOIN_SIDE = (SETTLED_BTC, AWAITING, PAID_LATE_BTC, REFUND_OWED_BTC, REFUNDED, LOST)
+#: Standings in which the goods left the shop: the invoice is a sale.
+SOLD = frozenset({SETTLED_BTC, AWAITING, LOST})
+
+
+class ReportError(ValueError):
+    """Records that do not fit together (a sale's invoice missing, amounts that differ)."""
+
+
+def standing(invoice: Invoice) -> str:
+    """Where an invoice stands on the Bitcoin side, first match wins.
+
+    Settled is final whatever marks it gathered on the way. A payment lost after hand-over
+    is the loudest. Any other invoice handed over (the payment seen, or handed over
+    unverified, or not confirmed within the monitoring window) is awaiting settlement.
+    """
+    if invoice.state == SETTLED:
+        return SETTLED_BTC
+    if LOST_AFTER_HANDOVER in invoice.marks:
+        return LOST
+    if invoice.handed_over:
+        return AWAITING
+    if PAID_LATE in invoice.marks and invoice.state in (EXPIRED, CANCELLED):
+        return PAID_LATE_BTC
+    if REFUND_OWED in invoice.marks:
+        return REFUND_OWED_BTC
+    return UNPAID
+
+
+def refund_standing(refund: Refund) -> str:
+    return REFUNDED if refund.state == DONE else REFUND_OWED_BTC
+
+
+def as_sale(invoice: Invoice) -> TenderedSale:
+    """A sale paid in Bitcoin alone, as a sale record: the invoice is its only tender."""
+    return TenderedSale(
+        id=invoice.id, terminal_id=invoice.terminal_id, cashier=invoice.cashier, at=invoice.created_at,
+        lines=invoice.lines, total_tiyn=invoice.total_tiyn, discount_tiyn=invoice.discount_tiyn,
+        vat=dict(invoice.vat), tenders=(BitcoinTender(invoice.total_tiyn, invoice.id),),
+    )
+
+
+def sales_of(invoices: Iterable[Invoice], sales: Iterable[TenderedSale]) -> list[TenderedSale]:
+    """Every sale the report counts, in time order: the sale records, and each invoice that is
+    a sale of its own (no record names it, and its goods left the shop).
+
+    A record's Bitcoin tender must find its invoice, for the same amount: ReportError if not.
+    """
+    sales = list(sales)
+    by_id = {inv.id: inv for inv in invoices}
+    for sale in sales:
+        for tender in sale.tenders:
+            if not isinstance(tender, BitcoinTender):
+                continue
+            invoice = by_id.get(tender.invoice_id)
+            if invoice is None:
+                raise ReportError(f"sale {sale.id}: its invoice {tender.invoice_id} is not among the records")
+            if invoice.total_tiyn != tender.amount_tiyn:
+                raise ReportError(f"sale {sale.id}: its Bitcoin tender is {tender.amount_tiyn} tiyn but invoice "
+                                  f"{invoice.id} is for {invoice.total_tiyn}")
+    named = {invoice_id for sale in sales for invoice_id in sale.invoice_ids}
+    alone = [as_sale(inv) for inv in by_id.values() if inv.id not in named and standing(inv) in SOLD]
+    return sorted(sales + alone, key=lambda s: (s.at, s.id))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many, and how much in tiyn (and in sat where Bitcoin is concerned)."""
+
+    count: int = 0
+    tiyn: int = 0
+    sat: int = 0
+
+    def plus(self, tiyn: int, sat: int = 0) -> "Tally":
+        return Tally(self.count + 1, self.tiyn + tiyn, self.sat + sat)
+
+
+@dataclass(frozen=True)
+class VatRow:
+    rate_bp: int
+    sales_tiyn: int = 0  # what the lines at this rate were sold for, VAT included
+    vat_tiyn: int = 0  # the VAT in it, as each sale computed it
+    refunds_tiyn: int = 0  # refunded at this rate (refunds done)
+
+
+@dataclass(frozen=True)
+class CashDrawer:
+    opening_float_tiyn: int
+    sales_tiyn: int
+    refunds_tiyn: int
+    counted_tiyn: int | None  # None until the cashier counts the drawer (at close)
+
+    @property
+    def expected_tiyn(self) -> int:
+        return self.opening_float_tiyn + self.sales_tiyn - self.refunds_tiyn
+
+    @property
+    def difference_tiyn(self) -> int | None:
+        """Counted less expected: negative when cash is missing."""
+        return None if self.counted_tiyn is None else self.counted_tiyn - self.expected_tiyn
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: str
+    number: int  # the Z number the store hands out; X reports may leave it 0
+    shift: Shift
+    made_at: datetime
+    sales: Tally
+    tenders: dict[str, Tally]  # a split sale counts once in each of its tenders
+    vat: tuple[VatRow, ...]
+    discounts: Tally  # sales with a discount, and the discounts given
+    refunds: dict[str, Tally]  # refunds done, per tender
+    refunds_requested: Tally  # Bitcoin refunds asked for and not yet seen paid
+    cash: CashDrawer
+    bitcoin: dict[str, Tally]  # per BITCOIN_SIDE standing; sat are received (or refunded) sat
+
+    @property
+    def refunds_tiyn(self) -> int:
+        return sum(t.tiyn for t in self.refunds.values())
+
+    @property
+    def net_tiyn(self) -> int:
+        """Sales less refunds done."""
+        return self.sales.tiyn - self.refunds_tiyn
+
+
+def compute_report(kind: str, shift: Shift, *, invoices: Iterable[Invoice], sales: Iterable[TenderedSale] = (),
+                   refunds: Iterable[Refund] = (), at: datetime, number: int = 0) -> Report:
+    """The X or Z report of `shift` from its records (which the caller selects): pure, changes nothing."""
+    if kind not in REPORT_KINDS:
+        raise ReportError(f"a report is X or Z, not {kind!r}")
+    if kind == Z and not shift.closed:
+        raise ReportError(f"shift {shift.number} is open: a Z report is made when it closes, with the drawer counted")
+    if number < 0:
+        raise ReportError("a report number cannot be negative")
+    invoices, refunds = list(invoices), list(refunds)
+    counted = sales_of(invoices, sales)
+
+    total, discounts = Tally(), Tally()
+    tenders = {k: Tally() for k in TENDER_KINDS}
+    vat: dict[int, VatRow] = {}
+    for sale in counted:
+        total = total.plus(sale.total_tiyn)
+        for kind_ in TENDER_KINDS:
+            if any(t.kind == kind_ for t in sale.tenders):
+                tenders[kind_] = tenders[kind_].plus(sale.paid_in(kind_))
+        if sale.discount_tiyn:
+            discounts = discounts.plus(sale.discount_tiyn)
+        for line in sale.lines:
+            row = vat.get(line.vat_rate_bp, VatRow(line.vat_rate_bp))
+            vat[line.vat_rate_bp] = replace(row, sales_tiyn=row.sales_tiyn + line.total_tiyn)
+        for rate, amount in sale.vat.items():
+            row = vat.get(rate, VatRow(rate))
+            vat[rate] = replace(row, vat_tiyn=row.vat_tiyn + amount)
+
+    done = {k: Tally() for k in TENDER_KINDS}
+    requested = Tally()
+    for refund in refunds:
+        if refund.state == REQUESTED:
+            requested = requested.plus(refund.amount_tiyn, refund.amount_sat)
+            continue
+        done[refund.tender] = done[refund.tender].plus(refund.amount_tiyn, refund.amount_sat)
+        for line in refund.lines:
+            row = vat.get(line.vat_rate_bp, VatRow(line.vat_rate_bp))
+            vat[line.vat_rate_bp] = replace(row, refunds_tiyn=row.refunds_tiyn + line.amount_tiyn)
+
+    cash = CashDrawer(shift.opening_float_tiyn, tenders[CASH].tiyn, done[CASH].tiyn, shift.counted_cash_tiyn)
+    return Report(kind=kind, number=number, shift=shift, made_at=at, sales=total, tenders=tenders,
+                  vat=tuple(vat[rate] for rate in sorted(vat)), discounts=discounts, refunds=done,
+                  refunds_requested=requested, cash=cash, bitcoin=bitcoin_side(invoices, refunds))
+
+
+def bitcoin_side(invoices: Iterable[Invoice], refunds: Iterable[Refund]) -> dict[str, Tally]:
+    """Invoices by standing at their KZT price and received sat; Bitcoin refunds as refunded or
+    still owed. An invoice owed back whose refund is recorded is counted once, as that refund."""
+    refunds = [r for r in refunds if r.tender == BITCOIN]
+    refunding = {r.sale_id for r in refunds}
+    side = {s: Tally() for s in BITCOIN_SIDE}
+    for invoice in invoices:
+        where = standing(invoice)
+        if where == UNPAID or (where == REFUND_OWED_BTC and invoice.id in refunding):
+            continue
+        side[where] = side[where].plus(invoice.total_tiyn, invoice.received_sat)
+    for refund in refunds:
+        where = refund_standing(refund)
+        side[where] = side[where].plus(refund.amount_tiyn, refund.amount_sat)
+    return side
