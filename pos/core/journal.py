@@ -7,8 +7,9 @@ An entry is one thing the till did. Its fields: `seq` (1, 2, ... per store, no g
 `time`, `terminal`, `actor` (who: cashier, manager, system, watcher), `kind` and `data`
 (what: an invoice record with its cause, a state document, a counter, a print job, the
 configuration at start), `prev` (the previous entry's hash; GENESIS for the first), `files`
-(on the last entry of each store operation: every store file the operation wrote, name ->
-SHA-256 of its bytes; None on the other entries of a batch) and `hash`, the SHA-256 of the
+(on the last entry of each store operation: every store file the operation wrote, as
+[name, SHA-256 of its bytes] in the order they are written; None on the other entries of a
+batch) and `hash`, the SHA-256 of the
 entry's canonical JSON without `hash`. A journal line is the canonical JSON of the whole
 entry and a newline: sorted keys, no spaces, UTF-8, no NaN, so one changed byte of a line
 makes it fail to parse, to be canonical, or to hash to its `hash`. The id of an entry,
@@ -113,7 +114,7 @@ class Entry:
     kind: str
     data: dict
     prev: str
-    files: dict[str, str] | None
+    files: tuple[tuple[str, str], ...] | None
     hash: str = ""
 
     @property
@@ -123,13 +124,17 @@ class Entry:
 
     def body(self) -> dict:
         return {"seq": self.seq, "time": self.time.isoformat(), "terminal": self.terminal, "actor": self.actor,
-                "kind": self.kind, "data": self.data, "prev": self.prev, "files": self.files}
+                "kind": self.kind, "data": self.data, "prev": self.prev,
+                "files": None if self.files is None else [list(pair) for pair in self.files]}
 
     def line(self) -> bytes:
         return canonical({**self.body(), "hash": self.hash}) + b"\n"
 
 
-def seal(seq: int, time: datetime, terminal: str, draft: Draft, prev: str, files: dict[str, str] | None) -> Entry:
+Files = tuple[tuple[str, str], ...]
+
+
+def seal(seq: int, time: datetime, terminal: str, draft: Draft, prev: str, files: Files | None) -> Entry:
     entry = Entry(seq, time.astimezone(timezone.utc), terminal, draft.actor, draft.kind, draft.data, prev, files)
     return Entry(**{**entry.__dict__, "hash": digest(canonical(entry.body()))})
 
@@ -144,7 +149,7 @@ def parse_line(raw: bytes, where: str) -> Entry:
         d = json.loads(raw.decode("utf-8"))
         entry = Entry(int(d["seq"]), datetime.fromisoformat(d["time"]), str(d["terminal"]), str(d["actor"]),
                       str(d["kind"]), dict(d["data"]), str(d["prev"]),
-                      None if d["files"] is None else {str(k): str(v) for k, v in d["files"].items()}, str(d["hash"]))
+                      None if d["files"] is None else tuple((str(n), str(h)) for n, h in d["files"]), str(d["hash"]))
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BrokenChain(f"{where}: not a journal entry ({exc})") from None
     if entry.line() != raw:
@@ -189,7 +194,7 @@ class Ledger:
     def add(self, entry: Entry) -> None:
         for key, value in record_changes(entry.kind, entry.data):
             self.records[key] = (None if value is None else digest(canonical(value)), entry.seq)
-        for name, sha in (entry.files or {}).items():
+        for name, sha in entry.files or ():
             self.files[name] = (sha, entry.seq)
         self.head = Head(entry.seq, entry.hash)
         self.count += 1

@@ -39,10 +39,13 @@ from pos.store.repository import TinyStore
 __all__ = ["StoreError", "TinyStore", "business_day", "memory_store", "open_store"]
 
 
-def open_store(directory: Path, *, clock: Callable[[], datetime] = utcnow) -> TinyStore:
-    """The store in `directory` (created if missing), locked for this process until close()."""
-    return TinyStore(FileBackend.open(Path(directory)), clock)
+def open_store(directory: Path, *, clock: Callable[[], datetime] = utcnow, terminal: str | None = None) -> TinyStore:
+    """The store in `directory` (created if missing), locked for this process until close().
+
+    `terminal` is the id its journal entries carry (default: the one its journal carries).
+    """
+    return TinyStore(FileBackend.open(Path(directory)), clock, terminal)
 
 
-def memory_store(*, clock: Callable[[], datetime] = utcnow) -> TinyStore:
-    return TinyStore(MemoryBackend(), clock)
+def memory_store(*, clock: Callable[[], datetime] = utcnow, terminal: str | None = None) -> TinyStore:
+    return TinyStore(MemoryBackend(), clock, terminal)

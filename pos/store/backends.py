@@ -18,7 +18,7 @@ from tinydb import TinyDB
 from pos.core.ports import StoreError
 from pos.store.atomic import (
     tighten,
-    DAMAGED_MARK, STAMP, AtomicJSONStorage, StampedMemoryStorage, damaged_message, make_dirs,
+    DAMAGED_MARK, STAMP, AtomicJSONStorage, StampedMemoryStorage, damaged_message, make_dirs, read_tables,
 )
 from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
 from pos.store.journal import JOURNAL_STAMP, FileJournal, Journal, MemoryJournal, Staging
@@ -134,7 +134,10 @@ class FileBackend:
         return self.db(name).storage.read().get(STAMP, {})
 
     def journal_seq_of(self, name: str) -> int:
-        return self.db(name).storage.read().get(JOURNAL_STAMP, {}).get("seq", 0)
+        """Read without keeping the file (opening checks one file of the last operation this way)."""
+        cached = self._fixed.get(name) or self._recent.get(name)
+        tables = cached.storage.read() if cached else read_tables(self.path(name), self.directory) or {}
+        return tables.get(JOURNAL_STAMP, {}).get("seq", 0)
 
     def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal:
         return FileJournal(self.directory, clock, terminal)

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pos.core.journal import MAX_LINE_BYTES, Draft, Entry, Head, parse_line, seal, BrokenChain
+from pos.core.journal import MAX_LINE_BYTES, BrokenChain, Draft, Entry, Files, Head, parse_line, seal
 from pos.core.localtime import business_day
 from pos.core.ports import StoreError
 from pos.store.atomic import FILE_MODE, fsync_dir, make_dirs
@@ -67,7 +67,7 @@ class Journal:
     def head(self) -> Head:
         return Head() if self.last is None else Head(self.last.seq, self.last.hash)
 
-    def append(self, drafts: list[Draft], files: dict[str, str]) -> list[Entry]:
+    def append(self, drafts: list[Draft], files: Files) -> list[Entry]:
         """Seal the operation's entries (its files on the last one), append them durably, return them."""
         now = self._clock()
         day = business_day(now)
@@ -221,6 +221,8 @@ class FileJournal(Journal):
             except OSError as exc:
                 try:  # nothing of this operation may stay behind (disk full: the entry did not fit)
                     os.ftruncate(fd, size)
+                    if new:
+                        path.unlink()
                 except OSError:
                     pass  # the next start cuts the piece off
                 raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None

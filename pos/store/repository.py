@@ -6,8 +6,13 @@ to its day file, when the invoice stops needing the watcher) is three atomic wri
 this order: the index entry, the day file, then the removal from `open`. A crash between
 them leaves the invoice in both files, never in neither, and the copy with the higher rev
 (the closed one on a tie: a move does not change the record) is the invoice. Opening the
-store finishes any interrupted move, so afterwards a record in `open` is the newest copy;
-a move that fails while running (disk full) marks its invoice so that reads compare revs.
+store finishes any interrupted move, so afterwards a record in `open` is the newest copy.
+
+Every write is one operation with its journal entries (pos.store.journal): the entries say
+what changed (`_apply` turns each into TinyDB writes), the writes are held until the entries
+are on disk, then written. The entries are the commit point: an operation whose files were
+not all written (a kill, a disk fault) is applied again from its entries by the next call
+or at the next start, so the journal and the records never disagree.
 
 Every public method holds one lock: the UI thread, the chain watcher and the printer
 worker all use the same store.
@@ -25,20 +30,29 @@ from tinydb import TinyDB, where
 from tinydb.queries import QueryLike
 from tinydb.table import Document, Table
 
+import logging
+
 from pos.core.invoice import Invoice, utcnow
+from pos.core.journal import (
+    ADOPTED, COUNTER, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED, STATE, STORE_CREATED, SYSTEM,
+    Draft, Entry, Head, digest, invoice_record,
+)
 from pos.core.ports import PrintJob, StoreError
 from pos.store.atomic import DamagedFile
+from pos.store.journal import Journal, Staging
 from pos.core.localtime import business_day
-from pos.store.layout import COUNTERS, OPEN, STATE, day_name, index_slot, state_name
+from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE, day_name, index_slot, state_name
 
 INVOICES, COUNTER_TABLE, STATE_TABLE, PRINTS, DAY_INDEX = "invoices", "counters", "state", "prints", "days"
 
 Record = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 class Backend(Protocol):
     name: str  # where the store is, for messages
     stamp: Callable[[], dict[str, int]]
+    staging: Staging
 
     def describe(self, name: str) -> str:
         """Where a named database is, for messages (the file's path)."""
@@ -46,6 +60,11 @@ class Backend(Protocol):
     def db(self, name: str) -> TinyDB: ...
 
     def stamp_of(self, name: str) -> dict[str, int]: ...
+
+    def journal_seq_of(self, name: str) -> int:
+        """The seq of the journal entry whose operation last wrote the file (0: none)."""
+
+    def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal: ...
 
     def damaged(self) -> list[str]:
         """The damaged files set aside in the store (their names): while there are any, it refuses."""
@@ -64,6 +83,8 @@ def _operation(method: Callable) -> Callable:
             if self._refusal:
                 raise StoreError(self._refusal)
             try:
+                if self._unfinished:
+                    self._finish_operation()
                 return method(self, *args, **kwargs)
             except DamagedFile as exc:
                 self._refusal = str(exc)
@@ -94,6 +115,11 @@ def _upsert(table: Table, doc: Record, cond: QueryLike) -> None:
         table.insert(doc)
 
 
+def _hashes(files: list[tuple[Any, bytes]]) -> tuple[tuple[str, str], ...]:
+    """[name, SHA-256] of each file an operation writes, in the order it writes them."""
+    return tuple((storage.name, digest(raw)) for storage, raw in files)
+
+
 def _newest(open_copy: Record | None, closed_copy: Record | None) -> Record | None:
     if open_copy is None or closed_copy is None:
         return open_copy or closed_copy
@@ -101,19 +127,20 @@ def _newest(open_copy: Record | None, closed_copy: Record | None) -> Record | No
 
 
 class TinyStore:
-    def __init__(self, backend: Backend, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, backend: Backend, clock: Callable[[], datetime] = utcnow, terminal: str | None = None) -> None:
         self._backend = backend
         self._clock = clock
         self._mutex = threading.RLock()
         self._refusal = ""
         self._closed = False
-        self._moving: set[str] = set()  # ids whose move failed half-way in this process
+        self._unfinished = False  # an operation's entries are on disk, not all its files
         try:
-            counters = backend.db(COUNTERS)
-            if not counters.tables():  # a new store: from now on a missing counters file is an alarm
-                counters.table(COUNTER_TABLE, persist_empty=True)
-            self._counters = {d["name"]: int(d["value"]) for d in self._table(COUNTERS, COUNTER_TABLE)}
+            self._journal = backend.journal(clock, terminal)
+            self._counters = self._read_counters()
             backend.stamp = lambda: dict(self._counters)
+            self._finish_operation()
+            if self._journal.last is None:
+                self._start_journal()
             self._check_counters()
             self._finish_moves()
             self._sweep()
@@ -131,7 +158,129 @@ class TinyStore:
         if self._closed or self._backend.damaged():
             return
         self._refusal = ""
+        self._finish_operation()
         self._finish_moves()
+
+    # ---- the journal -----------------------------------------------------
+    @_operation
+    def journal_head(self) -> Head:
+        """Where the journal ends (seq, hash): what a Z report prints, so that paper anchors the chain."""
+        return self._journal.head
+
+    @_operation
+    def record(self, kind: str, data: dict) -> None:
+        """Journal something that changes no record (the configuration at start, a report printed)."""
+        self._run([Draft(kind, data)])
+
+    @property
+    def terminal(self) -> str:
+        return self._journal.terminal
+
+    def _run(self, drafts: list[Draft]) -> list[Entry]:
+        """One operation: apply the drafts with the writes held, journal them with the files' hashes, write."""
+        staging = self._backend.staging
+        staging.begin(self._journal.head.seq + len(drafts))
+        try:
+            self._apply(drafts)
+            files = staging.encoded()
+            entries = self._journal.append(drafts, _hashes(files))
+        except BaseException:
+            staging.abort()
+            self._counters = self._read_counters()
+            raise
+        try:
+            staging.commit(files)
+        except StoreError:
+            self._unfinished = True  # the next call, or the next start, writes them from the entries
+            raise
+        return entries
+
+    def _apply(self, entries: list[Draft] | list[Entry]) -> None:
+        """What each kind of entry writes; the same code makes the write and finishes an interrupted one."""
+        if entries and entries[0].kind == IMPORTED:
+            self._apply_import([e.data for e in entries])
+            return
+        for entry in entries:
+            data = entry.data
+            if entry.kind == STORE_CREATED:
+                Table(self._backend.db(COUNTERS).storage, COUNTER_TABLE, cache_size=0, persist_empty=True)
+            elif entry.kind == COUNTER:
+                name = data["name"]
+                _upsert(self._table(COUNTERS, COUNTER_TABLE), {"name": name, "value": data["value"]},
+                        where("name") == name)
+                self._counters[name] = data["value"]
+            elif entry.kind == INVOICE:
+                record = invoice_record(data)
+                if data["day"] is None:
+                    _upsert(self._table(OPEN, INVOICES), record, where("id") == data["id"])
+                else:
+                    self._close(record, date.fromisoformat(data["day"]), self._open_record(data["id"]) is not None)
+            elif entry.kind == MOVED:
+                record = _newest(self._open_record(data["id"]), self._closed_record(data["id"]))
+                if self._open_record(data["id"]) is not None and record is not None:
+                    self._close(record, date.fromisoformat(data["day"]), in_open=True)
+            elif entry.kind == STATE:
+                self._put_state(data["key"], data["value"])
+            elif entry.kind in (PRINT_QUEUED, PRINT_UPDATED):
+                _upsert(self._table(STATE, PRINTS), data["job"], where("id") == data["job"]["id"])
+            elif entry.kind == PRINT_DONE:
+                self._table(STATE, PRINTS).remove(where("id") == data["id"])
+
+    def _finish_operation(self) -> None:
+        """Write what the last operation's entries say, if a kill or a disk fault cut its writes short."""
+        last, head = self._journal.last, self._journal.head.seq
+        # Its files are written in order, each durably before the next: the last one tells.
+        written_last = last.files[-1][0] if last is not None and last.files else None
+        for name in (COUNTERS, OPEN, STATE, written_last):
+            if name is not None and self._backend.journal_seq_of(name) > head:
+                raise StoreError(
+                    f"{self._backend.describe(name)} was written by journal entry {self._backend.journal_seq_of(name)} "
+                    f"but the journal ends at entry {head}: journal entries were removed. Keep the store as it is, "
+                    "run `pos journal verify` and call the person responsible for the terminal.")
+        if last is None or written_last is None or self._backend.journal_seq_of(written_last) == last.seq:
+            self._unfinished = False
+            return
+        operation = self._journal.last_operation()
+        staging = self._backend.staging
+        staging.begin(last.seq)
+        try:
+            self._apply(operation)
+            files = staging.encoded()
+        except BaseException:
+            staging.abort()
+            self._counters = self._read_counters()
+            raise
+        staging.commit(files)
+        self._unfinished = False
+        written = dict(_hashes(files))
+        for name, sha in last.files or ():
+            if written.get(name, sha) != sha:
+                log.error("journal entry %d: %s came out different when finished after a stop", last.seq, name)
+        log.warning("journal entry %d: the store files it records were finished after a stop", last.seq)
+
+    def _start_journal(self) -> None:
+        """A new store starts its journal; an older store's journal starts with the files it holds."""
+        existing = tuple((name, digest(raw)) for name, raw in self._existing_files())
+        if not existing:
+            self._run([Draft(STORE_CREATED, {}, SYSTEM)])
+            return
+        self._journal.append([Draft(ADOPTED, {"note": "store made before the journal: its files as found"}, SYSTEM)],
+                             existing)
+
+    def _existing_files(self) -> list[tuple[str, bytes]]:
+        """Name and bytes of each store file (for adopting a store written before the journal)."""
+        directory = getattr(self._backend, "directory", None)
+        if directory is None:
+            return []
+        found = []
+        for path in sorted(directory.rglob("*.json")):
+            name = path.relative_to(directory).with_suffix("").as_posix()
+            if name in (COUNTERS, OPEN, STATE) or name.split("/")[0] in (DAYS, INDEX, STATE):
+                found.append((name, path.read_bytes()))
+        return found
+
+    def _read_counters(self) -> dict[str, int]:
+        return {d["name"]: int(d["value"]) for d in self._table(COUNTERS, COUNTER_TABLE)}
 
     # ---- counters --------------------------------------------------------
     @_operation
@@ -139,8 +288,7 @@ class TinyStore:
         if not name:
             raise ValueError("a counter needs a name")
         value = self._counters.get(name, 0) + 1
-        _upsert(self._table(COUNTERS, COUNTER_TABLE), {"name": name, "value": value}, where("name") == name)
-        self._counters[name] = value
+        self._run([Draft(COUNTER, {"name": name, "value": value})])
         return value
 
     @_operation
@@ -165,13 +313,11 @@ class TinyStore:
         now = self._clock()
         if business_day(now) != self._swept_on:
             self._sweep()
-        open_copy = self._open_record(invoice.id)
-        current = _newest(open_copy, self._closed_record(invoice.id))
-        record = {"id": invoice.id, "rev": (current["rev"] if current else 0) + 1, "invoice": invoice.to_dict()}
-        if invoice.needs_watching(now):
-            _upsert(self._table(OPEN, INVOICES), record, where("id") == invoice.id)
-        else:
-            self._close(record, business_day(invoice.created_at), in_open=open_copy is not None)
+        current = _newest(self._open_record(invoice.id), self._closed_record(invoice.id))
+        day = None if invoice.needs_watching(now) else business_day(invoice.created_at).isoformat()
+        cause = invoice.history[-1].cause if invoice.history else ""
+        self._run([Draft(INVOICE, {"id": invoice.id, "rev": (current["rev"] if current else 0) + 1,
+                                   "state": invoice.state, "cause": cause, "day": day, "invoice": invoice.to_dict()})])
 
     @_operation
     def get_invoice(self, invoice_id: str) -> Invoice | None:
@@ -195,12 +341,7 @@ class TinyStore:
         return sorted(found, key=lambda inv: (inv.created_at, inv.id))
 
     def _open_invoices(self) -> list[Invoice]:
-        """Decoded records of `open`, skipping any whose half-done move already made them closed."""
-        records = self._table(OPEN, INVOICES).all()
-        if self._moving:
-            records = [r for r in records if r["id"] not in self._moving
-                       or _newest(r, self._closed_record(r["id"])) is r]
-        return [_decode(r, self._backend.describe(OPEN)) for r in records]
+        return [_decode(r, self._backend.describe(OPEN)) for r in self._table(OPEN, INVOICES).all()]
 
     def _open_record(self, invoice_id: str) -> Record | None:
         return self._table(OPEN, INVOICES).get(where("id") == invoice_id)
@@ -218,7 +359,6 @@ class TinyStore:
     def _close(self, record: Record, day: date, in_open: bool) -> None:
         """Index entry, then day file, then out of `open`: each step atomic, any prefix harmless."""
         invoice_id = record["id"]
-        self._moving.add(invoice_id)
         if self._day_of(invoice_id) != day:
             block, slot = index_slot(invoice_id)
             entry = {"id": invoice_id, "day": day.isoformat()}
@@ -232,7 +372,6 @@ class TinyStore:
         _upsert(self._table(day_name(day), INVOICES), record, where("id") == invoice_id)
         if in_open:
             self._table(OPEN, INVOICES).remove(where("id") == invoice_id)
-        self._moving.discard(invoice_id)
 
     @_operation
     def import_closed(self, invoices: Iterable[Invoice]) -> int:
@@ -242,29 +381,42 @@ class TinyStore:
         per day and one per index block, index first, as a move is. Returns how many.
         """
         now = self._clock()
-        days: dict[date, list[Record]] = {}
-        blocks: dict[str, list[Record]] = {}
+        drafts = []
         for invoice in invoices:
             if invoice.needs_watching(now):
                 raise ValueError(f"invoice {invoice.id} is still open: save it with save_invoice")
             if self._open_record(invoice.id) or self._day_of(invoice.id):
                 raise ValueError(f"invoice {invoice.id} is already stored")
-            day = business_day(invoice.created_at)
-            days.setdefault(day, []).append({"id": invoice.id, "rev": 1, "invoice": invoice.to_dict()})
-            block, slot = index_slot(invoice.id)
-            entry = {"id": invoice.id, "day": day.isoformat()}
+            drafts.append(Draft(IMPORTED, {"id": invoice.id, "rev": 1, "state": invoice.state,
+                                           "day": business_day(invoice.created_at).isoformat(),
+                                           "invoice": invoice.to_dict()}, SYSTEM))
+        if drafts:
+            self._run(drafts)
+        return len(drafts)
+
+    def _apply_import(self, imported: list[dict]) -> None:
+        """The index blocks first, then the day files, one write each, as a move does; skips what is there."""
+        days: dict[str, list[Record]] = {}
+        blocks: dict[str, list[Record]] = {}
+        for data in imported:
+            if self._day_of(data["id"]) is not None:
+                continue
+            days.setdefault(data["day"], []).append(invoice_record(data))
+            block, slot = index_slot(data["id"])
+            entry = {"id": data["id"], "day": data["day"]}
             blocks.setdefault(block, []).append(entry if slot is None else Document(entry, doc_id=slot))
         for block, entries in blocks.items():
             self._table(block, DAY_INDEX).insert_multiple(entries)
         for day, records in days.items():
-            self._table(day_name(day), INVOICES).insert_multiple(records)
-        return sum(len(records) for records in days.values())
+            table = self._table(day_name(date.fromisoformat(day)), INVOICES)
+            known = {r["id"] for r in table}
+            table.insert_multiple([r for r in records if r["id"] not in known])
 
     def _finish_moves(self) -> None:
         """Drop from `open` the records that an interrupted move already put in their day file."""
         for record in self._table(OPEN, INVOICES).all():
             if _newest(record, self._closed_record(record["id"])) is not record:
-                self._table(OPEN, INVOICES).remove(where("id") == record["id"])
+                self._move(record["id"], record["rev"], self._day_of(record["id"]))
 
     def _sweep(self) -> None:
         """Move what no longer needs watching (expired or cancelled, past monitoring) out of `open`.
@@ -276,8 +428,13 @@ class TinyStore:
         for record in self._table(OPEN, INVOICES).all():
             invoice = _decode(record, self._backend.describe(OPEN))
             if not invoice.needs_watching(now):
-                self._close(dict(record), business_day(invoice.created_at), in_open=True)
+                self._move(invoice.id, record["rev"], business_day(invoice.created_at))
         self._swept_on = business_day(now)
+
+    def _move(self, invoice_id: str, rev: int, day: date | None) -> None:
+        """Out of `open` into its day file, as an operation of its own: the record itself does not change."""
+        self._run([Draft(MOVED, {"id": invoice_id, "rev": rev, "day": None if day is None else day.isoformat()},
+                         SYSTEM)])
 
     # ---- state and print queue ------------------------------------------
     @_operation
@@ -287,6 +444,9 @@ class TinyStore:
 
     @_operation
     def put_state(self, key: str, value: dict | None) -> None:
+        self._run([Draft(STATE, {"key": key, "value": copy.deepcopy(value)})])
+
+    def _put_state(self, key: str, value: dict | None) -> None:
         table = self._table(state_name(key), STATE_TABLE)
         if value is None:
             table.remove(where("key") == key)
@@ -295,7 +455,7 @@ class TinyStore:
 
     @_operation
     def enqueue_print(self, job: PrintJob) -> None:
-        _upsert(self._table(STATE, PRINTS), job.to_dict(), where("id") == job.id)
+        self._run([Draft(PRINT_QUEUED, {"job": job.to_dict()})])
 
     @_operation
     def pending_prints(self) -> list[PrintJob]:
@@ -305,11 +465,11 @@ class TinyStore:
 
     @_operation
     def update_print(self, job: PrintJob) -> None:
-        _upsert(self._table(STATE, PRINTS), job.to_dict(), where("id") == job.id)
+        self._run([Draft(PRINT_UPDATED, {"job": job.to_dict()})])
 
     @_operation
     def finish_print(self, job_id: str) -> None:
-        self._table(STATE, PRINTS).remove(where("id") == job_id)
+        self._run([Draft(PRINT_DONE, {"id": job_id})])
 
     def close(self) -> None:
         with self._mutex:
@@ -320,4 +480,6 @@ class TinyStore:
 
     # ---- plumbing --------------------------------------------------------
     def _table(self, name: str, table: str) -> Table:
-        return self._backend.db(name).table(table, cache_size=0)
+        """A fresh Table each time: TinyDB caches the next document id, which must come from the file alone
+        (an operation applied again after a stop must give the same bytes)."""
+        return Table(self._backend.db(name).storage, table, cache_size=0)

@@ -28,13 +28,14 @@ def test_a_save_on_a_broken_disk_is_refused_and_nothing_on_disk_changes(open_fil
     store.save_invoice(make_invoice(1))
     store.put_state("ui.sale", {"lines": ["bread"]})
     before = every_file(store_dir)
+    journal = store_dir / "journal" / "2026-11" / "2026-11-25.jsonl"  # each write's entry comes first
 
     getattr(disk, fault)()
-    with pytest.raises(StoreError, match=f"cannot write {store_dir / 'open.json'}: {cause}"):
+    with pytest.raises(StoreError, match=f"cannot write {journal}: {cause}"):
         store.save_invoice(make_invoice(2))
-    with pytest.raises(StoreError, match=f"cannot write {store_dir / 'state.json'}: {cause}"):
+    with pytest.raises(StoreError, match=f"cannot write {journal}: {cause}"):
         store.put_state("ui.sale", {"lines": ["bread", "milk"]})
-    with pytest.raises(StoreError, match=f"cannot write {store_dir / 'counters.json'}: {cause}"):
+    with pytest.raises(StoreError, match=f"cannot write {journal}: {cause}"):
         store.next_counter("invoice")
 
     assert every_file(store_dir) == before  # whole old copies, no temp file left behind
