@@ -45,6 +45,7 @@ MESSAGES: dict[str, str] = {
     "status.printer_unknown": "printer ?",
     "status.cashier": "Cashier: {name}",
     "status.alert": "PAYMENT LOST after hand-over: {ids} - manager: History (F9), F",
+    "status.store": "SALES STOPPED - the store cannot be used: {reason}",
     "status.awaiting": "{count} awaiting conf.",
     # units, states, marks
     "unit.pcs": "pcs",
@@ -189,6 +190,8 @@ MESSAGES: dict[str, str] = {
     "error.rate_refresh": "Rate refresh failed: {reason}",
     "error.follow_up": "Cannot update: {reason}",
     "error.background": "Background task failed: {detail}",
+    "error.store": "Sales stopped: the store cannot be used ({reason}). The sale on screen is kept; sales resume by themselves once the store works again.",
+    "store.back": "The store works again: sales resume.",
     # demo
     "demo.hint": "Demo: F6 the customer pays, F7 mines a block",
     "demo.paid": "Demo: the customer paid (tx {txid})",

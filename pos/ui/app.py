@@ -28,7 +28,7 @@ from pos.checkout import ChargeError, RateMissing
 from pos.core.invoice import NEW, Invoice
 from pos.core.money import Rate
 from pos.core.text import printable
-from pos.core.ports import BackendStatus, PrinterStatus
+from pos.core.ports import BackendStatus, PrinterStatus, StoreError
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
@@ -56,6 +56,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 PRINT_RETRY_SECONDS = 5.0
+STORE_RETRY_SECONDS = 5.0  # while the store cannot be used: how often it is tried again
 MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN names nobody
 
 
@@ -123,6 +124,7 @@ class PosApp(App[None]):
         self.set_interval(config.chain.poll_seconds, self.poll_chain)
         self.set_interval(fast_poll_seconds(config.chain), self.poll_on_screen)
         self.set_interval(PRINT_RETRY_SECONDS, self.process_prints)
+        self.set_interval(STORE_RETRY_SECONDS, self.retry_store)
         self.set_interval(max(60, config.pricing.rate_max_age_minutes * 30), self.refresh_rate)
         # After the first frame: the first poll and the key warm-up import bitcoinlib (~0.5 s),
         # which must not compete with the cashier's first screen.
@@ -180,7 +182,39 @@ class PosApp(App[None]):
             self.notify(text, severity="error" if error else "information")
 
     def save_cart(self) -> None:
-        self.till.save_cart()
+        self.stored(self.till.save_cart)  # refused: the cart stays in memory, saved by retry_store
+
+    # ---- the store failing while the terminal runs ---------------------------------
+    def stored(self, step: Callable[[], Any]) -> bool:
+        """Run a step that uses the store: False, with sales stopped and said, when the store fails."""
+        try:
+            step()
+        except StoreError as exc:
+            self.store_failed(exc)
+            return False
+        return True
+
+    def store_failed(self, exc: StoreError) -> None:
+        """The disk is full, the store read-only or a file in it damaged: the app stays up, what is in
+        memory stays (the store never keeps half a write), Charge is refused until retry_store works."""
+        reason = str(exc)
+        if self.status.store != reason:
+            log.error("sales stopped: %s", reason)
+            self.status = replace(self.status, store=reason)
+        self.say(self.tr("error.store", reason=reason), error=True)
+
+    def retry_store(self) -> None:
+        """While sales are stopped: the sale kept in memory is written again; once it is, they resume."""
+        if not self.status.store:
+            return
+        try:
+            self.till.save_cart()
+        except StoreError as exc:
+            self.status = replace(self.status, store=str(exc))
+            return
+        log.warning("the store works again: sales resume")
+        self.status = replace(self.status, store="")
+        self.say(self.tr("store.back"))
 
     def run_blocking(self, name: str, job: Callable[[], T], done: Callable[[T], Any],
                      failed: Callable[[Exception], Any] | None = None) -> bool:
@@ -188,6 +222,9 @@ class PosApp(App[None]):
         return self.jobs.run(name, job, done, failed or self._background_failed)
 
     def _background_failed(self, exc: Exception) -> None:
+        if isinstance(exc, StoreError):
+            self.store_failed(exc)
+            return
         self.say(self.tr("error.background", detail=str(exc)), error=True)
 
     # ---- the manager PIN and kiosk mode ----------------------------------------
@@ -232,6 +269,9 @@ class PosApp(App[None]):
         """
         if self.charging:
             return False
+        if self.status.store:  # an invoice that cannot be kept is never shown to a customer
+            self.say(self.tr("error.store", reason=self.status.store), error=True)
+            return False
         cart = self.till.cart_copy()
         return self.run_blocking("charge", lambda: self.till.charge(cart), self._charged, self._charge_failed)
 
@@ -240,9 +280,10 @@ class PosApp(App[None]):
         return self.jobs.running("charge")
 
     async def _charged(self, invoice: Invoice) -> None:
-        self.till.show(invoice)
+        if not self.stored(lambda: self.till.show(invoice)):
+            return  # never paid, it expires; the cart is charged again once the store works
         await self.push_screen(ChargeScreen(invoice))  # on screen before anyone hears of it
-        self.till.charged(invoice)
+        self.stored(lambda: self.till.charged(invoice))
         self.poll_chain()
         gap = self.services.checkout.gap_warning(invoice)
         if gap:
@@ -250,6 +291,9 @@ class PosApp(App[None]):
             self.say(gap, error=True)  # on the Charge screen's message line: a toast would cover the QR
 
     def _charge_failed(self, exc: Exception) -> None:
+        if isinstance(exc, StoreError):
+            self.store_failed(exc)
+            return
         if isinstance(exc, RateMissing):
             self._offer_manual_rate(exc)
             return
@@ -306,6 +350,9 @@ class PosApp(App[None]):
             except ChargeError as exc:
                 self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
                 return
+            except StoreError as exc:
+                self.store_failed(exc)
+                return
             self._leave_charge()
             self.say(self.tr("charge.closed_refund_owed", id=invoice.id))
 
@@ -321,6 +368,8 @@ class PosApp(App[None]):
                 self.till.hand_over_unverified(invoice.id, MANAGER)
             except ChargeError as exc:
                 self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+            except StoreError as exc:
+                self.store_failed(exc)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -330,7 +379,7 @@ class PosApp(App[None]):
 
     def back_to_sale(self) -> None:
         """After an expired or failed invoice: the cart is still there, to charge again."""
-        self.till.leave()
+        self.stored(self.till.leave)  # refused: resume() checks the invoice again after a restart
         self._leave_charge()
 
     def _leave_charge(self) -> None:
@@ -348,7 +397,7 @@ class PosApp(App[None]):
         self.emit("handed_over", ui_events.handed_over(invoice))
 
     def new_sale(self) -> None:
-        self.till.new_sale()
+        self.stored(self.till.new_sale)  # refused: the empty cart is saved by retry_store
         self._leave_charge()
         sale = self.screen
         if isinstance(sale, SaleScreen):
@@ -356,8 +405,8 @@ class PosApp(App[None]):
             sale.query_one(MessageLine).clear()
 
     def show_invoice_qr(self, invoice: Invoice) -> None:
-        self.till.show(invoice)
-        self.push_screen(ChargeScreen(invoice))
+        if self.stored(lambda: self.till.show(invoice)):
+            self.push_screen(ChargeScreen(invoice))
 
     def follow_up(self, invoice: Invoice, action: str) -> None:
         """The manager's answer to an exception (see pos.ui.dialogs.invoice.follow_up)."""
@@ -372,6 +421,9 @@ class PosApp(App[None]):
                 answers[action](invoice.id)
             except ChargeError as exc:
                 self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+                return
+            except StoreError as exc:
+                self.store_failed(exc)
                 return
             self.say(self.tr("invoice.followed_up", id=invoice.id))
 
@@ -415,7 +467,8 @@ class PosApp(App[None]):
     def _looked(self, result: PollResult | None) -> None:
         if result is None:
             return
-        self.till.apply(result)
+        if not self.stored(lambda: self.till.apply(result)):
+            return  # the poll saved the invoices; only the till's own notes (cart, alert list) were refused
         for alert in result.report.alerts:
             self.notify(alert, severity="error" if "LOST" in alert else "warning", timeout=10)
         self._show_tallies()
@@ -428,6 +481,9 @@ class PosApp(App[None]):
             self.status = replace(self.status, awaiting=awaiting, alerts=alerts)
 
     def _poll_failed(self, exc: Exception) -> None:
+        if isinstance(exc, StoreError):  # the chain was read; what it showed could not be saved
+            self.store_failed(exc)
+            return
         previous = self.status.backend
         self._set_backend(BackendStatus("offline", previous.height if previous else 0,
                                         previous.last_good_poll if previous else None, str(exc)))
@@ -521,7 +577,7 @@ class PosApp(App[None]):
         if language not in LANGUAGES or language == self.language:
             return
         self._use_language(language)
-        self.till.remember_language(language)
+        self.stored(lambda: self.till.remember_language(language))  # refused: this session only
         self.language = language
         self.call_later(self._relabel)
 

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from pos.core.invoice import STATES, Invoice
+from pos.core.ports import StoreError
 from pos.ui.dialogs.invoice import InvoiceDialog
 from pos.core.localtime import business_day
 from pos.ui.format import local_time, sats
@@ -64,7 +65,11 @@ class HistoryScreen(PosNode, Screen[None]):
     def invoices(self) -> list[Invoice]:
         services = self.pos.services
         today = business_day(services.clock())
-        found = list(reversed(services.store.invoices_for_day(today)))
+        try:
+            found = list(reversed(services.store.invoices_for_day(today)))
+        except StoreError as exc:  # a day file damaged meanwhile: set aside, said, sales stopped
+            self.pos.store_failed(exc)
+            found = []
         if self.state_filter == "awaiting":
             return [inv for inv in found if inv.awaiting_settlement]
         if self.state_filter == "alerts":  # an alert may be older than today: the till keeps them all

@@ -1,6 +1,7 @@
 """The always-visible status line: network badge, backend, printer, invoices awaiting
-settlement, terminal, cashier; and, in place of all that, a loud alert while a payment
-lost after hand-over waits for a manager (it stays until acknowledged in History)."""
+settlement, terminal, cashier; and, in place of all that, a loud line while sales are
+stopped because the store cannot be used (until it works again), or while a payment lost
+after hand-over waits for a manager (it stays until acknowledged in History)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from pos.core.ports import BackendStatus, PrinterStatus
+from pos.core.text import printable
 from pos.ui.base import PosNode
 
 
@@ -22,6 +24,7 @@ class StatusInfo:
     cashier: str = ""
     awaiting: int = 0  # handed-over invoices not settled yet
     alerts: tuple[str, ...] = ()  # invoices whose payment was lost after hand-over, unacknowledged
+    store: str = ""  # why the store cannot be used (sales stopped), "" while it works
 
 
 BACKEND_STYLE = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
@@ -48,6 +51,10 @@ class StatusBar(PosNode, Static):
     def render_status(self, info: StatusInfo) -> Text:
         tr = self.pos.tr
         text = Text(no_wrap=True, overflow="ellipsis")
+        if info.store:
+            self.add_class("-alert")
+            text.append(f" {tr('status.store', reason=printable(info.store))} ", "bold #ffffff on #aa0000")
+            return text
         if info.alerts:
             self.add_class("-alert")
             text.append(f" {tr('status.alert', count=len(info.alerts), ids=', '.join(info.alerts))} ",
