@@ -7,6 +7,7 @@ Tests build Services with a memory store, a mock printer and a fixed clock.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pos.checkout import Checkout
 from pos.config import Config
 from pos.core.catalog import Catalog, CatalogError, RowError, load_catalog
+from pos.core.journal import STARTED, SYSTEM, WATCHER, Acting, acting
 from pos.core.payment import Policy
 from pos.core.ports import StoreError
 from pos.sale.till import Till
@@ -45,6 +47,21 @@ def payment_policy(config: Config) -> Policy:
     return Policy(confirmations=pay.confirmations, zero_conf_max_sat=pay.zero_conf_max_sat,
                   underpay_tolerance_bp=pay.underpay_tolerance_percent, handover=pay.handover,
                   handover_max_tiyn=pay.handover_max_kzt * 100, unverified_max_tiyn=pay.unverified_max_kzt * 100)
+
+
+def started_entry(config: Config) -> dict:
+    """What the journal keeps of the configuration at each start: a key, network or terminal swapped shows.
+
+    The key is kept as the SHA-256 of its text (it names the key without listing its addresses);
+    the backend's URL is not kept (it may hold the node's password).
+    """
+    import pos
+
+    chain = config.chain
+    return {"version": pos.__version__, "terminal": config.terminal.id, "slot": config.terminal.slot,
+            "slots": config.terminal.slots, "network": chain.network, "backend": chain.backend,
+            "verify_backend": chain.verify_backend,
+            "key_sha256": hashlib.sha256(chain.xpub.strip().encode()).hexdigest()}
 
 
 @dataclass
@@ -82,9 +99,14 @@ def build_services(
     clock = clock or utc_clock
     if store is None:  # its lock before anything is written inside it (bitcoinlib's files below)
         try:
-            store = open_store(config.store.directory)
+            store = open_store(config.store.directory, terminal=config.terminal.id)
         except StoreError as exc:
             raise StartupError(str(exc)) from None
+    try:
+        with acting(SYSTEM):
+            store.record(STARTED, started_entry(config))
+    except StoreError as exc:
+        raise StartupError(str(exc)) from None
     try:
         prepare_bitcoinlib(config)  # sets BCL_DATA_DIR before anything can import bitcoinlib
     except BitcoinlibSetupError as exc:
@@ -102,9 +124,10 @@ def build_services(
         config=config, store=store, catalog=catalog, rates=rates or rate_source(config, store),
         key=lazy_key(config.chain.xpub, config.chain.network), payment_uri=payment_uri, clock=clock,
     )
-    watcher = Watcher(store=store, backend_factory=backend_factory or default_backend_factory(config),
+    # The watcher's and the printer worker's writes are journaled as theirs (the till's as the cashier's).
+    watcher = Watcher(store=Acting(store, WATCHER), backend_factory=backend_factory or default_backend_factory(config),
                       policy=payment_policy(config), clock=clock, poll_seconds=config.chain.poll_seconds)
-    printing = PrintService(store=store, printer=printer, config=config, clock=clock)
+    printing = PrintService(store=Acting(store, SYSTEM), printer=printer, config=config, clock=clock)
     till = Till(store=store, checkout=checkout, watcher=watcher, policy=payment_policy(config), clock=clock,
                 cashier=config.terminal.cashier)
     warnings = [f"catalog {catalog_path(config)}: {e}" for e in catalog_errors]

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from pos.core.invoice import Invoice, Payment
+from pos.core.journal import Head
 from pos.core.money import Rate
 
 
@@ -72,6 +73,12 @@ class Store(Protocol):
 
     def finish_print(self, job_id: str) -> None: ...
 
+    def journal_head(self) -> Head:
+        """Where the tamper-evident journal ends (seq, hash): a Z report prints it (pos.core.journal)."""
+
+    def record(self, kind: str, data: dict) -> None:
+        """Journal something that changes no record (the configuration at start, a report printed)."""
+
     def close(self) -> None: ...
 
 
@@ -103,7 +110,8 @@ class BackendStatus:
     state: str  # "online" | "degraded" | "offline"
     height: int = 0
     last_good_poll: datetime | None = None
-    detail: str = ""
+    detail: str = ""  # English, for the log; the screens say `watched` in the cashier's language
+    watched: int = 0  # invoices watched at the last good poll
 
 
 @dataclass(frozen=True)

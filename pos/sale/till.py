@@ -24,6 +24,7 @@ from pos.checkout import ChargeError, Checkout
 from pos.config import Chain
 from pos.core.cart import Cart
 from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
+from pos.core.journal import MANAGER, acting
 from pos.core.money import Rate
 from pos.core.payment import (  # the core's event names, announced by the till as they are
     EXPIRED_EVENT, HANDED_OVER, INVALID_EVENT, OVERPAID, PAID_LATE_EVENT, PAYMENT_LOST, SETTLED_EVENT, UNDERPAID,
@@ -196,14 +197,16 @@ class Till:
         return (self._store.get_state(LANGUAGE_STATE) or {}).get("language")
 
     def remember_language(self, language: str) -> None:
-        self._store.put_state(LANGUAGE_STATE, {"language": language})
+        with acting(MANAGER):
+            self._store.put_state(LANGUAGE_STATE, {"language": language})
 
     def enter_manual_rate(self, kzt_per_btc: str) -> Rate:
         """The manager's rate, kept in the store by pos.rates.manual (imported only when one is typed),
         charged with from now on, whatever [pricing] rate_source is, until it is too old."""
         from pos.rates.manual import ManualRateSource
 
-        rate = ManualRateSource(self._store).enter(kzt_per_btc, self._clock())
+        with acting(MANAGER):
+            rate = ManualRateSource(self._store).enter(kzt_per_btc, self._clock())
         self._checkout.use_rate(rate)
         return rate
 
@@ -237,7 +240,8 @@ class Till:
             changed = change(invoice)
         except IllegalTransition as exc:
             raise ChargeError(str(exc)) from None
-        self._store.save_invoice(changed)
+        with acting(MANAGER):  # every caller is a manager's action behind the PIN
+            self._store.save_invoice(changed)
         return changed
 
     # ---- watching ------------------------------------------------------------------

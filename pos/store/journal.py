@@ -119,8 +119,8 @@ class Journal:
             try:
                 last = parse_line(lines[-1], f"{name}, last line")
             except BrokenChain as exc:
-                raise StoreError(f"the journal's last entry cannot be read: {exc}. Nothing more can be "
-                                 "chained to it: keep the store as it is for `pos journal verify` and a person") from None
+                raise StoreError(f"the journal's last entry cannot be read: {exc}. Nothing more can be chained "
+                                 "to it: keep the store as it is for `pos journal verify` and a person") from None
             if last.files is None:  # a batch cut short: back to the end of the last whole operation
                 entries = [parse_line(r, name) for r in self._read(name).splitlines(keepends=True)]
                 keep = max((i + 1 for i, e in enumerate(entries) if e.files is not None), default=0)
