@@ -5,7 +5,9 @@ missing or behind the rest, because going on could reuse invoice numbers or addr
 With the terminal stopped (repair takes the store's lock), this:
 
 1. moves every damaged file (already set aside, or unreadable now) to DIR/damaged/, every
-   byte kept: what it held (open invoices, a day's sales) needs a person and a backup;
+   byte kept: what it held (a day's sales) needs a person and a backup. From a damaged
+   `open.json` (the invoices being paid) every readable invoice is put back first
+   (pos.store.salvage), and every invoice that could not be is named;
 2. rebuilds the id -> day index from the day files (the index holds nothing else);
 3. sets each counter to the highest value recorded anywhere: counters.json when readable,
    and the counters every other file recorded when it was written. Every saved invoice and
@@ -18,16 +20,20 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pos.core.invoice import invoice_id
 from pos.core.ports import StoreError
 from pos.store.atomic import (
-    DAMAGED_MARK, STAMP, AtomicJSONStorage, flat_name, make_dirs, parse_tables,
+    DAMAGED_MARK, STAMP, AtomicJSONStorage, flat_name, make_dirs, original_name, parse_tables,
 )
 from pos.store.backends import damaged_files
 from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE, index_slot
 from pos.store.lock import StoreLock
 from pos.store.repository import COUNTER_TABLE, DAY_INDEX, INVOICES
+from pos.store.salvage import salvage_open_invoices
 
 DAMAGED_DIR = "damaged"
+INVOICE_COUNTER = "invoice"  # pos.checkout's invoice sequence
+NAMED_AT_MOST = 100
 
 
 def repair(directory: Path) -> list[str]:
@@ -37,16 +43,28 @@ def repair(directory: Path) -> list[str]:
         raise StoreError(f"no store at {directory}")
     lock = StoreLock.acquire(directory)
     try:
-        report = [_move_aside(directory, p) for p in damaged_files(directory)]
+        damaged_open: list[bytes] = []
+        report = []
+        for aside in damaged_files(directory):
+            if original_name(aside) == f"{OPEN}.json":
+                damaged_open.append(aside.read_bytes())
+            report.append(_move_aside(directory, aside))
         tables: dict[Path, dict] = {}
         for path in _data_files(directory):
+            raw = path.read_bytes()
             try:
-                tables[path] = parse_tables(path.read_bytes())
+                tables[path] = parse_tables(raw)
             except ValueError as exc:
                 report.append(f"{path.relative_to(directory)} cannot be read ({exc})")
                 report.append(_move_aside(directory, path))
+                if path == directory / f"{OPEN}.json":
+                    damaged_open.append(raw)
+        if damaged_open:
+            report += _put_back_open_invoices(directory, damaged_open, tables)
         report += _rebuild_index(directory, tables)
         report += _rebuild_counters(directory, tables)
+        if damaged_open:
+            report += _numbers_found_nowhere(directory, tables)
     finally:
         lock.release()
     return report
@@ -69,6 +87,61 @@ def _move_aside(directory: Path, path: Path) -> str:
     target = directory / DAMAGED_DIR / name
     os.replace(path, target)
     return f"moved {path.relative_to(directory)} to {target.relative_to(directory)}: check what it held"
+
+
+def _put_back_open_invoices(directory: Path, damaged: list[bytes], tables: dict[Path, dict]) -> list[str]:
+    """The readable invoices of damaged copies of `open.json` back in it (the highest rev wins), and
+    the ids it could not put back. A copy that a day file holds with a higher rev is the closed one:
+    opening the store drops the open copy (a move that was interrupted)."""
+    path = directory / f"{OPEN}.json"
+    current = tables.get(path, {})
+    records = {r["id"]: r for r in current.get(INVOICES, {}).values()}
+    unreadable: set[str] = set()
+    for raw in damaged:
+        found = salvage_open_invoices(raw)
+        unreadable.update(found.unreadable)
+        for invoice_id, record in found.records.items():
+            if invoice_id not in records or record["rev"] > records[invoice_id]["rev"]:
+                records[invoice_id] = record
+    unreadable -= set(records)
+    data = {**current, INVOICES: {str(n): r for n, r in enumerate(sorted(records.values(), key=_by_id), 1)}}
+    AtomicJSONStorage(path, directory).write(data)
+    tables[path] = data
+    report = [f"open.json: {len(records)} open invoice(s) put back from the damaged copy"
+              + (f": {', '.join(sorted(records))}" if records else "")]
+    if unreadable:
+        report.append(f"open.json: {len(unreadable)} invoice(s) seen in the damaged copy could NOT be read: "
+                      f"{', '.join(sorted(unreadable))}: check each on the chain and with the customer")
+    return report
+
+
+def _by_id(record: dict) -> str:
+    return record["id"]
+
+
+def _numbers_found_nowhere(directory: Path, tables: dict[Path, dict]) -> list[str]:
+    """Invoice numbers handed out that no file of the store holds any more.
+
+    A damaged `open.json` cut short loses the invoices after the cut without a trace of
+    their ids; the invoice counter still says how many numbers were handed out. A number
+    may also have been handed out to a charge that then failed, hence "or never saved".
+    """
+    counters = parse_tables((directory / f"{COUNTERS}.json").read_bytes()).get(COUNTER_TABLE, {})
+    last = max((int(d["value"]) for d in counters.values() if d["name"] == INVOICE_COUNTER), default=0)
+    ids = {record["id"] for path, data in tables.items()
+           if path == directory / f"{OPEN}.json" or path.parent.parent == directory / DAYS
+           for record in data.get(INVOICES, {}).values()}
+    terminals = {invoice.rsplit("-", 1)[0] for invoice in ids}
+    if len(terminals) != 1:  # one terminal per store: its id is what the numbers are prefixed with
+        return []
+    terminal = terminals.pop()
+    missing = [invoice_id(terminal, n) for n in range(1, last + 1) if invoice_id(terminal, n) not in ids]
+    if not missing:
+        return []
+    shown = ", ".join(missing[:NAMED_AT_MOST]) + (f" and {len(missing) - NAMED_AT_MOST} more"
+                                                   if len(missing) > NAMED_AT_MOST else "")
+    return [f"{len(missing)} invoice number(s) handed out are in no file of the store (lost with the damaged "
+            f"open.json, or never saved): {shown}: check each on the chain and with the customer"]
 
 
 def _rebuild_index(directory: Path, tables: dict[Path, dict]) -> list[str]:

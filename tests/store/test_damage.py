@@ -145,3 +145,51 @@ def test_a_record_that_does_not_fit_is_named_with_its_file(open_file_store, stor
     with pytest.raises(StoreError, match=rf"{re.escape(str(store_dir / 'open.json'))}: invoice 'T01-000004' "
                                          r"cannot be read \(KeyError\('seq'\)\)"):
         open_file_store()
+
+
+# ---- repair of a damaged open.json: the invoices being paid --------------------------------
+def ids_in_open_json(store_dir) -> list[str]:
+    return [record["id"] for record in json.loads((store_dir / "open.json").read_bytes())["invoices"].values()]
+
+
+def open_invoices_stored(store, count: int) -> None:
+    for seq in range(1, count + 1):
+        assert store.next_counter("invoice") == seq
+        store.save_invoice(make_invoice(seq))
+    store.close()
+
+
+def test_repair_puts_back_every_readable_open_invoice_and_names_those_it_cannot(open_file_store, store_dir,
+                                                                                capsys):
+    open_invoices_stored(open_file_store(), 4)
+    raw = (store_dir / "open.json").read_bytes()
+    third = raw.index(b'{"id":"T01-000003"')
+    damaged = raw[:third + 40] + b"\x00\xff garbage \x00" + raw[third + 60:]  # inside the 3rd record only
+    (store_dir / "open.json").write_bytes(damaged)
+    with pytest.raises(StoreError):
+        open_file_store()
+
+    assert store_command(["repair", str(store_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "open.json: 3 open invoice(s) put back from the damaged copy: T01-000001, T01-000002, T01-000004" in out
+    assert "open.json: 1 invoice(s) seen in the damaged copy could NOT be read: T01-000003" in out
+    assert "1 invoice number(s) handed out are in no file of the store" in out and ": T01-000003:" in out
+    assert ids_in_open_json(store_dir) == ["T01-000001", "T01-000002", "T01-000004"]
+    store = open_file_store()
+    assert {"T01-000001", "T01-000002", "T01-000004"} <= {inv.id for inv in store.open_invoices()}
+    assert store.get_invoice("T01-000004") == make_invoice(4)  # to the last field
+    assert store.next_counter("invoice") == 5
+    [kept] = (store_dir / "damaged").iterdir()
+    assert kept.read_bytes() == damaged  # every byte kept for a person
+
+
+def test_repair_of_an_open_json_cut_short_names_the_invoices_whose_ids_went_with_it(open_file_store, store_dir,
+                                                                                   capsys):
+    open_invoices_stored(open_file_store(), 3)
+    raw = (store_dir / "open.json").read_bytes()
+    (store_dir / "open.json").write_bytes(raw[:raw.index(b'{"id":"T01-000002"') + 5])  # a full disk's cut
+    assert store_command(["repair", str(store_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "open.json: 1 open invoice(s) put back from the damaged copy: T01-000001" in out
+    assert "2 invoice number(s) handed out are in no file of the store" in out and "T01-000002, T01-000003" in out
+    assert ids_in_open_json(store_dir) == ["T01-000001"]
