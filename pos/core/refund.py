@@ -6,6 +6,10 @@ refund cannot be done by the terminal, which holds no keys: it is `requested` (a
 request to the customer's address that the merchant's wallet pays) until the chain shows
 a payment of at least `amount_sat` to that address; then it is `done`, with that txid.
 
+A refund of a sale (goods back, whole or by lines) lowers the takings. Money a customer paid
+without a sale (an underpaid invoice closed as refund owed, a late or excess payment) goes
+back by the same path as a refund with `of_sale` False and no lines: it lowers nothing.
+
 Amounts are positive: the report and the export know a refund is money out from its kind.
 """
 
@@ -54,9 +58,10 @@ class Refund:
     cashier: str
     tender: str  # the kind of the original tender it goes back through
     amount_tiyn: int
-    lines: tuple[RefundLine, ...]  # the lines going back (every line for a whole refund)
+    lines: tuple[RefundLine, ...]  # the lines going back (every line for a whole refund; none unless of_sale)
     whole: bool
     requested_at: datetime
+    of_sale: bool = True  # False: money held without a sale (refund owed, paid late, overpaid) going back
     state: str = REQUESTED
     done_at: datetime | None = None
     shift: int = 0
@@ -76,9 +81,12 @@ class Refund:
             raise TenderError(f"{what}: unknown state {self.state!r}")
         check_amount(self.amount_tiyn, what)
         check_time(self.requested_at, f"{what}: the time requested")
-        if not 1 <= len(self.lines) <= MAX_REFUND_LINES:
+        if not self.of_sale:
+            if self.lines or self.tender != BITCOIN:
+                raise TenderError(f"{what}: money paid without a sale goes back in Bitcoin, with no lines")
+        elif not 1 <= len(self.lines) <= MAX_REFUND_LINES:
             raise TenderError(f"{what}: 1 to {MAX_REFUND_LINES} lines, not {len(self.lines)}")
-        if sum(line.amount_tiyn for line in self.lines) != self.amount_tiyn:
+        elif sum(line.amount_tiyn for line in self.lines) != self.amount_tiyn:
             raise TenderError(f"{what}: its lines do not add up to its amount")
         if (self.state == DONE) != (self.done_at is not None):
             raise TenderError(f"{what}: done exactly when it has a time done")
@@ -106,7 +114,7 @@ class Refund:
         return {
             "id": self.id, "sale_id": self.sale_id, "terminal_id": self.terminal_id, "cashier": self.cashier,
             "tender": self.tender, "amount_tiyn": self.amount_tiyn, "lines": [l.to_dict() for l in self.lines],
-            "whole": self.whole, "requested_at": self.requested_at.isoformat(), "state": self.state,
+            "whole": self.whole, "of_sale": self.of_sale, "requested_at": self.requested_at.isoformat(), "state": self.state,
             "done_at": self.done_at.isoformat() if self.done_at else None, "shift": self.shift,
             "approval_code": self.approval_code, "address": self.address, "amount_sat": self.amount_sat,
             "rate": self.rate.to_dict() if self.rate else None, "txid": self.txid,
@@ -119,7 +127,8 @@ class Refund:
                 id=str(d["id"]), sale_id=str(d["sale_id"]), terminal_id=str(d["terminal_id"]),
                 cashier=str(d.get("cashier", "")), tender=d["tender"], amount_tiyn=d["amount_tiyn"],
                 lines=tuple(RefundLine.from_dict(l) for l in d["lines"]), whole=bool(d["whole"]),
-                requested_at=datetime.fromisoformat(d["requested_at"]), state=d["state"],
+                requested_at=datetime.fromisoformat(d["requested_at"]), of_sale=bool(d.get("of_sale", True)),
+                state=d["state"],
                 done_at=datetime.fromisoformat(d["done_at"]) if d.get("done_at") else None,
                 shift=int(d.get("shift", 0)), approval_code=str(d.get("approval_code", "")),
                 address=str(d.get("address", "")), amount_sat=int(d.get("amount_sat", 0)),

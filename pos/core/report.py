@@ -68,6 +68,20 @@ def standing(invoice: Invoice) -> str:
     return UNPAID
 
 
+def refunding_ids(refunds: Iterable[Refund]) -> frozenset[str]:
+    """The sales (invoices) a Bitcoin refund has been recorded for, requested or done."""
+    return frozenset(r.sale_id for r in refunds if r.tender == BITCOIN)
+
+
+def side_of(invoice: Invoice, refunding: frozenset[str]) -> str | None:
+    """The invoice's line on the report's Bitcoin side, None for none: unpaid, or owed back
+    and already counted as its refund (refunding_ids)."""
+    where = standing(invoice)
+    if where == UNPAID or (where == REFUND_OWED_BTC and invoice.id in refunding):
+        return None
+    return where
+
+
 def refund_standing(refund: Refund) -> str:
     return REFUNDED if refund.state == DONE else REFUND_OWED_BTC
 
@@ -151,8 +165,8 @@ class Report:
     tenders: dict[str, Tally]  # a split sale counts once in each of its tenders
     vat: tuple[VatRow, ...]
     discounts: Tally  # sales with a discount, and the discounts given
-    refunds: dict[str, Tally]  # refunds done, per tender
-    refunds_requested: Tally  # Bitcoin refunds asked for and not yet seen paid
+    refunds: dict[str, Tally]  # refunds of sales done, per tender
+    refunds_requested: Tally  # Bitcoin refunds of sales asked for and not yet seen paid
     cash: CashDrawer
     bitcoin: dict[str, Tally]  # per BITCOIN_SIDE standing; sat are received (or refunded) sat
 
@@ -198,6 +212,8 @@ def compute_report(kind: str, shift: Shift, *, invoices: Iterable[Invoice], sale
     done = {k: Tally() for k in TENDER_KINDS}
     requested = Tally()
     for refund in refunds:
+        if not refund.of_sale:
+            continue  # money held without a sale, going back: on the Bitcoin side only
         if refund.state == REQUESTED:
             requested = requested.plus(refund.amount_tiyn, refund.amount_sat)
             continue
@@ -216,13 +232,12 @@ def bitcoin_side(invoices: Iterable[Invoice], refunds: Iterable[Refund]) -> dict
     """Invoices by standing at their KZT price and received sat; Bitcoin refunds as refunded or
     still owed. An invoice owed back whose refund is recorded is counted once, as that refund."""
     refunds = [r for r in refunds if r.tender == BITCOIN]
-    refunding = {r.sale_id for r in refunds}
+    refunding = refunding_ids(refunds)
     side = {s: Tally() for s in BITCOIN_SIDE}
     for invoice in invoices:
-        where = standing(invoice)
-        if where == UNPAID or (where == REFUND_OWED_BTC and invoice.id in refunding):
-            continue
-        side[where] = side[where].plus(invoice.total_tiyn, invoice.received_sat)
+        where = side_of(invoice, refunding)
+        if where is not None:
+            side[where] = side[where].plus(invoice.total_tiyn, invoice.received_sat)
     for refund in refunds:
         where = refund_standing(refund)
         side[where] = side[where].plus(refund.amount_tiyn, refund.amount_sat)

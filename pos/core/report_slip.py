@@ -27,7 +27,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "float": "Opening float", "cash_sales": "Cash sales", "cash_refunds": "Cash refunds",
         "expected": "Expected", "counted": "Counted", "not_counted": "not counted", "difference": "Difference",
         "bitcoin_side": "BITCOIN BY STATE", "awaiting_confirmation": "handed over, awaiting confirmation",
-        "refunded": "refunded",
+        "refunded": "refunded", "vat_refunds": "refunds",
     },
     "ru": {
         "X": "X-ОТЧЁТ", "Z": "Z-ОТЧЁТ", "no": "№", "not_fiscal_report": "Не является фискальным документом",
@@ -39,7 +39,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "cash_sales": "Продажи наличными", "cash_refunds": "Возвраты наличными", "expected": "Должно быть",
         "counted": "Пересчитано", "not_counted": "не пересчитано", "difference": "Разница",
         "bitcoin_side": "BITCOIN ПО СОСТОЯНИЮ", "awaiting_confirmation": "выдан, ожидает подтверждения",
-        "refunded": "возвращено",
+        "refunded": "возвращено", "vat_refunds": "возвраты",
     },
     "kk": {
         "X": "X-ЕСЕП", "Z": "Z-ЕСЕП", "no": "№", "not_fiscal_report": "Фискалдық құжат емес",
@@ -51,7 +51,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
         "cash_sales": "Қолма-қол сату", "cash_refunds": "Қолма-қол қайтару", "expected": "Болуы тиіс",
         "counted": "Саналды", "not_counted": "саналмады", "difference": "Айырма",
         "bitcoin_side": "BITCOIN КҮЙІ БОЙЫНША", "awaiting_confirmation": "берілді, растау күтілуде",
-        "refunded": "қайтарылды",
+        "refunded": "қайтарылды", "vat_refunds": "қайтарулар",
     },
 }
 
@@ -107,7 +107,7 @@ def build_report_slip(report: Report, settings: ReceiptSettings, *, now: datetim
         if row.rate_bp:
             out.pair(f"  {w['vat']}", money(row.vat_tiyn))
         if row.refunds_tiyn:
-            out.pair(f"  {w['refunds_total'].lower()}", _out(row.refunds_tiyn))
+            out.pair(f"  {w['vat_refunds']}", _out(row.refunds_tiyn))
     out.add(Rule())
 
     out.lines([w["refunds"]], bold=True)
