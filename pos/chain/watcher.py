@@ -112,7 +112,8 @@ class Watcher:
                 status = self._failed(now, DEGRADED, detail, height=tip)
             else:
                 self._failures, self._retry_at = 0, None
-                status = self._status = BackendStatus(ONLINE, tip, self._clock(), f"watching {len(watched)}")
+                status = self._status = BackendStatus(ONLINE, tip, self._clock(), f"watching {len(watched)}",
+                                                     len(watched))
             return WatchReport(status, changes, alerts, len(watched))
 
     def poll_one(self, invoice_id: str) -> WatchReport:

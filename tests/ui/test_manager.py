@@ -96,3 +96,12 @@ async def test_language_switches_every_screen_at_once_and_is_remembered(services
     services.printing.settings = replace(services.printing.settings, language="ru")  # as a restart builds it
     async with running(services) as pilot:
         assert pilot.app.language == "kk" and services.printing.settings.language == "kk"
+
+
+async def test_the_backend_and_printer_lines_are_in_the_managers_language_and_warn_of_the_mock(services) -> None:
+    async with running(services) as pilot:  # Russian
+        await open_manager(pilot)
+        backend = str(pilot.app.screen.query_one("#backend-info").render())
+        printer = str(pilot.app.screen.query_one("#printer-info").render())
+        assert "наблюдаем счетов: 0" in backend and "watching" not in backend
+        assert "ИМИТАЦИЯ ПРИНТЕРА" in printer and "mock printer" not in printer

@@ -12,6 +12,7 @@ from pos.core.text import printable
 from pos.sale.till import REFUND_NOTE
 from pos.ui.dialogs.base import Dialog
 from pos.ui.format import btc, local_time, quantity, sats
+from pos.ui.history_text import history_line
 from pos.ui.base import PosNode
 
 FOLLOW_UP_MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE)
@@ -86,7 +87,7 @@ class InvoiceDialog(PosNode, Dialog[str | None]):
             out.append(f"{line.name(app.language)[:40]:<40} {quantity(line.quantity_milli, line.unit):>8} "
                        f"{app.kzt(line.total_tiyn):>14}")
         out.append("")
-        out += [f"{local_time(h.at, with_date=True)} {h.to_state:<10} {h.cause}" for h in inv.history]
+        out += [history_line(tr, h, local_time(h.at, with_date=True)) for h in inv.history]
         return "\n".join(printable(line) for line in out)  # names, txids and causes came from outside
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -81,17 +81,22 @@ class ManagerScreen(PosNode, Screen[None]):
         if backend is None:
             backend_text = tr("manager.backend", state=tr("status.backend_unknown"), height="-", last="-", detail="")
         else:
+            # online: how many invoices it watches, in words; otherwise the backend's own (literal) account
+            detail = tr("manager.watching", count=backend.watched) if backend.state == "online" else backend.detail
             backend_text = tr("manager.backend", state=tr("status.backend_" + backend.state),
                               height=backend.height or "-",
                               last=local_time(backend.last_good_poll) if backend.last_good_poll else "-",
-                              detail=backend.detail)
+                              detail=detail)
         self.query_one("#backend-info", Static).update(printable(backend_text))
         printer = status.printer
         problems = ", ".join(printer.problems) if printer else ""
+        # A working printer needs no words (a driver's own are English); the mock one prints no paper
+        if config.printer.driver == "mock":
+            problems = tr("manager.mock_printer")
         self.query_one("#printer-info", Static).update(printable(tr(
             "manager.printer", driver=config.printer.driver,
             state=tr("status.printer_" + (printer.state if printer else "unknown")),
-            detail=problems or (printer.detail if printer else ""))))
+            detail=problems or (printer.detail if printer and printer.ok is not True else ""))))
         xpub = config.chain.xpub
         self.query_one("#settings-info", Static).update(tr(  # config values: checked at load
             "manager.settings", terminal=config.terminal.id, network=config.chain.network,
