@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pos.checkout import Checkout
 from pos.config import Config
 from pos.core.catalog import Catalog, CatalogError, RowError, load_catalog
-from pos.core.journal import STARTED, SYSTEM, WATCHER, Acting, acting
+from pos.core.journal import SYSTEM, WATCHER, Acting
 from pos.core.payment import Policy
 from pos.core.ports import StoreError
 from pos.sale.till import Till
@@ -99,12 +99,11 @@ def build_services(
     clock = clock or utc_clock
     if store is None:  # its lock before anything is written inside it (bitcoinlib's files below)
         try:
-            store = open_store(config.store.directory, terminal=config.terminal.id)
+            store = open_store(config.store.directory)
         except StoreError as exc:
             raise StartupError(str(exc)) from None
     try:
-        with acting(SYSTEM):
-            store.record(STARTED, started_entry(config))
+        store.journal_start(config.terminal.id, started_entry(config))
     except StoreError as exc:
         raise StartupError(str(exc)) from None
     try:

@@ -77,7 +77,10 @@ class Store(Protocol):
         """Where the tamper-evident journal ends (seq, hash): a Z report prints it (pos.core.journal)."""
 
     def record(self, kind: str, data: dict) -> None:
-        """Journal something that changes no record (the configuration at start, a report printed)."""
+        """Journal something that changes no record (a report printed, ...)."""
+
+    def journal_start(self, terminal: str, configuration: dict) -> None:
+        """Journal a start and the configuration that matters; entries carry `terminal` from then on."""
 
     def close(self) -> None: ...
 

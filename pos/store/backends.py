@@ -21,7 +21,7 @@ from pos.store.atomic import (
     DAMAGED_MARK, STAMP, AtomicJSONStorage, StampedMemoryStorage, damaged_message, make_dirs, read_tables,
 )
 from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
-from pos.store.journal import JOURNAL_STAMP, FileJournal, Journal, MemoryJournal, Staging
+from pos.store.journal import JOURNAL_STAMP, FileJournal, Journal, MemoryJournal, Staging, store_files
 from pos.store.lock import StoreLock
 
 #: Partition files kept parsed in memory besides the three small ones (today, its index block, ...).
@@ -54,6 +54,9 @@ class MemoryBackend:
 
     def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal:
         return MemoryJournal(clock, terminal)
+
+    def files(self) -> list[tuple[str, bytes]]:
+        return []
 
     def describe(self, name: str) -> str:
         return f"memory store, {name}"
@@ -141,6 +144,9 @@ class FileBackend:
 
     def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal:
         return FileJournal(self.directory, clock, terminal)
+
+    def files(self) -> list[tuple[str, bytes]]:
+        return [(name, path.read_bytes()) for name, path in store_files(self.directory)]
 
     def damaged(self) -> list[str]:
         try:

@@ -30,6 +30,7 @@ from pos.core.journal import MAX_LINE_BYTES, BrokenChain, Draft, Entry, Files, H
 from pos.core.localtime import business_day
 from pos.core.ports import StoreError
 from pos.store.atomic import FILE_MODE, fsync_dir, make_dirs
+from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,16 @@ _TAIL_CHUNK = 64 * 1024
 
 def partition_name(day: date) -> str:
     return f"{JOURNAL}/{day:%Y-%m}/{day.isoformat()}.jsonl"
+
+
+def store_files(directory: Path) -> list[tuple[str, Path]]:
+    """(name, path) of every store file the journal covers (not the journal, bitcoinlib's files or temp files)."""
+    found = []
+    for path in sorted(directory.rglob("*.json")):
+        name = path.relative_to(directory).with_suffix("").as_posix()
+        if name in (COUNTERS, OPEN, STATE) or name.split("/")[0] in (DAYS, INDEX, STATE):
+            found.append((name, path))
+    return found
 
 
 def partition_day(name: str) -> date:
@@ -168,10 +179,12 @@ class MemoryJournal(Journal):
 
 
 class FileJournal(Journal):
-    def __init__(self, root: Path, clock: Callable[[], datetime], terminal: str | None) -> None:
+    def __init__(self, root: Path, clock: Callable[[], datetime], terminal: str | None, *, reader: bool = False) -> None:
+        """`reader`: only read (the commands that check or export it); else find the head, for appending."""
         super().__init__(clock, terminal)
         self.root = root
-        self._open()
+        if not reader:
+            self._open()
 
     def partitions(self) -> list[str]:
         top = self.root / JOURNAL

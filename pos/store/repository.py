@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import threading
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Protocol, TypeVar
@@ -30,18 +31,17 @@ from tinydb import TinyDB, where
 from tinydb.queries import QueryLike
 from tinydb.table import Document, Table
 
-import logging
-
 from pos.core.invoice import Invoice, utcnow
 from pos.core.journal import (
-    ADOPTED, COUNTER, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED, STATE, STORE_CREATED, SYSTEM,
+    ADOPTED, COUNTER, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED, STARTED, STATE_PUT,
+    STORE_CREATED, SYSTEM,
     Draft, Entry, Head, digest, invoice_record,
 )
 from pos.core.ports import PrintJob, StoreError
+from pos.core.localtime import business_day
 from pos.store.atomic import DamagedFile
 from pos.store.journal import Journal, Staging
-from pos.core.localtime import business_day
-from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE, day_name, index_slot, state_name
+from pos.store.layout import COUNTERS, OPEN, STATE, day_name, index_slot, state_name
 
 INVOICES, COUNTER_TABLE, STATE_TABLE, PRINTS, DAY_INDEX = "invoices", "counters", "state", "prints", "days"
 
@@ -65,6 +65,9 @@ class Backend(Protocol):
         """The seq of the journal entry whose operation last wrote the file (0: none)."""
 
     def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal: ...
+
+    def files(self) -> list[tuple[str, bytes]]:
+        """Name and bytes of every store file on disk (a store made before the journal adopts them)."""
 
     def damaged(self) -> list[str]:
         """The damaged files set aside in the store (their names): while there are any, it refuses."""
@@ -169,8 +172,14 @@ class TinyStore:
 
     @_operation
     def record(self, kind: str, data: dict) -> None:
-        """Journal something that changes no record (the configuration at start, a report printed)."""
+        """Journal something that changes no record (a report printed, ...)."""
         self._run([Draft(kind, data)])
+
+    @_operation
+    def journal_start(self, terminal: str, configuration: dict) -> None:
+        """Journal a start with the configuration that matters; entries carry `terminal` from now on."""
+        self._journal.terminal = terminal
+        self._run([Draft(STARTED, configuration, SYSTEM)])
 
     @property
     def terminal(self) -> str:
@@ -219,7 +228,7 @@ class TinyStore:
                 record = _newest(self._open_record(data["id"]), self._closed_record(data["id"]))
                 if self._open_record(data["id"]) is not None and record is not None:
                     self._close(record, date.fromisoformat(data["day"]), in_open=True)
-            elif entry.kind == STATE:
+            elif entry.kind == STATE_PUT:
                 self._put_state(data["key"], data["value"])
             elif entry.kind in (PRINT_QUEUED, PRINT_UPDATED):
                 _upsert(self._table(STATE, PRINTS), data["job"], where("id") == data["job"]["id"])
@@ -260,24 +269,12 @@ class TinyStore:
 
     def _start_journal(self) -> None:
         """A new store starts its journal; an older store's journal starts with the files it holds."""
-        existing = tuple((name, digest(raw)) for name, raw in self._existing_files())
+        existing = tuple((name, digest(raw)) for name, raw in self._backend.files())
         if not existing:
             self._run([Draft(STORE_CREATED, {}, SYSTEM)])
             return
         self._journal.append([Draft(ADOPTED, {"note": "store made before the journal: its files as found"}, SYSTEM)],
                              existing)
-
-    def _existing_files(self) -> list[tuple[str, bytes]]:
-        """Name and bytes of each store file (for adopting a store written before the journal)."""
-        directory = getattr(self._backend, "directory", None)
-        if directory is None:
-            return []
-        found = []
-        for path in sorted(directory.rglob("*.json")):
-            name = path.relative_to(directory).with_suffix("").as_posix()
-            if name in (COUNTERS, OPEN, STATE) or name.split("/")[0] in (DAYS, INDEX, STATE):
-                found.append((name, path.read_bytes()))
-        return found
 
     def _read_counters(self) -> dict[str, int]:
         return {d["name"]: int(d["value"]) for d in self._table(COUNTERS, COUNTER_TABLE)}
@@ -444,7 +441,7 @@ class TinyStore:
 
     @_operation
     def put_state(self, key: str, value: dict | None) -> None:
-        self._run([Draft(STATE, {"key": key, "value": copy.deepcopy(value)})])
+        self._run([Draft(STATE_PUT, {"key": key, "value": copy.deepcopy(value)})])
 
     def _put_state(self, key: str, value: dict | None) -> None:
         table = self._table(state_name(key), STATE_TABLE)
