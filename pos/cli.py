@@ -11,8 +11,8 @@ import getpass
 import sys
 from typing import Callable, Sequence
 
-from pos.commands import export
 from pos.collector import pause_for_start_up, resume_after_start_up
+from pos.commands import journal
 from pos.config import Config, ConfigError, config_path, load_config
 
 EXIT_USAGE = 2
@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="validate the configuration, probe chain and printer")
     sub.add_parser("demo", parents=[common], help="a whole sale on a local regtest node: no internet, no coins")
     sub.add_parser("set-pin", parents=[common], help="make the [ui] manager_pin_hash line for a new PIN")
-    export.add_parser(sub, common)
+    journal.add_parser(sub, common)
     return parser
 
 
@@ -43,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "set-pin":
         return set_pin()
     try:
+        if args.command == "journal":  # `verify --archive` needs no configuration
+            return journal.run(args, lambda: load_config(config_path(getattr(args, "config", None))).store.directory)
         config = load_config(config_path(getattr(args, "config", None)))
         if args.command == "check":
             from pos.check import run_check
@@ -52,8 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             from pos.demo import run_demo
 
             return run_demo(config)
-        if args.command == "export":
-            return export.run_export(config, args)
         return run_terminal(config, kiosk=args.kiosk or config.terminal.kiosk,
                             script=args.script if args.headless else None)
     except ConfigError as exc:
