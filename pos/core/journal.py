@@ -34,7 +34,7 @@ ACTORS = (CASHIER, MANAGER, SYSTEM, WATCHER)
 # Kinds of entries written by the store (pos.store.repository) and by the start-up.
 STORE_CREATED, ADOPTED, STARTED = "store_created", "adopted", "started"
 COUNTER, INVOICE, IMPORTED, MOVED = "counter", "invoice", "imported", "moved"
-STATE, PRINT_QUEUED, PRINT_UPDATED, PRINT_DONE = "state", "print_queued", "print_updated", "print_done"
+STATE_PUT, PRINT_QUEUED, PRINT_UPDATED, PRINT_DONE = "state", "print_queued", "print_updated", "print_done"
 
 #: Longest journal line read back (an invoice of a few hundred lines is ~100 KB): bounds memory on a hostile file.
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -211,7 +211,7 @@ def record_changes(kind: str, data: dict) -> list[tuple[tuple[str, str], Any]]:
         return [(("invoice", data["id"]), invoice_record(data))]
     if kind == COUNTER:
         return [(("counter", data["name"]), data["value"])]
-    if kind == STATE:
+    if kind == STATE_PUT:
         return [(("state", data["key"]), data["value"])]
     if kind in (PRINT_QUEUED, PRINT_UPDATED):
         return [(("print", data["job"]["id"]), data["job"])]
