@@ -11,11 +11,36 @@ import getpass
 import sys
 from typing import Callable, Sequence
 
+from pos.check import describe_check
 from pos.collector import pause_for_start_up, resume_after_start_up
 from pos.commands import journal
 from pos.config import Config, ConfigError, config_path, load_config
 
 EXIT_USAGE = 2
+DISTRIBUTION = "cryptocity-pos"
+
+
+def version() -> str:
+    """The installed package's version (pyproject.toml), as pip knows it."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
+class _VersionAction(argparse.Action):
+    """`pos --version`; the package metadata is read only when asked (it slows start-up)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"pos {version()}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,11 +49,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="configuration file (default: $POS_CONFIG, then the shipped config.toml)")
     parser = argparse.ArgumentParser(prog="pos", parents=[common],
                                      description="CryptoCity POS: a point-of-sale terminal taking Bitcoin.")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--kiosk", action="store_true", help="full screen; leaving needs the manager PIN")
     parser.add_argument("--headless", action="store_true", help="run with no terminal (needs --script)")
     parser.add_argument("--script", metavar="FILE", help="headless script: press/type/wait/screenshot/sleep")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("check", parents=[common], help="validate the configuration, probe chain and printer")
+    checked, exit_statuses = describe_check()
+    sub.add_parser("check", parents=[common], help="validate the configuration, probe chain and printer",
+                   description=checked, epilog=exit_statuses, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_parser("demo", parents=[common], help="a whole sale on a local regtest node: no internet, no coins")
     sub.add_parser("set-pin", parents=[common], help="make the [ui] manager_pin_hash line for a new PIN")
     journal.add_parser(sub, common)
