@@ -14,7 +14,8 @@ CSV choices (README, "Export for the accountant"):
   * RFC 4180: comma separated, "." decimals, CRLF. In a spreadsheet whose locale uses a
     decimal comma, open it with the import dialog (Data > From Text) and say so there.
   * Formula injection: a text cell (names, SKUs, cashier, rate source...) beginning with
-    =, +, -, @, tab or CR gets a leading apostrophe, so the spreadsheet shows it as text.
+    =, +, -, @ (after any spaces; control characters such as tab and CR are spaces by then,
+    pos.core.text.printable) gets a leading apostrophe, so the spreadsheet shows it as text.
     Number cells are written by this module from integers only and are never touched, so a
     refund's negative amount (money going out) stays a number that SUM adds.
 JSON carries the same rows with integer tiyn and sat (amount_tiyn rather than amount_kzt).
@@ -51,8 +52,9 @@ ROW_KINDS = (LINE, TENDER, PAYMENT, REFUND)
 CSV, JSON = "csv", "json"
 #: The longest period one export reads (a year and a day: 1 January to 1 January).
 MAX_DAYS = 367
-#: Text cells a spreadsheet would read as a formula (or split into a formula), OWASP's list.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What makes a spreadsheet read a text cell as a formula (OWASP's list; tab and CR are already
+#: spaces by then, and a formula behind leading spaces is neutralised too).
+FORMULA_STARTS = ("=", "+", "-", "@")
 EXIT_USAGE = 2
 
 # (JSON key, CSV header, type): "text" is neutralised in CSV, "int" and "tiyn" are numbers
@@ -179,7 +181,7 @@ def kzt(tiyn: int) -> str:
 def text_cell(value: object) -> str:
     """Outside text as a spreadsheet must show it: no control characters, never a formula."""
     text = printable(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.lstrip().startswith(FORMULA_STARTS) else text
 
 
 def csv_cell(value: object, kind: str) -> str:
