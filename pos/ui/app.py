@@ -588,6 +588,7 @@ class PosApp(App[None]):
         until the language changes again, which kept every Charge and Done screen alive.
         """
         for screen in list(self.screen_stack):
+            said = [(line, line.text, line.has_class("-error")) for line in screen.query(MessageLine)]
             nodes = [screen] if hasattr(screen, "language_changed") else list(screen.query("*"))
             for node in nodes:
                 relabel = getattr(node, "language_changed", None)
@@ -595,6 +596,13 @@ class PosApp(App[None]):
                     result = relabel()
                     if inspect.isawaitable(result):
                         await result
+            # A recomposed screen has a new footer, which shows no keys until the bindings are
+            # refreshed, and a new, empty message line: keep what the cashier was told.
+            screen.refresh_bindings()
+            lines = list(screen.query(MessageLine))
+            for (old, text, error), new in zip(said, lines):
+                if new is not old and text:
+                    new.show(text, error=error)
 
     def _use_language(self, language: str) -> None:
         self.tr = Translator(language)
@@ -630,10 +638,3 @@ class PosApp(App[None]):
     def _demo_done(self, text: str) -> None:
         self.say(text)
         self.poll_chain()
-            # A recomposed screen has a new footer, which shows no keys until the bindings are
-            # refreshed, and a new, empty message line: keep what the cashier was told.
-            screen.refresh_bindings()
-            lines = list(screen.query(MessageLine))
-            for (old, text, error), new in zip(said, lines):
-                if new is not old and text:
-                    new.show(text, error=error)
