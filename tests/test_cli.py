@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pos.config import DEFAULT_PATH
+from tests.store.faults import every_file
 from pos.demo import DEMO_XPUB
 from tests.e2e.test_headless_sale import CONFIG
 from pos.pin import hash_pin
@@ -205,10 +206,6 @@ def node_config(path: Path, store: Path, url: str) -> Path:
     text = text.replace('backend = "public"', 'backend = "bcoin"').replace('url = ""', f'url = "{url}"')
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def every_file(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 def test_a_second_pos_with_another_config_writes_nothing_in_the_store_the_terminal_holds(tmp_path):

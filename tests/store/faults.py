@@ -20,6 +20,11 @@ import pytest
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
+def every_file(directory: Path) -> dict[str, bytes]:
+    """Every file under `directory` and its bytes: to show that a refused write changed nothing."""
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
 class DiskFault:
     """`fault.full()`, `fault.read_only()`, `fault.clear()` for everything under `directory`."""
 

@@ -15,10 +15,7 @@ from pos.core.invoice import SETTLED
 from pos.core.ports import StoreError
 from pos.logs import setup_logging
 from tests.builders import T0, make_invoice
-
-
-def every_file(directory) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+from tests.store.faults import every_file
 
 
 @pytest.mark.parametrize("fault, cause", [("full", "No space left on device"), ("read_only", "Read-only file system")])

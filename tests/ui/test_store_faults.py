@@ -20,13 +20,9 @@ from pos.ui.screens.history import HistoryScreen
 from pos.ui.screens.sale import SaleScreen
 from pos.ui.widgets.status_bar import StatusBar
 from tests.builders import make_invoice
-from tests.store.faults import DiskFault
+from tests.store.faults import DiskFault, every_file
 from tests.ui.conftest import make_config, make_services, message, running, scan, settle, shown
 from tests.ui.fakes import START, Clock
-
-
-def every_file(directory) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
