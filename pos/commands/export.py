@@ -217,8 +217,12 @@ def _day(text: str) -> date:
 
 
 def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser("export", parents=[common], help="sales, payments and refunds for the accountant",
-                                 description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = commands.add_parser(
+        "export", parents=[common], help="sales, payments and refunds for the accountant (CSV or JSON)",
+        description="One row per sale line, tender, Bitcoin payment and refund of the business days (Asia/Almaty) "
+                    "from --from to --to. CSV: UTF-8 with BOM, comma separated, '.' decimals; formula-like text "
+                    "is prefixed with an apostrophe. JSON: integer tiyn and sat.",
+        epilog="Stop the terminal first: the export takes the store's lock (it changes no record).")
     parser.add_argument("--from", dest="first", type=_day, required=True, metavar="DATE",
                         help="first business day (Asia/Almaty), YYYY-MM-DD")
     parser.add_argument("--to", dest="last", type=_day, required=True, metavar="DATE",
