@@ -10,12 +10,15 @@ from pos.core.text import printable
 class MessageLine(Static):
     """Errors in red, information plain; the last message stays until the next one.
 
+    One line usually; a longer message (a rate source's or backend's own words) wraps onto
+    up to four lines rather than being cut off at 80 columns.
+
     Messages often carry outside text (product names, backend and printer errors), so
     the line shows them literally (no markup) and without control characters.
     """
 
     DEFAULT_CSS = """
-    MessageLine { height: 1; width: 100%; padding: 0 1; }
+    MessageLine { height: auto; max-height: 4; width: 100%; padding: 0 1; }
     MessageLine.-error { background: #aa0000; color: #aaaaaa; text-style: bold; }
     MessageLine.-info { background: #000000; color: #aaaaaa; }
     """

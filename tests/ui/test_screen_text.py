@@ -1,7 +1,8 @@
-"""Switching the language on the Manager screen (F5) relabels it in place: keys and message stay."""
+"""Switching the language (F5 on Manager) keeps the keys and the message; long messages wrap, whole."""
 
 from pos.ui.screens.manager import ManagerScreen
 from pos.ui.widgets.footer import PosFooter
+from pos.ui.widgets.message_line import MessageLine
 from tests.ui.conftest import message, running, settle
 
 
@@ -17,3 +18,14 @@ async def test_f5_keeps_the_footer_keys_and_the_message_line(english) -> None:
         footer = pilot.app.screen.query_one(PosFooter)
         assert len(footer.children) >= 5
         assert message(pilot) == "Rate refresh failed: no answer"
+
+
+async def test_a_long_message_wraps_instead_of_being_cut_off_at_80_columns(english) -> None:
+    text = ("Cannot charge: " + "a rate source's own long explanation of what went wrong " * 3).strip()
+    async with running(english) as pilot:
+        pilot.app.say(text, error=True)
+        await pilot.pause()
+        line = pilot.app.screen.query_one(MessageLine)
+        assert line.region.height >= 3 and line.region.bottom <= 23  # above the footer, on screen
+        words = " ".join(str(line.render()).split())
+        assert words == text
