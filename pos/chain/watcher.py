@@ -12,7 +12,8 @@ poll the next tries wait longer and longer (poll interval doubling up to a cap):
 providers answer floods with HTTP 429, which bitcoinlib does not back off from.
 The backend state shown on screen is online (last poll fully answered), degraded (the tip
 was read but some addresses were not) or offline (not even the tip), with the height and
-the time of the last good poll.
+the time of the last good poll. With a second opinion ([chain] verify_backend), a
+disagreement reads as unanswered, like any failure, and one that lasts raises an alert.
 
 poll_one() is the quick look at the invoice on the Charge screen, between polls: one
 request for its address, counted from the tip of the last poll (a stale tip can only
@@ -23,12 +24,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
 from pos.chain.backend import BitcoinlibBackend
 from pos.chain.gap import record_paid
+from pos.chain.guard import GuardedBackend
+from pos.chain.verified import BackendsDisagree, VerifiedBackend
 from pos.config import Config
 from pos.core.invoice import INVALID, PAID_LATE, PAID_OVER, Invoice
 from pos.core.payment import Observation, Policy, evaluate
@@ -38,6 +41,10 @@ log = logging.getLogger(__name__)
 
 ONLINE, DEGRADED, OFFLINE = "online", "degraded", "offline"
 DEFAULT_MAX_BACKOFF_SECONDS = 60
+#: Two backends disagreeing on an invoice (or on the tip) at this many full polls raise one alert:
+#: fewer would alarm on every payment, which reaches one node a moment before the other.
+DISAGREEMENT_ALERT_POLLS = 3
+TIP = "chain"
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,24 @@ class WatchReport:
 
 
 def default_backend_factory(config: Config) -> Callable[[], ChainBackend]:
-    """The bitcoinlib backend of the configuration, built when the watcher first needs it."""
-    return lambda: BitcoinlibBackend(config)
+    """The configured backend, guarded (pos.chain.guard), checked against [chain] verify_backend when set.
+
+    Built when the watcher first needs it. A whole call may take twice the per-request
+    timeout (bitcoinlib may make more than one request, or try a second provider).
+    """
+    def guarded(chain_config: Config) -> GuardedBackend:
+        where = BitcoinlibBackend(chain_config).where
+        return GuardedBackend(lambda: BitcoinlibBackend(chain_config), where,
+                              deadline_seconds=2 * chain_config.chain.request_timeout_seconds)
+
+    def build() -> ChainBackend:
+        primary = guarded(config)
+        chain = config.chain
+        if not chain.verify_backend:
+            return primary
+        second = guarded(replace(config, chain=replace(chain, backend=chain.verify_backend, url=chain.verify_url)))
+        return VerifiedBackend(primary, second, primary.where, second.where)
+    return build
 
 
 class Watcher:
@@ -81,6 +104,8 @@ class Watcher:
         self._quick_lock = threading.Lock()
         self._quick_backend: ChainBackend | None = None
         self._save_lock = threading.Lock()  # compare-and-save, for two threads saving one invoice
+        # Full polls at which the second opinion disagreed, per watched invoice id (and TIP).
+        self._disagreed: dict[str, int] = {}
 
     @property
     def status(self) -> BackendStatus:
@@ -93,19 +118,23 @@ class Watcher:
             watched = [inv for inv in self._store.open_invoices() if inv.needs_watching(now)]
             if self._retry_at is not None and now < self._retry_at:
                 return WatchReport(self._status, watched=len(watched))
+            self._disagreed = {key: n for key, n in self._disagreed.items()
+                               if key == TIP or key in {inv.id for inv in watched}}
+            changes: list[tuple[Invoice, Invoice]] = []
+            alerts: list[str] = []
             try:
                 backend = self._connected()
                 tip = backend.tip_height()
             except Exception as exc:
-                return WatchReport(self._failed(now, OFFLINE, _reason(exc)), watched=len(watched))
+                self._count_disagreement(TIP, exc, alerts)
+                return WatchReport(self._failed(now, OFFLINE, _reason(exc)), alerts=alerts, watched=len(watched))
 
-            changes: list[tuple[Invoice, Invoice]] = []
-            alerts: list[str] = []
             problems: list[str] = []
             for invoice in watched:
                 try:
                     self._look_at(backend, invoice, tip, changes, alerts)
                 except Exception as exc:
+                    self._count_disagreement(invoice.id, exc, alerts)
                     problems.append(f"{invoice.id}: {_reason(exc)}")
             if problems:
                 detail = f"{len(problems)} of {len(watched)} address(es) unanswered: {problems[0]}"
@@ -148,6 +177,17 @@ class Watcher:
             for alert in alerts_for(invoice, after):
                 log.warning("%s", alert)
                 alerts.append(alert)
+
+    def _count_disagreement(self, key: str, exc: Exception, alerts: list[str]) -> None:
+        """One alert when the two backends have disagreed on `key` at DISAGREEMENT_ALERT_POLLS full polls."""
+        if not isinstance(exc, BackendsDisagree) or self._disagreed.get(key, 0) >= DISAGREEMENT_ALERT_POLLS:
+            return
+        count = self._disagreed[key] = self._disagreed.get(key, 0) + 1
+        if count == DISAGREEMENT_ALERT_POLLS:
+            alert = (f"{key}: SECOND OPINION DISAGREES ({count} polls): {exc}; nothing there is believed until "
+                     "both backends agree: check both nodes")
+            log.warning("%s", alert)
+            alerts.append(alert)
 
     def _connected(self) -> ChainBackend:
         if self._backend is None:

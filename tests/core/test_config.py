@@ -148,3 +148,26 @@ def test_the_printer_codec_must_be_a_printer_code_page_not_any_python_codec(code
 def test_control_characters_in_config_strings_are_refused(section, body):
     with pytest.raises(ConfigError, match=rf"\[{section}\] \w+: must not contain control characters"):
         parse_config(with_keys(section, body), Path("x.toml"))
+
+
+@pytest.mark.parametrize("body, message", [
+    ('verify_backend = "electrum"', "[chain] verify_backend: 'electrum' must be one of"),
+    ('verify_backend = "bcoin"', "[chain] verify_backend: 'bcoin' needs the node's address in [chain] verify_url"),
+    ('verify_backend = "public"', "[chain] verify_backend: must name another backend than [chain] backend"),
+    ('backend = "bcoin"\nurl = "http://a:b@127.0.0.1:1/"\nverify_backend = "bcoin"\n'
+     'verify_url = "http://a:b@127.0.0.1:1/"', "[chain] verify_backend: must name another backend"),
+])
+def test_the_second_opinion_must_be_another_backend(body, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys("chain", body), Path("x.toml"))
+    assert message in str(err.value) and "a:b" not in str(err.value)
+
+
+def test_the_second_opinion_is_off_by_default_and_its_url_never_echoed():
+    assert load_config(DEFAULT_PATH).chain.verify_backend == ""
+    config = parse_config(with_keys("chain", 'verify_backend = "bcoin"\nverify_url = "http://u:pw@10.0.0.2:48332/"'),
+                          Path("x.toml"))
+    assert (config.chain.verify_backend, config.chain.verify_url) == ("bcoin", "http://u:pw@10.0.0.2:48332/")
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys("chain", 'verify_url = ["http://u:s3cret@10.0.0.2/"]'), Path("x.toml"))
+    assert "s3cret" not in str(err.value)
