@@ -24,7 +24,13 @@ MIN_AMOUNT_SAT = 546
 
 
 class ChargeError(Exception):
-    """The sale cannot be charged now; the message is for the cashier."""
+    """The sale cannot be charged now (or an invoice not changed). The message is English, for
+    the log; `key` and `fields` let the screens say it in the cashier's language."""
+
+    def __init__(self, message: str, key: str = "", **fields: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.fields = fields
 
 
 class RateMissing(ChargeError):
@@ -119,15 +125,17 @@ class Checkout:
 
     def charge(self, cart: Cart, cashier: str = "") -> Invoice:
         if not cart.lines:
-            raise ChargeError("the cart is empty")
+            raise ChargeError("the cart is empty", "reason.cart_empty")
         totals = cart.totals()
         if totals.total <= 0:
-            raise ChargeError(f"nothing to charge: the total is {format_kzt(totals.total)}")
+            raise ChargeError(f"nothing to charge: the total is {format_kzt(totals.total)}", "reason.nothing_to_charge",
+                              total=format_kzt(totals.total))
         rate = self.usable_rate()
         amount_sat = rate.to_sats(totals.total)
         if amount_sat < MIN_AMOUNT_SAT:
             raise ChargeError(f"{format_kzt(totals.total)} is {amount_sat} sat, below the {MIN_AMOUNT_SAT} sat "
-                              "a Bitcoin payment can carry")
+                              "a Bitcoin payment can carry", "reason.below_dust", total=format_kzt(totals.total),
+                              sats=amount_sat, least=MIN_AMOUNT_SAT)
         terminal = self.config.terminal
         key = self.key()
         seq = self.store.next_counter("invoice")
@@ -156,10 +164,10 @@ class Checkout:
     def cancel(self, invoice_id_: str, cause: str = "cancelled by the cashier") -> Invoice:
         invoice = self.store.get_invoice(invoice_id_)
         if invoice is None:
-            raise ChargeError(f"no invoice {invoice_id_}")
+            raise ChargeError(f"no invoice {invoice_id_}", "reason.no_invoice", id=invoice_id_)
         try:
             cancelled = invoice.cancel(cause, self.clock())
         except IllegalTransition as exc:
-            raise ChargeError(str(exc)) from None
+            raise ChargeError(str(exc), "reason.not_cancellable", id=invoice_id_) from None
         self.store.save_invoice(cancelled)
         return cancelled

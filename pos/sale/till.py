@@ -185,7 +185,7 @@ class Till:
         invoice = self._store.get_invoice(invoice_id)
         if invoice is None or not self.may_hand_over_unverified(invoice):
             raise ChargeError(f"{invoice_id} cannot be handed over unverified: the payment can be seen again, "
-                              "or the sale is above [payment] unverified_max_kzt")
+                              "or the sale is above [payment] unverified_max_kzt", "reason.no_unverified", id=invoice_id)
         handed = self._change(invoice_id, lambda inv: inv.hand_over_unverified(who, self._clock()))
         log.warning("%s: handed over UNVERIFIED by %s (%s)", handed.id, who, self.backend.detail)
         self.awaiting = (*self.awaiting, handed)
@@ -235,11 +235,11 @@ class Till:
         """Raises ChargeError (for the cashier) when the invoice is missing or the change not allowed."""
         invoice = self._store.get_invoice(invoice_id)
         if invoice is None:
-            raise ChargeError(f"no invoice {invoice_id}")
+            raise ChargeError(f"no invoice {invoice_id}", "reason.no_invoice", id=invoice_id)
         try:
             changed = change(invoice)
         except IllegalTransition as exc:
-            raise ChargeError(str(exc)) from None
+            raise ChargeError(str(exc), "reason.not_allowed", id=invoice_id, state=invoice.state) from None
         with acting(MANAGER):  # every caller is a manager's action behind the PIN
             self._store.save_invoice(changed)
         return changed

@@ -181,6 +181,12 @@ class PosApp(App[None]):
         else:
             self.notify(text, severity="error" if error else "information")
 
+    def reason(self, exc: Exception) -> str:
+        """Why something was refused, in the cashier's language when the refusal says how (ChargeError)."""
+        if isinstance(exc, ChargeError) and exc.key:
+            return self.tr(exc.key, **exc.fields)
+        return str(exc)
+
     def save_cart(self) -> None:
         self.stored(self.till.save_cart)  # refused: the cart stays in memory, saved by retry_store
 
@@ -297,7 +303,7 @@ class PosApp(App[None]):
         if isinstance(exc, RateMissing):
             self._offer_manual_rate(exc)
             return
-        self.say(self.tr("error.charge", reason=str(exc)), error=True)
+        self.say(self.tr("error.charge", reason=self.reason(exc)), error=True)
 
     def _offer_manual_rate(self, missing: RateMissing) -> None:
         """No rate: say why, and let the manager type one now (PIN), then charge with it."""
@@ -336,7 +342,7 @@ class PosApp(App[None]):
         try:
             self.till.cancel(invoice.id)
         except Exception as exc:  # noqa: BLE001 - a payment may have arrived meanwhile; the store may fail
-            self.say(self.tr("error.cancel", reason=str(exc)), error=True)
+            self.say(self.tr("error.cancel", reason=self.reason(exc)), error=True)
             return
         self._leave_charge()
         self.say(self.tr("sale.cancelled", id=invoice.id))
@@ -348,7 +354,7 @@ class PosApp(App[None]):
             try:
                 self.till.close_refund_owed(invoice.id, MANAGER)
             except ChargeError as exc:
-                self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+                self.say(self.tr("error.follow_up", reason=self.reason(exc)), error=True)
                 return
             except StoreError as exc:
                 self.store_failed(exc)
@@ -367,7 +373,7 @@ class PosApp(App[None]):
             try:
                 self.till.hand_over_unverified(invoice.id, MANAGER)
             except ChargeError as exc:
-                self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+                self.say(self.tr("error.follow_up", reason=self.reason(exc)), error=True)
             except StoreError as exc:
                 self.store_failed(exc)
 
@@ -420,7 +426,7 @@ class PosApp(App[None]):
             try:
                 answers[action](invoice.id)
             except ChargeError as exc:
-                self.say(self.tr("error.follow_up", reason=str(exc)), error=True)
+                self.say(self.tr("error.follow_up", reason=self.reason(exc)), error=True)
                 return
             except StoreError as exc:
                 self.store_failed(exc)

@@ -1,4 +1,4 @@
-"""Honest when the world breaks: no rate, and a chain that cannot be read, at the Charge screen."""
+"""Honest when the world breaks: no rate, a chain that cannot be read, a refusal said in the cashier's words."""
 
 from __future__ import annotations
 
@@ -181,3 +181,15 @@ async def test_above_the_limit_or_with_the_chain_readable_there_is_no_unverified
     async with running(services) as pilot:
         await charge(pilot, "BREAD-01")
         assert pilot.app.screen.check_action("hand_over_unverified", ()) is False  # online: wait for the payment
+
+
+async def test_a_refused_charge_says_why_in_the_cashiers_language() -> None:
+    services = make_services(make_config(ui={"language": "ru"}), rate="9000000000000")  # a sale under dust
+    async with running(services) as pilot:
+        await scan(pilot, "BREAD-01")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SaleScreen)
+        said = message(pilot)
+        assert said.startswith("Нельзя выставить счёт: ") and "меньше 546 сат" in said
+        assert "below" not in said and "carry" not in said
