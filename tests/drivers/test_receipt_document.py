@@ -10,8 +10,8 @@ import pytest
 from pos.core.invoice import Payment
 from pos.core.localtime import almaty
 from pos.core.receipt import (
-    QR, Cut, Receipt, Text, build_receipt, local_time, pair, payment_status,
-    percent, render_text, wrap,
+    QR, Cut, Receipt, Text, build_receipt, chunks, confirmations_text, local_time, pair, payment_status,
+    percent, quantity, render_text, wrap,
 )
 from tests.drivers.conftest import NOW, TXID, flat, required_fields, sale, settings, settled
 
@@ -197,3 +197,68 @@ def test_wrap_cuts_a_word_longer_than_the_line():
 def test_plain_text_centres_and_letter_spaces_wide_lines():
     text = render_text([Text("КОПИЯ", "center", wide=True), Text("r", "right")], 16)
     assert text == "   К О П И Я\n               r\n"
+
+
+# ---- edges pinned against the survivors of mutation testing (python -m pos.bench.mutation) ----
+def styled(doc: Receipt) -> list[tuple[str, bool, bool, bool]]:
+    """The lines that stand out: (text, bold, wide, tall)."""
+    return [(b.text.split()[0], b.bold, b.wide, b.tall) for b in doc.blocks
+            if isinstance(b, Text) and (b.bold or b.wide or b.tall)]
+
+
+def test_what_stands_out_on_the_slip_name_title_copy_network_total_status():
+    assert styled(build_receipt(settled(), settings("en"), number=7, now=NOW)) == [
+        ("Alatau", True, False, True), ("PAYMENT", True, False, False), ("TESTNET4", True, True, True),
+        ("Test", True, False, False), ("TOTAL", True, False, True), ("Status", True, False, False)]
+    assert ("COPY", True, True, True) in styled(receipt(language="en", copy=True))
+
+
+@pytest.mark.parametrize("vat, printed", [
+    ({0: 0}, ["No VAT"]),  # a zero rate is no VAT, not "incl. VAT 0%"
+    ({0: 0, 1: 3}, pair("incl. VAT 0.01%", "0.03", 32)),  # the smallest rate still shows
+])
+def test_only_vat_above_zero_is_printed_and_none_says_so(vat, printed):
+    text = receipt(replace(settled(), vat=vat), language="en", columns=32).text()
+    assert [line for line in text.splitlines() if "VAT" in line] == printed
+
+
+@pytest.mark.parametrize("n, words", [
+    (0, "не подтверждён"), (1, "1 подтверждение"), (4, "4 подтверждения"), (12, "12 подтверждений"),
+    (14, "14 подтверждений"), (22, "22 подтверждения"), (25, "25 подтверждений"), (111, "111 подтверждений"),
+    (112, "112 подтверждений"), (101, "101 подтверждение"),
+])
+def test_russian_counts_confirmations_with_the_right_plural(n, words):
+    assert confirmations_text(n, "ru") == words
+
+
+def test_english_and_kazakh_confirmations():
+    assert [confirmations_text(n, "en") for n in (0, 1, 2)] == ["unconfirmed", "1 confirmation", "2 confirmations"]
+    assert [confirmations_text(n, "kk") for n in (0, 2)] == ["расталмаған", "2 растау"]
+
+
+def test_a_label_and_value_share_a_line_only_when_a_space_fits_between_them():
+    assert pair("ab", "cd", 5) == ["ab cd"]
+    assert pair("ab", "cd", 4) == ["ab", "  cd"]
+
+
+def test_wrapping_never_breaks_at_a_hyphen_and_empty_text_is_one_empty_line():
+    assert wrap("ab-cd-ef", 4) == ["ab-c", "d-ef"]
+    assert wrap("", 10) == [""]
+    assert chunks("", 10) == [""]
+
+
+def test_a_double_width_line_wraps_at_half_the_paper():
+    doc = receipt(settled(sale(network="regtest-for-a-long-test")), columns=32)
+    assert [b.text for b in doc.blocks if isinstance(b, Text) and b.wide] == ["REGTEST-FOR-A-LO", "NG-TEST"]
+
+
+def test_a_unit_without_a_translation_prints_as_it_is_and_whole_kilograms_keep_their_grams():
+    line = settled().lines[1]  # 0.750 kg of kurt
+    assert quantity(replace(line, unit="pack", quantity_milli=1500), "en") == "1.500 pack"
+    assert quantity(replace(line, quantity_milli=2000), "ru") == "2.000 кг"
+
+
+def test_a_language_the_slip_does_not_have_is_refused_naming_those_it_has():
+    with pytest.raises(ValueError) as caught:
+        settings(language="de")
+    assert str(caught.value) == "receipt language must be one of en, ru, kk, not 'de'"
