@@ -43,6 +43,8 @@ MESSAGES: dict[str, str] = {
     "status.printer_ok": "printer ok",
     "status.printer_problem": "PRINTER!",
     "status.printer_unknown": "printer ?",
+    "status.test_key": "TEST KEY!",
+    "status.printer_mock": "no paper (mock)",
     "status.cashier": "Cashier: {name}",
     "status.alert": "PAYMENT LOST after hand-over: {ids} - manager: History (F9), F",
     "status.store": "SALES STOPPED - the store cannot be used: {reason}",

@@ -41,6 +41,8 @@ MESSAGES: dict[str, str] = {
     "status.printer_ok": "принтер жақсы",
     "status.printer_problem": "ПРИНТЕР!",
     "status.printer_unknown": "принтер ?",
+    "status.test_key": "СЫНАҚ КІЛТІ!",
+    "status.printer_mock": "қағазсыз (имит.)",
     "status.cashier": "Кассир: {name}",
     "status.alert": "ТӨЛЕМ берілгеннен кейін ЖОҒАЛДЫ: {ids} - менеджер: Тарих (F9), F",
     "status.store": "САТУ ТОҚТАТЫЛДЫ - қойма қолжетімсіз: {reason}",

@@ -41,6 +41,8 @@ MESSAGES: dict[str, str] = {
     "status.printer_ok": "принтер ок",
     "status.printer_problem": "ПРИНТЕР!",
     "status.printer_unknown": "принтер ?",
+    "status.test_key": "ТЕСТ-КЛЮЧ!",
+    "status.printer_mock": "без бумаги (имит.)",
     "status.cashier": "Кассир: {name}",
     "status.alert": "ОПЛАТА ПОТЕРЯНА после выдачи: {ids} - менеджер: История (F9), F",
     "status.store": "ПРОДАЖИ ОСТАНОВЛЕНЫ - хранилище недоступно: {reason}",

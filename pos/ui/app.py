@@ -26,6 +26,7 @@ from textual._styles_cache import StylesCache
 from pos.collector import resume_after_start_up
 from pos.checkout import ChargeError, RateMissing
 from pos.core.invoice import NEW, Invoice
+from pos.core.known_keys import is_public_test_key
 from pos.core.money import Rate
 from pos.core.text import printable
 from pos.core.ports import BackendStatus, PrinterStatus, StoreError
@@ -40,7 +41,7 @@ from pos.ui.input_rules import read_rate
 from pos.ui.jobs import BlockingJobs
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
 from pos.sale.pin_guard import PinGuard
-from pos.ui.qr import QrCode, make_qr
+from pos.ui.qr import make_qr
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.history import HistoryScreen
@@ -111,7 +112,8 @@ class PosApp(App[None]):
         self.currency = currency_symbol()
         self.till.subscribe(self._till_event)
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
-                                                    cashier=config.terminal.cashier))
+                                                    cashier=config.terminal.cashier,
+                                                    mock_printer=config.printer.driver == "mock"))
         self.jobs = BlockingJobs(self)
         self.background_started = False  # the start-up jobs wait for the first frame
         self.pin_guard = PinGuard(services.store, config.ui, services.clock, lambda *a, **k: self.tr(*a, **k))
@@ -135,15 +137,23 @@ class PosApp(App[None]):
     def _start_background_work(self) -> None:
         self.background_started = True
         resume_after_start_up()  # pos.cli paused the garbage collector for start-up
-        self.jobs.run("warm-up", self._warm_up, lambda _qr: None, lambda exc: self.say(str(exc), error=True))
+        self.jobs.run("warm-up", self._warm_up, self._warmed_up, lambda exc: self.say(str(exc), error=True))
         self.poll_chain()
         self.process_prints()
         self.refresh_rate()
 
-    def _warm_up(self) -> QrCode:
+    def _warm_up(self) -> str:
         """Derive an address and draw its QR once, off the UI thread: bitcoinlib and qrcode are
         imported here, so the cashier's first Charge of the day is as quick as the others."""
-        return make_qr(self.services.checkout.warm_up())
+        first = self.services.checkout.warm_up()
+        make_qr(first)
+        return first
+
+    def _warmed_up(self, first_address: str) -> None:
+        """A key everybody holds gives the takings away: said on every screen, all day."""
+        if is_public_test_key(first_address):
+            log.warning("[chain] xpub is the public test key (%s): anyone can spend what it receives", first_address)
+            self.status = replace(self.status, test_key=True)
 
     def _resume(self) -> None:
         """Back to the charge (or its receipt) that was on screen when the power went."""

@@ -1,4 +1,5 @@
-"""The always-visible status line: network badge, backend, printer, invoices awaiting
+"""The always-visible status line: network badge, backend, the public test key's warning,
+printer (the mock one said as such), invoices awaiting
 settlement, terminal, cashier; and, in place of all that, a loud line while sales are
 stopped because the store cannot be used (until it works again), or while a payment lost
 after hand-over waits for a manager (it stays until acknowledged in History)."""
@@ -25,6 +26,8 @@ class StatusInfo:
     awaiting: int = 0  # handed-over invoices not settled yet
     alerts: tuple[str, ...] = ()  # invoices whose payment was lost after hand-over, unacknowledged
     store: str = ""  # why the store cannot be used (sales stopped), "" while it works
+    test_key: bool = False  # [chain] xpub is the public test key: anyone can spend what it receives
+    mock_printer: bool = False  # the mock driver: nothing is printed on paper
 
 
 BACKEND_STYLE = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
@@ -74,10 +77,16 @@ class StatusBar(PosNode, Static):
             if backend.height:
                 label += f" #{backend.height}"
             text.append(f" {label} ", BACKEND_STYLE.get(backend.state, ""))
+        if info.test_key:
+            text.append(" ")
+            text.append(f" {tr('status.test_key')} ", "bold #ffffff on #aa0000")
         text.append(" ")
         printer = info.printer
         state = printer.state if printer else "unknown"
-        text.append(f" {tr('status.printer_' + state)} ", PRINTER_STYLE[state])
+        if info.mock_printer and state == "ok":
+            text.append(f" {tr('status.printer_mock')} ", "#000000 on #aa5500")
+        else:
+            text.append(f" {tr('status.printer_' + state)} ", PRINTER_STYLE[state])
         if info.awaiting:
             text.append(" ")
             text.append(f" {tr('status.awaiting', count=info.awaiting)} ", "#000000 on #aa5500")
