@@ -116,18 +116,26 @@ def test_text_that_only_looks_like_a_sign_inside_is_left_as_it_is():
 
 
 # ---- the command on a store ------------------------------------------------------
-@pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    """A config whose store holds the day's invoices, written through the store's own API."""
-    store_dir = tmp_path / "store"
-    store = open_store(store_dir)
-    for invoice in a_day().invoices:
-        store.save_invoice(invoice)
-    store.close()
+def config_for(tmp_path: Path, store_dir: Path) -> Path:
+    """The shipped configuration with its store in `store_dir`."""
     config = tmp_path / "pos.toml"
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     config.write_text(text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{store_dir}"'), encoding="utf-8")
     return config
+
+
+def stored(tmp_path: Path, invoices) -> Path:
+    """A config whose store holds these invoices, written through the store's own API."""
+    store = open_store(tmp_path / "store")
+    for invoice in invoices:
+        store.save_invoice(invoice)
+    store.close()
+    return config_for(tmp_path, tmp_path / "store")
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    return stored(tmp_path, a_day().invoices)
 
 
 def export(config: Path, *args: str) -> int:
@@ -196,11 +204,8 @@ def test_a_running_terminal_keeps_its_store_and_the_export_says_to_stop_it(shop,
 
 
 def test_no_store_is_said_and_none_is_created(tmp_path, capsys):
-    config = tmp_path / "pos.toml"
     missing = tmp_path / "nowhere"
-    text = DEFAULT_PATH.read_text(encoding="utf-8")
-    config.write_text(text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{missing}"'), encoding="utf-8")
-    assert export(config, "--from", DAY, "--to", DAY) == 2
+    assert export(config_for(tmp_path, missing), "--from", DAY, "--to", DAY) == 2
     assert f"no store at {missing}" in capsys.readouterr().err
     assert not missing.exists()
 
@@ -224,3 +229,11 @@ def test_a_file_that_cannot_be_written_is_named(shop, tmp_path, capsys):
     out = tmp_path / "no" / "such" / "dir.csv"
     assert export(shop, "--from", DAY, "--to", DAY, "--out", str(out)) == 2
     assert f"cannot write {out}" in capsys.readouterr().err
+
+
+def test_an_invoice_whose_lines_do_not_add_up_is_named_not_a_traceback(tmp_path, capsys):
+    invoice = a_day().invoices[0]
+    config = stored(tmp_path, [replace(invoice, total_tiyn=invoice.total_tiyn + 1)])  # hand-edited, say
+    assert export(config, "--from", DAY, "--to", DAY) == 2
+    assert "pos export: sale T01-000001: the lines add up to 250.00 KZT, not the total 250.01 KZT" in \
+        capsys.readouterr().err

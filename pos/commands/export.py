@@ -40,8 +40,8 @@ from pos.core.invoice import Invoice
 from pos.core.localtime import almaty
 from pos.core.money import Rate
 from pos.core.refund import DONE, Refund
-from pos.core.report import as_sale, refund_standing, refunding_ids, sales_of, side_of, standing
-from pos.core.tender import BITCOIN, BitcoinTender, CardTender, CashTender, TenderedSale
+from pos.core.report import ReportError, as_sale, refund_standing, refunding_ids, sales_of, side_of, standing
+from pos.core.tender import BITCOIN, BitcoinTender, CardTender, CashTender, TenderedSale, TenderError
 from pos.core.text import printable
 
 if TYPE_CHECKING:
@@ -275,7 +275,7 @@ def run_export(config: Config, args: argparse.Namespace, stdout: BinaryIO | None
             except OSError as exc:
                 raise ExportError(f"cannot write {args.out}: {exc.strerror or exc}") from None
             print(f"pos export: {len(rows)} row(s), {args.first} to {args.last}, in {args.out}", file=sys.stderr)
-    except ExportError as exc:
+    except (ExportError, ReportError, TenderError) as exc:  # records that do not fit together are named too
         print(f"pos export: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0
