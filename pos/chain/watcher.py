@@ -34,7 +34,7 @@ from pos.chain.guard import GuardedBackend
 from pos.chain.verified import BackendsDisagree, VerifiedBackend
 from pos.config import Config
 from pos.core.invoice import INVALID, PAID_LATE, PAID_OVER, Invoice
-from pos.core.payment import Observation, Policy, evaluate
+from pos.core.payment import Observation, Policy, evaluate, vanished_counted
 from pos.core.ports import BackendStatus, ChainBackend, ChainUnavailable, Store
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ class Watcher:
 def alerts_for(before: Invoice, after: Invoice) -> list[str]:
     """What the cashier or the manager must act on, in words, for one changed invoice."""
     alerts = []
-    gone = sorted({p.txid for p in before.payments} - {p.txid for p in after.payments})
+    gone = vanished_counted(before, after)  # one that comes and goes again moves nothing: no alert
     if after.alert_open and not before.alert_open:
         alerts.append(f"{after.id}: PAYMENT LOST AFTER HAND-OVER: {', '.join(t[:12] + '...' for t in gone)} "
                       f"disappeared; {after.received_sat} of {after.amount_sat} sat now seen: a manager must "

@@ -12,6 +12,10 @@ need a person: lost_after_handover (the customer left with the goods, then the p
 disappeared), refund_owed (an underpaid invoice the manager closed) and unverified (the
 manager let the customer go while the chain could not be read: kept for good, as a record).
 
+A transaction that disappears (replaced, double-spent, or a backend that flaps) is kept in
+`vanished` with the number of times it went: from then on it counts only once it is in a
+block, so one that comes and goes on every poll moves the invoice, and its history, once.
+
 Hand-over is not a state: it is the moment the till let the customer go (handed_over_at),
 which policy allows once the full amount is seen; settlement stays what it was.
 
@@ -49,6 +53,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 #: Cancelled ones too: a customer may pay just as the cashier cancels, and that money
 #: must show up for a refund.
 WATCHED = frozenset({NEW, PROCESSING, EXPIRED, CANCELLED})
+#: Vanished transactions remembered per invoice; beyond this many, only confirmed payments count.
+MAX_VANISHED_TXIDS = 10
+MAX_VANISHED_COUNT = 1_000_000
 #: Closed states that are watched only until the monitoring window ends.
 WATCHED_UNTIL_MONITORING_ENDS = frozenset({EXPIRED, CANCELLED})
 
@@ -157,11 +164,30 @@ class Invoice:
     history: tuple[HistoryEntry, ...] = field(default=())
     handed_over_at: datetime | None = None  # when the till let the customer go
     lost_acknowledged: bool = False  # a manager has seen the lost-after-hand-over alert
+    vanished: dict[str, int] = field(default_factory=dict)  # txid -> times it disappeared
 
     # ---- derived figures -------------------------------------------------
+    def counts(self, payment: Payment) -> bool:
+        """Whether a payment counts: confirmed, or never vanished (and not too many others did)."""
+        if payment.height is not None:
+            return True
+        return payment.txid not in self.vanished and len(self.vanished) < MAX_VANISHED_TXIDS
+
+    @property
+    def counted_payments(self) -> tuple[Payment, ...]:
+        return tuple(p for p in self.payments if self.counts(p))
+
+    def vanish(self, txids: list[str]) -> "Invoice":
+        """These transactions disappeared once more (counted within the bounds)."""
+        vanished = dict(self.vanished)
+        for txid in txids:
+            if txid in vanished or len(vanished) < MAX_VANISHED_TXIDS:
+                vanished[txid] = min(vanished.get(txid, 0) + 1, MAX_VANISHED_COUNT)
+        return replace(self, vanished=vanished)
+
     @property
     def received_sat(self) -> int:
-        return sum(p.amount_sat for p in self.payments)
+        return sum(p.amount_sat for p in self.counted_payments)
 
     @property
     def remainder_sat(self) -> int:
@@ -179,9 +205,10 @@ class Invoice:
         hold back an amount that is paid and confirmed. When even every payment together
         falls short, the least-confirmed payment's count: the invoice is only as safe as that.
         """
-        if not self.payments:
+        ranked = sorted(((p.confirmations(self.tip_height), p.amount_sat) for p in self.counted_payments),
+                        reverse=True)
+        if not ranked:
             return 0
-        ranked = sorted(((p.confirmations(self.tip_height), p.amount_sat) for p in self.payments), reverse=True)
         total = 0
         for count, amount in ranked:
             total += amount
@@ -293,7 +320,7 @@ class Invoice:
             "payments": [p.to_dict() for p in self.payments], "tip_height": self.tip_height,
             "history": [h.to_dict() for h in self.history],
             "handed_over_at": self.handed_over_at.isoformat() if self.handed_over_at else None,
-            "lost_acknowledged": self.lost_acknowledged,
+            "lost_acknowledged": self.lost_acknowledged, "vanished": dict(self.vanished),
         }
 
     @classmethod
@@ -314,6 +341,7 @@ class Invoice:
             history=tuple(HistoryEntry.from_dict(h) for h in d.get("history", ())),
             handed_over_at=datetime.fromisoformat(d["handed_over_at"]) if d.get("handed_over_at") else None,
             lost_acknowledged=bool(d.get("lost_acknowledged", False)),
+            vanished={str(k): int(v) for k, v in d.get("vanished", {}).items()},
         )
 
 

@@ -124,6 +124,25 @@ def _describe(invoice: Invoice) -> str:
     return f"received {invoice.received_sat} of {invoice.amount_sat} sat, {invoice.confirmations} conf"
 
 
+def vanished_counted(before: Invoice, after: Invoice) -> list[str]:
+    """Transactions that counted for `before` and are no longer seen: these moved the invoice."""
+    seen = {p.txid for p in after.payments}
+    return sorted(p.txid for p in before.counted_payments if p.txid not in seen)
+
+
+def _note_vanished(before: Invoice, inv: Invoice, gone: list[str], now: datetime) -> Invoice:
+    """History for disappearing transactions, bounded: each counted one that goes, and once
+    for a transaction that keeps coming and going (its count is in `vanished`)."""
+    counted = vanished_counted(before, inv)
+    if counted:
+        inv = inv.note(f"transaction(s) {', '.join(counted)} disappeared (replaced or double-spent)", now)
+    flapping = [t for t in gone if t not in counted and inv.vanished.get(t) == 2]
+    if flapping:
+        inv = inv.note(f"transaction(s) {', '.join(flapping)} keeps appearing and disappearing: further "
+                       "comings and goings are counted, not recorded", now)
+    return inv
+
+
 def expire_if_due(invoice: Invoice, now: datetime) -> Invoice:
     if invoice.state == NEW and now >= invoice.expires_at:
         cause = "expired without full payment" + (f" ({_describe(invoice)})" if invoice.payments else "")
@@ -142,10 +161,8 @@ def evaluate(invoice: Invoice, observation: Observation | None, policy: Policy) 
     new_txids = seen - before
     # The observed tip, even when lower than the last one: after a reorg, or from a lagging
     # provider, counting from an older, higher tip would overstate the confirmations.
-    inv = replace(invoice, payments=observation.payments, tip_height=observation.tip_height)
-    if gone:
-        cause = f"transaction(s) {', '.join(gone)} disappeared (replaced or double-spent)"
-        inv = inv.note(cause, now)
+    inv = replace(invoice, payments=observation.payments, tip_height=observation.tip_height).vanish(gone)
+    inv = _note_vanished(invoice, inv, gone, now)
 
     if inv.state == NEW:
         full = paid_enough(inv, policy)

@@ -313,3 +313,22 @@ def test_a_slow_full_poll_does_not_hold_up_the_quick_look(setup):
     finally:
         release.set()
         poller.join()
+
+
+@pytest.mark.parametrize("handover", ["seen", "settled"])
+def test_a_payment_that_comes_and_goes_on_every_poll_alerts_once(setup, clock, handover):
+    store, backend, watcher = setup
+    watcher._policy = Policy(handover=handover)
+    invoice = make_invoice(seq=1)
+    store.save_invoice(invoice)
+    alerts = []
+    for _ in range(30):
+        backend.payments[invoice.address] = paid(invoice)
+        alerts += watcher.poll_once().alerts
+        clock.advance(5)
+        backend.payments[invoice.address] = ()
+        alerts += watcher.poll_once().alerts
+        clock.advance(5)
+    assert len(alerts) == 1 and "a" * 12 in alerts[0]
+    assert ("LOST AFTER HAND-OVER" in alerts[0]) == (handover == "seen")
+    assert len(store.get_invoice(invoice.id).history) < 10

@@ -82,3 +82,15 @@ def test_an_invoice_survives_storage():
     inv = replace(inv, payments=(Payment("ab" * 32, 5, 101, True),), tip_height=102)
     assert Invoice.from_dict(inv.to_dict()) == inv
     assert inv.confirmations == 2
+
+
+def test_a_vanished_transaction_counts_only_once_in_a_block_and_its_count_survives_storage():
+    from dataclasses import replace
+    inv = make().vanish(["ab" * 32]).vanish(["ab" * 32])
+    assert inv.vanished == {"ab" * 32: 2}
+    unconfirmed = replace(inv, payments=(Payment("ab" * 32, inv.amount_sat),), tip_height=102)
+    assert (unconfirmed.received_sat, unconfirmed.confirmations) == (0, 0)
+    mined = replace(unconfirmed, payments=(Payment("ab" * 32, inv.amount_sat, 101),))
+    assert (mined.received_sat, mined.confirmations) == (inv.amount_sat, 2)
+    assert Invoice.from_dict(mined.to_dict()) == mined
+    assert Invoice.from_dict({k: v for k, v in mined.to_dict().items() if k != "vanished"}).vanished == {}

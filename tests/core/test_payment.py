@@ -8,6 +8,7 @@ import pytest
 from pos.core.invoice import (
     CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, Payment,
 )
+from pos.core.invoice import MAX_VANISHED_TXIDS
 from pos.core.payment import Observation, Policy, evaluate
 from tests.core.test_invoice import T0, make
 
@@ -145,3 +146,37 @@ def test_a_payment_to_a_cancelled_invoice_is_flagged_for_a_refund():
     part = evaluate(inv, seen(Payment(TX1, 10), minutes=5), Policy())
     assert part.state == CANCELLED and part.marks == {PAID_PARTIAL}
     assert not inv.needs_watching(inv.monitor_until)
+
+
+def flap(inv, times: int, policy: Policy = Policy(handover="settled"), payment: Payment | None = None):
+    """The same transaction seen, then not seen, poll after poll (a few seconds apart, before the expiry)."""
+    payment = payment or Payment(TX1, inv.amount_sat)
+    for i in range(times):
+        inv = evaluate(inv, Observation(100, (payment,), T0 + timedelta(seconds=10 * i + 60)), policy)
+        inv = evaluate(inv, Observation(100, (), T0 + timedelta(seconds=10 * i + 65)), policy)
+    return inv
+
+
+def test_a_payment_that_comes_and_goes_on_every_poll_is_recorded_once_with_a_count():
+    once, many = flap(make(), 1), flap(make(), 50)
+    assert len(many.history) == len(once.history) + 1  # one more entry: "keeps appearing and disappearing"
+    assert many.vanished == {TX1: 50}
+    assert (many.state, many.received_sat) == (NEW, 0)
+    assert sum("keeps appearing and disappearing" in h.cause and TX1 in h.cause for h in many.history) == 1
+
+
+def test_a_transaction_that_vanished_counts_again_only_once_in_a_block():
+    inv = flap(make(), 2)
+    back = evaluate(inv, seen(Payment(TX1, inv.amount_sat), minutes=3), Policy())
+    assert (back.state, back.received_sat, back.handed_over) == (NEW, 0, False)  # seen, not believed yet
+    mined = evaluate(back, seen(Payment(TX1, inv.amount_sat, height=100), minutes=4), Policy())
+    assert (mined.state, mined.received_sat) == (SETTLED, inv.amount_sat)
+
+
+def test_many_different_vanishing_transactions_are_bounded_too():
+    inv, history = make(), []
+    for n in range(40):
+        inv = flap(inv, 1, payment=Payment(f"{n:064x}", inv.amount_sat))
+        history.append(len(inv.history))
+    assert len(inv.vanished) == MAX_VANISHED_TXIDS and inv.state == NEW
+    assert history[MAX_VANISHED_TXIDS - 1] == history[-1]  # past the bound, unconfirmed ones move nothing
