@@ -1,6 +1,6 @@
 """The chain backend: bitcoinlib's Service, read so that it never reports a payment wrongly.
 
-Rules learnt from bitcoinlib 0.7.x (see the chain issue):
+Rules learnt from bitcoinlib 0.7.x, each from a wrong answer it gave on a real provider or node:
 * the Service is built lazily, on the first call, because its constructor asks the network
   for the tip; failing to build it is "chain unavailable", never a crash;
 * no cache (it hides unconfirmed payments) and a fresh tip on every tip_height(): Service
@@ -18,6 +18,7 @@ Rules learnt from bitcoinlib 0.7.x (see the chain issue):
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -129,7 +130,28 @@ def probe_backend(config: Config) -> tuple[bool, str]:
         height = backend.tip_height()
     except ChainUnavailable as exc:
         return False, f"{chain.network}: {exc}; {first}"
-    return key_ok, f"{chain.network} via {backend.where}: height {height}; {first}"
+    verify_ok, verify = _probe_second_opinion(config)
+    return key_ok and verify_ok, f"{chain.network} via {backend.where}: height {height}{verify}; {first}"
+
+
+def second_opinion(config: Config) -> Config | None:
+    """The configuration reading the chain from [chain] verify_backend and verify_url, if set."""
+    chain = config.chain
+    if not chain.verify_backend:
+        return None
+    return replace(config, chain=replace(chain, backend=chain.verify_backend, url=chain.verify_url))
+
+
+def _probe_second_opinion(config: Config) -> tuple[bool, str]:
+    """The [chain] verify_backend's tip, for `pos check` ("" when there is none)."""
+    verify = second_opinion(config)
+    if verify is None:
+        return True, ""
+    second = BitcoinlibBackend(verify)
+    try:
+        return True, f"; second opinion {second.where}: height {second.tip_height()}"
+    except ChainUnavailable as exc:
+        return False, f"; second opinion: {exc}"
 
 
 def _normal(address: str) -> str:

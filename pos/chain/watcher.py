@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from pos.chain.backend import BitcoinlibBackend
+from pos.chain.backend import BitcoinlibBackend, second_opinion
 from pos.chain.gap import record_paid
 from pos.chain.guard import GuardedBackend
 from pos.chain.verified import BackendsDisagree, VerifiedBackend
@@ -73,11 +73,10 @@ def default_backend_factory(config: Config) -> Callable[[], ChainBackend]:
                               deadline_seconds=2 * chain_config.chain.request_timeout_seconds)
 
     def build() -> ChainBackend:
-        primary = guarded(config)
-        chain = config.chain
-        if not chain.verify_backend:
+        primary, verify = guarded(config), second_opinion(config)
+        if verify is None:
             return primary
-        second = guarded(replace(config, chain=replace(chain, backend=chain.verify_backend, url=chain.verify_url)))
+        second = guarded(verify)
         return VerifiedBackend(primary, second, primary.where, second.where)
     return build
 

@@ -185,3 +185,17 @@ def test_two_honest_backends_agree_and_the_sale_goes_on(regtest_node, liar, term
     regtest_node.mine(1)
     polls(watcher, 1)
     assert (now_of(watcher, invoice).state, now_of(watcher, invoice).confirmations) == (SETTLED, 1)
+
+
+def test_pos_check_probes_the_second_opinion_too(regtest_node, liar, tmp_path):
+    from pos.chain.backend import probe_backend
+
+    config = config_for(tmp_path, network="regtest", backend="bcoin", url=liar.url, verify_backend="bcoin",
+                        verify_url=regtest_node.url, request_timeout_seconds=1)
+    ok, message = probe_backend(config)
+    height = regtest_node.height()
+    assert ok and f"height {height}; second opinion the bcoin node at 127.0.0.1:{regtest_node.http_port}: " \
+                  f"height {height}; first receive address" in message
+    config = replace(config, chain=replace(config.chain, verify_url="http://pos:k@127.0.0.1:9/"))
+    ok, message = probe_backend(config)
+    assert not ok and "; second opinion: the bcoin node at 127.0.0.1:9 could not give the block height" in message
