@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pos.core.codepages import CODE_PAGES
+from pos.core.languages import LANGUAGES
 from pos.core.money import MoneyError, parse_decimal
 
 ENV_VAR = "POS_CONFIG"
@@ -30,7 +31,6 @@ NETWORKS = ("testnet4", "testnet", "signet", "regtest", "mainnet")
 BACKENDS = ("public", "bitcoind", "bcoin", "blockbook")
 PRINTER_DRIVERS = ("mock", "serial", "file")
 FLOW_CONTROLS = ("none", "xonxoff", "rtscts")
-LANGUAGES = ("kk", "ru", "en")
 RATE_SOURCES = ("manual", "composite")
 
 

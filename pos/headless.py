@@ -1,6 +1,6 @@
 """`pos --headless --script FILE`: the same app with no terminal, driven by a script.
 
-A contract for test rigs outside the project (issue 5, item 11). Script lines:
+A contract for test rigs outside the project, so change it only compatibly. Script lines:
 
     press KEY [KEY...]              Textual key names: f10, enter, escape, ctrl+q, a, 1 ...
     type TEXT                       each character of TEXT as a key press (spaces included)

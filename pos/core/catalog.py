@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pos.core.money import MAX_PRICE_TIYN, MoneyError, TooManyDigits, format_kzt, parse_kzt
+from pos.core.languages import LANGUAGES
 from pos.core.text import printable
 
 COLUMNS = ("sku", "barcode", "name_kk", "name_ru", "name_en", "unit", "price", "vat_class")
 UNITS = ("pcs", "kg", "l")
 VAT_CLASSES = ("standard", "reduced", "zero", "exempt")
-LANGUAGES = ("kk", "ru", "en")
 _SKU = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MAX_CATALOG_BYTES = 32 * 1024 * 1024  # ~200 000 products; a bigger file is a mistake, not a catalog
 

@@ -9,7 +9,7 @@ Rounding rules (the only places money is rounded; each has a test):
   * sats -> KZT  = sats x (tiyn per BTC) / 10^8, half up (for display only).
 Parsing accepts decimal strings only; a float never enters money maths.
 
-Bounds (issue 14): a typed number has at most MAX_DIGITS digits before the point
+Bounds, because a scanner or a stuck key can type anything: a typed number has at most MAX_DIGITS digits before the point
 (hundreds of digits ended the app: OverflowError, or Python's int-digit limit); a
 shelf price is at most MAX_PRICE_TIYN; no amount in sats is ever more than all
 bitcoin (MAX_SATS), so no invoice can ask for more than 21 million BTC.

@@ -12,7 +12,8 @@ import importlib
 from functools import cache
 from typing import Mapping
 
-LANGUAGES = ("kk", "ru", "en")
+from pos.core.languages import LANGUAGES
+
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 

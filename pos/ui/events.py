@@ -1,6 +1,6 @@
 """Events the app announces to the outside (headless scripts, test rigs), as plain dicts.
 
-The payloads are a contract (issue 5, item 11): test rigs read them as JSON lines.
+The payloads are a contract with test rigs outside the project: they read them as JSON lines.
 Money is given in integer sats and as an exact decimal string of tenge, never a float.
 """
 
