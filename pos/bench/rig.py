@@ -275,7 +275,9 @@ class Cashier:
         await self.on_screen(SaleScreen)
         while self.app.cart.lines:
             count = len(self.app.cart.lines)
-            self.press("f8")  # void the selected line
+            self.press("f8")  # void the selected line, which is asked first
+            await self.on_screen(ConfirmDialog)
+            self.press("y")
             await self.until(lambda: len(self.app.cart.lines) < count, "a line to be voided")
 
 
