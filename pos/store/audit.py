@@ -56,9 +56,9 @@ def verify_store(directory: Path, since: date | None = None) -> Verdict:
             return Verdict(False, f"journal: {exc}")
         if not ledger.count:
             return Verdict(False, f"journal: no entries{f' since {since}' if since else ''} in {directory}")
-        files = store_files(directory)
-        problem = _first_record_problem(files, ledger, complete=since is None) or _first_file_problem(
-            directory, files, ledger, complete=since is None)
+        files, held = store_files(directory), set()
+        problem = (_changed_record(files, ledger, held) or _changed_file(directory, files, ledger, since is None)
+                   or _missing_record(ledger, held))
         if problem:
             return Verdict(False, problem)
         head = ledger.head
@@ -80,7 +80,7 @@ def _no_clock() -> datetime:
     raise StoreError("a journal opened for reading appends nothing")
 
 
-def _store_records(name: str, tables: dict[str, dict[str, Any]]) -> Iterator[tuple[tuple[str, str], Any]]:
+def _store_records(tables: dict[str, dict[str, Any]]) -> Iterator[tuple[tuple[str, str], Any]]:
     """(ledger key, value) of each record a store file holds, as pos.core.journal.record_changes keys them."""
     for doc in tables.get(INVOICES, {}).values():
         yield ("invoice", doc["id"]), doc
@@ -92,31 +92,34 @@ def _store_records(name: str, tables: dict[str, dict[str, Any]]) -> Iterator[tup
         yield ("counter", doc["name"]), doc["value"]
 
 
-def _first_record_problem(files: list[tuple[str, Path]], ledger: Ledger, complete: bool) -> str:
-    held: dict[tuple[str, str], str] = {}
+def _changed_record(files: list[tuple[str, Path]], ledger: Ledger, held: set[tuple[str, str]]) -> str:
+    """The first record of a store file that is not as the journal last wrote it (collects `held`)."""
     for name, path in files:
         try:
-            tables = parse_tables(path.read_bytes())
+            records = list(_store_records(parse_tables(path.read_bytes())))
         except (OSError, ValueError) as exc:
             return f"{name}.json cannot be read ({exc})"
-        for key, value in _store_records(name, tables):
-            try:
-                found = digest(canonical(value))
-            except (TypeError, ValueError):
-                found = ""
+        except (KeyError, TypeError, AttributeError) as exc:
+            return f"{name}.json holds a record the store did not write ({exc!r} missing or wrong)"
+        for key, value in records:
+            found = digest(canonical(value))
             expected = ledger.records.get(key)
             if expected is not None and found != expected[0]:
                 return (f"{key[0]} {key[1]} in {name}.json differs from journal entry {expected[1]}"
                         if expected[0] is not None else
                         f"{key[0]} {key[1]} in {name}.json was removed by journal entry {expected[1]}")
-            held[key] = name
+            held.add(key)
+    return ""
+
+
+def _missing_record(ledger: Ledger, held: set[tuple[str, str]]) -> str:
     for key, (expected_digest, seq) in ledger.records.items():
-        if expected_digest is not None and key not in held and (complete or key[0] != "counter"):
+        if expected_digest is not None and key not in held:
             return f"{key[0]} {key[1]} of journal entry {seq} is missing from the store"
     return ""
 
 
-def _first_file_problem(directory: Path, files: list[tuple[str, Path]], ledger: Ledger, complete: bool) -> str:
+def _changed_file(directory: Path, files: list[tuple[str, Path]], ledger: Ledger, complete: bool) -> str:
     on_disk = dict(files)
     for name, path in files:
         expected = ledger.files.get(name)

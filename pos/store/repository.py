@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import logging
 import threading
 from datetime import date, datetime
@@ -35,7 +36,7 @@ from pos.core.invoice import Invoice, utcnow
 from pos.core.journal import (
     ADOPTED, COUNTER, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED, STARTED, STATE_PUT,
     STORE_CREATED, SYSTEM,
-    Draft, Entry, Head, digest, invoice_record,
+    Draft, Entry, Head, canonical, digest, invoice_record,
 )
 from pos.core.ports import PrintJob, StoreError
 from pos.core.localtime import business_day
@@ -118,6 +119,15 @@ def _upsert(table: Table, doc: Record, cond: QueryLike) -> None:
         table.insert(doc)
 
 
+def _as_read_back(draft: Draft, where_: str) -> Draft:
+    """The draft with its data as the journal gives it back (sorted keys, lists), so that applying
+    it now and applying its entry again after a stop write the same bytes."""
+    try:
+        return Draft(draft.kind, json.loads(canonical(draft.data)), draft.actor)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"cannot write to {where_}: the data is not plain JSON ({exc})") from None
+
+
 def _hashes(files: list[tuple[Any, bytes]]) -> tuple[tuple[str, str], ...]:
     """[name, SHA-256] of each file an operation writes, in the order it writes them."""
     return tuple((storage.name, digest(raw)) for storage, raw in files)
@@ -187,6 +197,7 @@ class TinyStore:
 
     def _run(self, drafts: list[Draft]) -> list[Entry]:
         """One operation: apply the drafts with the writes held, journal them with the files' hashes, write."""
+        drafts = [_as_read_back(d, self._backend.name) for d in drafts]
         staging = self._backend.staging
         staging.begin(self._journal.head.seq + len(drafts))
         try:
