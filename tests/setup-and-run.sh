@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs everything the test suite needs on a fresh machine, then runs all of it.
 # Debian tools: librsvg2-bin (rsvg-convert) and zbar-tools (zbarimg) decode the QR from
-# the app's own screenshot. Node packages: the bcoin regtest node (pos/regtest).
+# the app's own screenshot; console-setup-linux has the kiosk's console font, which
+# tests/ui/test_console.py paints the screen with. Node packages: the bcoin regtest node (pos/regtest).
 set -eu
 cd "$(dirname "$0")/.."
-if ! command -v rsvg-convert >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1; then
+if ! command -v rsvg-convert >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1 \
+        || [ ! -f /usr/share/consolefonts/FullCyrAsia-Fixed16.psf.gz ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq librsvg2-bin zbar-tools
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq librsvg2-bin zbar-tools console-setup-linux
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip

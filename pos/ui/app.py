@@ -36,7 +36,8 @@ from pos.ui.demo_actions import DemoActions
 from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.pin import PinDialog
 from pos.ui.dialogs.prompt import PromptDialog
-from pos.ui.format import currency_symbol, kzt
+from pos.ui.console import use_console_glyphs
+from pos.ui.format import TENGE, kzt
 from pos.ui.input_rules import read_rate
 from pos.ui.jobs import BlockingJobs
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
@@ -99,6 +100,7 @@ class PosApp(App[None]):
         # Here rather than in on_mount: set once the app is running, the theme re-parses every style sheet.
         self.register_theme(POS_THEME)
         self.theme = POS_THEME.name
+        use_console_glyphs()
         self.services = services
         config = services.config
         self.kiosk = kiosk or config.terminal.kiosk
@@ -109,7 +111,7 @@ class PosApp(App[None]):
         language = saved if saved in LANGUAGES else config.ui.language
         self.set_reactive(PosApp.language, language)
         self._use_language(language)
-        self.currency = currency_symbol()
+        self.currency = TENGE
         self.till.subscribe(self._till_event)
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier,

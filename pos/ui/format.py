@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
-from pos.core.cart import MILLI
+from pos.core.cart import MAX_SALE_TIYN, MILLI
 from pos.core.localtime import almaty
 from pos.core.money import format_btc, format_kzt
 
-
-
-def currency_symbol(environ: dict[str, str] | os._Environ = os.environ) -> str:
-    """The tenge sign, except on the Linux console, whose fonts lack it."""
-    return "KZT" if environ.get("TERM") == "linux" else "₸"
+#: The tenge sign on every terminal: the kiosk's console font has it too (pos.ui.console).
+TENGE = "₸"
+#: Columns of the widest sum a sale can reach (MAX_SALE_TIYN), written without the sign.
+SUM_WIDTH = len(format_kzt(MAX_SALE_TIYN, ""))
 
 
 def kzt(tiyn: int, symbol: str) -> str:
     return format_kzt(tiyn, symbol)
+
+
+def amount(tiyn: int) -> str:
+    """A sum in a column whose heading carries the sign: '112 500.00'."""
+    return format_kzt(tiyn, "")
 
 
 def btc(sats: int) -> str:

@@ -21,20 +21,31 @@ ZOOMS = ("2", "1.5", "2.5", "3")
 ROUNDS = 2
 
 
-def decode_svg(svg: str) -> list[str]:
-    """Every QR payload zbarimg finds in the screenshot ([] when none)."""
-    missing = [tool for tool in ("rsvg-convert", "zbarimg") if shutil.which(tool) is None]
+def require(*tools: str) -> None:
+    missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
         pytest.fail(f"{', '.join(missing)} not installed: apt-get install librsvg2-bin zbar-tools "
                     "(tests/setup-and-run.sh does it)")
+
+
+def decode_png(path: Path) -> list[str]:
+    """Every QR payload zbarimg finds in the picture ([] when none)."""
+    require("zbarimg")
+    found = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(path)],
+                           capture_output=True, text=True, timeout=60)
+    return found.stdout.strip().splitlines() if found.returncode == 0 else []
+
+
+def decode_svg(svg: str) -> list[str]:
+    """Every QR payload zbarimg finds in the screenshot ([] when none)."""
+    require("rsvg-convert", "zbarimg")
     with tempfile.TemporaryDirectory() as tmp:
         svg_path, png_path = Path(tmp, "screen.svg"), Path(tmp, "screen.png")
         svg_path.write_text(svg, encoding="utf-8")
         for zoom in ZOOMS * ROUNDS:
             subprocess.run(["rsvg-convert", "-z", zoom, "-o", str(png_path), str(svg_path)], check=True,
                            capture_output=True, timeout=60)
-            found = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(png_path)],
-                                   capture_output=True, text=True, timeout=60)
-            if found.returncode == 0 and found.stdout.strip():
-                return found.stdout.strip().splitlines()
+            found = decode_png(png_path)
+            if found:
+                return found
     return []

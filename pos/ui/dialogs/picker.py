@@ -17,8 +17,7 @@ from pos.ui.base import PosNode
 
 class ProductPicker(PosNode, Dialog[Product | None]):
     DEFAULT_CSS = """
-    ProductPicker OptionList { height: auto; max-height: 14; background: #000000; color: #aaaaaa;
-                               border: none; padding: 0; }
+    ProductPicker OptionList { height: auto; max-height: 14; background: #000000; color: #aaaaaa; }
     ProductPicker OptionList > .option-list--option-highlighted { background: #00aaaa; color: #000000; }
     """
 
@@ -37,7 +36,7 @@ class ProductPicker(PosNode, Dialog[Product | None]):
                     f"{p.name(language)[:34]:<34} {kzt(p.price_tiyn, self.pos.currency):>13}/{tr('unit.' + p.unit)}")),
                        id=p.sku)
                 for p in self._products
-            ], id="picker-list")
+            ], id="picker-list", compact=True)  # compact: no 'tall' border, whose glyphs the console lacks
             yield Label(tr("picker.hint"), classes="dialog-hint", markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

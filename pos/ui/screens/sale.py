@@ -19,7 +19,7 @@ from pos.core.text import printable
 from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
-from pos.ui.format import quantity
+from pos.ui.format import SUM_WIDTH, amount, quantity
 from pos.ui.input_rules import read_discount, read_quantity
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
@@ -53,11 +53,13 @@ class SaleScreen(PosNode, Screen[None]):
             yield Label(tr("sale.scan_label"), id="scan-label")
             yield Input(placeholder=tr("sale.scan_placeholder"), compact=True, id="scan")
         table: DataTable = DataTable(id="cart", cursor_type="row", zebra_stripes=False)
+        # 80 columns = these widths + 2 of padding each + a 2-column scrollbar; the sign is in
+        # the headings, so Sum holds the largest sale and Price a price up to 9 999 999.99.
         table.add_column("#", width=3, key="n")
-        table.add_column(tr("sale.col_name"), width=30, key="name")
+        table.add_column(tr("sale.col_name"), width=27, key="name")
         table.add_column(tr("sale.col_qty"), width=9, key="qty")
-        table.add_column(tr("sale.col_price"), width=12, key="price")
-        table.add_column(tr("sale.col_total"), width=13, key="total")
+        table.add_column(self._amount_heading("sale.col_price"), width=12, key="price")
+        table.add_column(self._amount_heading("sale.col_total"), width=SUM_WIDTH, key="total")
         yield table
         yield Static(id="totals")
         yield MessageLine()
@@ -97,11 +99,11 @@ class SaleScreen(PosNode, Screen[None]):
             line = item.line
             name = line.product.name(app.language)
             if line.discount_tiyn:
-                name = f"{name} (-{app.kzt(line.discount_tiyn)})"
+                name = f"{name} (-{amount(line.discount_tiyn)})"
             # Text, not str: DataTable reads a str cell as markup, and names come from the catalog file
-            table.add_row(str(n), Text(printable(name)), f"{quantity(line.quantity_milli, line.product.unit)} "
-                          f"{tr('unit.' + line.product.unit)}", app.kzt(line.product.price_tiyn),
-                          app.kzt(line.amount), key=str(line.line_id))
+            qty = f"{quantity(line.quantity_milli, line.product.unit)} {tr('unit.' + line.product.unit)}"
+            table.add_row(str(n), Text(printable(name)), qty, Text(amount(line.product.price_tiyn), justify="right"),
+                          Text(amount(line.amount), justify="right"), key=str(line.line_id))
         target = select_line if select_line is not None else (previous.line_id if previous else None)
         if target is not None and str(target) in table.rows:
             table.move_cursor(row=table.get_row_index(str(target)))
@@ -111,6 +113,9 @@ class SaleScreen(PosNode, Screen[None]):
         if bool(self.cart.lines) != self._footer_editing:  # F2-F8 are greyed on an empty cart
             self._footer_editing = bool(self.cart.lines)
             self.refresh_bindings()  # the footer rebuilds all its keys: only when they change
+
+    def _amount_heading(self, key: str) -> Text:
+        return Text(f"{self.pos.tr(key)}, {self.pos.currency}", justify="right")
 
     def _totals_text(self, totals) -> str:
         app = self.pos

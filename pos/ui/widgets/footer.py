@@ -1,4 +1,5 @@
-"""Textual's Footer with the binding descriptions translated (they are catalog keys)."""
+"""Textual's Footer with the binding descriptions translated (they are catalog keys) and the
+keys shown in glyphs the kiosk's console font has (pos.ui.console)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 from pos.ui.base import PosNode
+from pos.ui.console import key_display
 
 
 class PosFooter(PosNode, Footer):
@@ -45,6 +47,8 @@ class PosFooter(PosNode, Footer):
     def compose(self) -> ComposeResult:
         tr = self.pos.tr
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.description:
-                widget.description = tr(widget.description)
+            if isinstance(widget, FooterKey):
+                widget.key_display = key_display(widget.key_display)
+                if widget.description:
+                    widget.description = tr(widget.description)
             yield widget
