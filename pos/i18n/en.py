@@ -197,6 +197,7 @@ MESSAGES: dict[str, str] = {
     "picker.hint": "Up/Down, Enter to add, Esc to close",
     "pin.title": "Manager PIN",
     "pin.wrong": "Wrong PIN: {left} attempts left",
+    "pin.store": "The store cannot be read ({reason}): the PIN cannot be checked until it works again",
     "pin.locked": "Too many wrong PINs: locked for {seconds} s",
     "palette.quit": "Quit",
     "palette.quit_help": "Close the terminal",

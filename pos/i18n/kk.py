@@ -187,6 +187,7 @@ MESSAGES: dict[str, str] = {
     "picker.hint": "Жоғары/төмен, Enter — қосу, Esc — жабу",
     "pin.title": "Менеджер PIN-коды",
     "pin.wrong": "PIN қате: {left} әрекет қалды",
+    "pin.store": "Қойма оқылмайды ({reason}): ол қайта жұмыс істегенше PIN тексерілмейді",
     "pin.locked": "Қате PIN тым көп: {seconds} с бұғатталды",
     "palette.quit": "Шығу",
     "palette.quit_help": "Терминалды жабу",

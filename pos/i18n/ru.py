@@ -187,6 +187,7 @@ MESSAGES: dict[str, str] = {
     "picker.hint": "Вверх/вниз, Enter — добавить, Esc — закрыть",
     "pin.title": "PIN менеджера",
     "pin.wrong": "Неверный PIN: осталось попыток {left}",
+    "pin.store": "Хранилище не читается ({reason}): PIN нельзя проверить, пока оно не заработает",
     "pin.locked": "Слишком много неверных PIN: блокировка на {seconds} с",
     "palette.quit": "Выход",
     "palette.quit_help": "Закрыть терминал",

@@ -30,7 +30,7 @@ from pos.core.payment import (  # the core's event names, announced by the till 
     EXPIRED_EVENT, HANDED_OVER, INVALID_EVENT, OVERPAID, PAID_LATE_EVENT, PAYMENT_LOST, SETTLED_EVENT, UNDERPAID,
     Policy, events_between, required_confirmations, unverified_handover_allowed, unverified_not_found,
 )
-from pos.core.ports import BackendStatus, Store
+from pos.core.ports import BackendStatus, Store, StoreError
 
 if TYPE_CHECKING:  # the watcher's module brings the chain adapter: off the start-up path
     from pos.chain.watcher import WatchReport, Watcher
@@ -189,7 +189,9 @@ class Till:
         handed = self._change(invoice_id, lambda inv: inv.hand_over_unverified(who, self._clock()))
         log.warning("%s: handed over UNVERIFIED by %s (%s)", handed.id, who, self.backend.detail)
         self.awaiting = (*self.awaiting, handed)
-        self._announce(invoice, handed)
+        failure = self._announce(invoice, handed)
+        if failure is not None:
+            raise failure
         return handed
 
     # ---- the manager's settings ------------------------------------------------------
@@ -292,20 +294,31 @@ class Till:
     def apply(self, result: PollResult) -> None:
         """On the event loop: announce what the poll changed, end the sale whose invoice was handed over."""
         self.awaiting, self.alerts = result.awaiting, result.alerts
+        failure: StoreError | None = None
         for before, after in result.report.changes:
-            self._announce(before, after)
+            failure = self._announce(before, after) or failure
+        if failure is not None:
+            raise failure
 
-    def _announce(self, before: Invoice, after: Invoice) -> None:
+    def _announce(self, before: Invoice, after: Invoice) -> StoreError | None:
+        """Publish what changed. The invoices are saved already: a failing store (disk full) may keep
+        the till's own notes (the alert list, the emptied cart) from being written, never the events,
+        or a customer who paid would stay on "waiting". The failure is returned for the caller to say."""
         names = events_between(before, after)
-        if PAYMENT_LOST in names:
-            self._remember_alert(after.id)
-        if HANDED_OVER in names and after.id == self.on_screen_id:
-            self.cart.clear()  # the customer is gone with these goods; Done shows the invoice
-            self.save_cart()
+        failure = None
+        try:
+            if PAYMENT_LOST in names:
+                self._remember_alert(after.id)
+            if HANDED_OVER in names and after.id == self.on_screen_id:
+                self.cart.clear()  # the customer is gone with these goods; Done shows the invoice
+                self.save_cart()
+        except StoreError as exc:
+            failure = exc
         self._publish(CHANGED, after)  # the new state first, then what it means
         for name in names:
             log.info("%s: %s", after.id, name)
             self._publish(name, after)
+        return failure
 
     def _remember_alert(self, invoice_id: str) -> None:
         """Kept beside the invoice so the alert outlives the invoice's watching window."""
