@@ -66,6 +66,9 @@ TARGETS = (
     # The till's part of hand-over: the sale ends when its invoice is handed over, no quick
     # look after it, a handed-over invoice comes back after a restart, the tallies shown.
     Target("pos/sale/till.py", ("Till.apply", "Till.resume", "Till.poll_on_screen", "Till._tallied")),
+    # The journal's chain check: an entry's canonical line and hash, and the links between entries.
+    Target("pos/core/journal.py", ("canonical", "digest", "seal", "Entry.body", "Entry.line", "parse_line",
+                                   "check_chain")),
 )
 #: The tests that judge the mutants: fast, plain pytest.
 TESTS = ("tests/core", "tests/sale", "tests/drivers/test_receipt_document.py")

@@ -4,7 +4,6 @@ cause in UTC, the refusals in words, and a stored copy that reads back the same.
 Written against the survivors of mutation testing (python -m pos.bench.mutation).
 """
 
-import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -31,16 +30,6 @@ def refusal(call, *args) -> str:
 def last(invoice: Invoice) -> tuple:
     h = invoice.history[-1]
     return h.at, h.from_state, h.to_state, h.cause, h.marks
-
-
-@pytest.fixture
-def almaty_machine(monkeypatch):
-    """A machine whose local time is Almaty's: history must still be written in UTC."""
-    monkeypatch.setenv("TZ", "Asia/Almaty")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_the_clock_is_utc():
