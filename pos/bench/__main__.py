@@ -16,6 +16,7 @@ from pos.bench.table import Row, print_table
 #: Benchmark modules in pos.bench, in the order they run. Add yours here.
 BENCHMARKS = [
     "store",
+    "journal",
     "receipt",
     "detection",
     "startup",

@@ -8,6 +8,7 @@ exactly the code that the terminal runs on disk.
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
 from pos.store.journal import JOURNAL_STAMP, FileJournal, Journal, MemoryJournal, Staging, store_files
 from pos.store.lock import StoreLock
 
+_TAIL_STAMP = re.compile(rb'"%s":\{"seq":(\d+)\}\}$' % JOURNAL_STAMP.encode())
 #: Partition files kept parsed in memory besides the three small ones (today, its index block, ...).
 RECENT_FILES = 8
 
@@ -137,8 +139,18 @@ class FileBackend:
         return self.db(name).storage.read().get(STAMP, {})
 
     def journal_seq_of(self, name: str) -> int:
-        """Read without keeping the file (opening checks one file of the last operation this way)."""
+        """Opening checks one file of the last operation this way: from the stamp at the file's end
+        when it is there (a day file is not parsed, nor kept), else from the whole file."""
         cached = self._fixed.get(name) or self._recent.get(name)
+        if cached is None:
+            try:
+                with open(self.path(name), "rb") as f:
+                    f.seek(max(0, f.seek(0, os.SEEK_END) - 64))
+                    found = _TAIL_STAMP.search(f.read())
+                if found:
+                    return int(found[1])
+            except OSError:
+                pass  # read_tables says what is wrong
         tables = cached.storage.read() if cached else read_tables(self.path(name), self.directory) or {}
         return tables.get(JOURNAL_STAMP, {}).get("seq", 0)
 
