@@ -11,6 +11,7 @@ import pytest
 from pos.core.invoice import PROCESSING, SETTLED, Payment
 from pos.core.ports import PrintJob, StoreError
 from tests.builders import T0, make_invoice
+from tests.store.faults import every_file
 
 
 def settle(invoice):
@@ -103,10 +104,6 @@ def test_a_file_write_failing_after_its_entry_is_finished_by_the_next_call(open_
     assert [p.name for p in store_dir.iterdir() if ".tmp" in p.name] == []
     assert store.get_invoice(second.id) == second
     assert [r["id"] for r in open_json(store_dir)["invoices"].values()] == [first.id, second.id]
-
-
-def every_file(directory) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 def test_a_temp_file_left_by_a_crash_is_never_read(open_file_store, store_dir):
