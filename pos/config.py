@@ -4,8 +4,8 @@ Each section is a frozen dataclass; its fields are the keys the file may hold, w
 their types and defaults. Adding a key means adding a field (and documenting it in
 config.toml). Anything wrong stops start-up with ConfigError, one message naming
 the file, the section and the key. The message quotes a wrong value, shortened,
-except for secrets (the key, the node URL with its password, the PIN hash), which
-are never echoed. Strings may not hold control characters: they reach the screen
+except for secrets (the key, the node URL with its password, the PIN hash, the fiscal
+register's API key, login and password), which are never echoed. Strings may not hold control characters: they reach the screen
 (merchant, cashier) and the printer.
 """
 
@@ -32,6 +32,11 @@ BACKENDS = ("public", "bitcoind", "bcoin", "blockbook")
 PRINTER_DRIVERS = ("mock", "serial", "file")
 FLOW_CONTROLS = ("none", "xonxoff", "rtscts")
 RATE_SOURCES = ("manual", "composite")
+FISCAL_PROVIDERS = ("none", "webkassa")
+#: Webkassa's documented payment types for a check: 0 cash, 1 card, 4 mobile payment.
+FISCAL_PAYMENT_TYPES = (0, 1, 4)
+#: [fiscal] bitcoin_payment_type before the merchant has chosen one.
+NOT_CHOSEN = -1
 
 
 class ConfigError(Exception):
@@ -167,6 +172,32 @@ class Ui:
     pin_lockout_seconds: int = field(default=300, metadata=_between(1, 86_400))
 
 
+def _at_most(length: int, extra: Callable[[str], bool] = lambda v: True, must: str = "") -> dict:
+    return _check(lambda v: len(v) <= length and extra(v), must or f"be at most {length} characters")
+
+
+@dataclass(frozen=True)
+class Fiscal:
+    """The online cash register sales are registered with (off by default: slips are not fiscal).
+
+    The secrets are left out of repr, so a configuration printed while debugging shows none.
+    """
+
+    provider: str = field(default="none", metadata=_one_of(FISCAL_PROVIDERS))
+    url: str = field(default="https://devkkm.webkassa.kz", metadata=_at_most(
+        200, lambda v: v == "" or re.fullmatch(r"https?://[^\s/?#]+/?", v) is not None,
+        "be the provider's address, e.g. 'https://devkkm.webkassa.kz' (no path)"))
+    api_key: str = field(default="", repr=False, metadata=_at_most(200))
+    login: str = field(default="", repr=False, metadata=_at_most(200))
+    password: str = field(default="", repr=False, metadata=_at_most(200))
+    cashbox: str = field(default="", metadata=_at_most(
+        32, lambda v: re.fullmatch(r"[A-Za-z0-9]*", v) is not None,
+        "be the cashbox's factory number (ЗНМ), letters and digits, e.g. 'SWK00033717'"))
+    bitcoin_payment_type: int = field(default=NOT_CHOSEN, metadata=_one_of(
+        (NOT_CHOSEN,) + FISCAL_PAYMENT_TYPES))  # type: ignore[arg-type]
+    request_timeout_seconds: int = field(default=10, metadata=_between(1, 120))
+
+
 @dataclass(frozen=True)
 class Config:
     terminal: Terminal
@@ -177,13 +208,15 @@ class Config:
     payment: Payment
     pricing: Pricing
     ui: Ui
+    fiscal: Fiscal = field(default_factory=Fiscal)
     source: Path = Path("config.toml")
 
 
 _SECTIONS: dict[str, type] = {k: v for k, v in typing.get_type_hints(Config).items() if k != "source"}
 _REQUIRED = {("merchant", "name"), ("merchant", "bin"), ("chain", "xpub")}
 #: Never quoted in a message: a private key pasted by mistake, the node's password, the PIN hash.
-_SECRET = {("chain", "xpub"), ("chain", "url"), ("chain", "verify_url"), ("ui", "manager_pin_hash")}
+_SECRET = {("chain", "xpub"), ("chain", "url"), ("chain", "verify_url"), ("ui", "manager_pin_hash"),
+           ("fiscal", "api_key"), ("fiscal", "login"), ("fiscal", "password")}
 _SHOWN_CHARACTERS = 40
 
 
@@ -277,6 +310,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}: [chain] network: 'mainnet' takes real money; set [chain] allow_mainnet = true "
                           "to opt in")
     _check_verify_backend(path, config.chain)
+    _check_fiscal(path, config.fiscal)
     if config.terminal.slot >= config.terminal.slots:
         raise ConfigError(f"{path}: [terminal] slot: {config.terminal.slot} must be less than slots "
                           f"({config.terminal.slots})")
@@ -294,6 +328,20 @@ def _check_verify_backend(path: Path, chain: Chain) -> None:
             chain.verify_backend == chain.backend == "public":
         raise ConfigError(f"{where}: must name another backend than [chain] backend and url (an independent "
                           "second opinion)")
+
+
+def _check_fiscal(path: Path, fiscal: Fiscal) -> None:
+    """A register needs its address, credentials, cashbox, and the merchant's own answer for Bitcoin."""
+    if fiscal.provider == "none":
+        return
+    for key in ("url", "api_key", "login", "password", "cashbox"):
+        if not getattr(fiscal, key).strip():
+            raise ConfigError(f"{path}: [fiscal] {key}: required when provider = {fiscal.provider!r}")
+    if fiscal.bitcoin_payment_type == NOT_CHOSEN:
+        raise ConfigError(
+            f"{path}: [fiscal] bitcoin_payment_type: required when provider = {fiscal.provider!r}: the register "
+            "has no payment type for Bitcoin, so choose 0 (cash), 1 (card) or 4 (mobile payment). This is a "
+            "question for your accountant and the sandbox's regulator; the terminal does not guess")
 
 
 def config_path(cli_path: str | None, environ: typing.Mapping[str, str] = os.environ) -> Path:

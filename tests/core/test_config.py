@@ -171,3 +171,54 @@ def test_the_second_opinion_is_off_by_default_and_its_url_never_echoed():
     with pytest.raises(ConfigError) as err:
         parse_config(with_keys("chain", 'verify_url = ["http://u:s3cret@10.0.0.2/"]'), Path("x.toml"))
     assert "s3cret" not in str(err.value)
+
+
+# ---- issue 16: [fiscal] ---------------------------------------------------------------------
+WEBKASSA = ('provider = "webkassa"\nurl = "https://devkkm.webkassa.kz"\napi_key = "WKD-s3cret-key"\n'
+            'login = "cashier@shop.kz"\npassword = "s3cret-pass"\ncashbox = "SWK00033717"\n')
+
+
+def test_fiscal_registration_is_off_by_default():
+    fiscal = load_config(DEFAULT_PATH).fiscal
+    assert (fiscal.provider, fiscal.bitcoin_payment_type, fiscal.request_timeout_seconds) == ("none", -1, 10)
+
+
+def test_webkassa_with_the_merchants_choice_for_bitcoin_loads():
+    fiscal = parse_config(with_keys("fiscal", WEBKASSA + "bitcoin_payment_type = 4"), Path("x.toml")).fiscal
+    assert (fiscal.provider, fiscal.cashbox, fiscal.bitcoin_payment_type) == ("webkassa", "SWK00033717", 4)
+    assert "s3cret" not in repr(fiscal) and "cashier@shop.kz" not in repr(fiscal)
+
+
+def test_webkassa_without_a_choice_for_bitcoin_refuses_to_start_and_says_who_decides():
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys("fiscal", WEBKASSA), Path("x.toml"))
+    message = str(err.value)
+    assert message.startswith("x.toml: [fiscal] bitcoin_payment_type: required when provider = 'webkassa'")
+    assert "accountant" in message and "regulator" in message
+
+
+@pytest.mark.parametrize("body, message", [
+    ('provider = "kassa24"', "[fiscal] provider: 'kassa24' must be one of 'none', 'webkassa'"),
+    (WEBKASSA + "bitcoin_payment_type = 2", "[fiscal] bitcoin_payment_type: 2 must be one of -1, 0, 1, 4"),
+    (WEBKASSA.replace('cashbox = "SWK00033717"', 'cashbox = ""') + "bitcoin_payment_type = 4",
+     "[fiscal] cashbox: required when provider = 'webkassa'"),
+    (WEBKASSA.replace('password = "s3cret-pass"', "") + "bitcoin_payment_type = 4",
+     "[fiscal] password: required when provider = 'webkassa'"),
+    ('url = "devkkm.webkassa.kz"', "[fiscal] url: 'devkkm.webkassa.kz' must be the provider's address"),
+    ('url = "https://devkkm.webkassa.kz/api/v4"', "must be the provider's address"),
+    ('cashbox = "SWK 0003"', "[fiscal] cashbox: 'SWK 0003' must be the cashbox's factory number"),
+    ("request_timeout_seconds = 0", "[fiscal] request_timeout_seconds: 0 must be between 1 and 120"),
+    ('login = "' + "a" * 201 + '"', "[fiscal] login: a string (not shown: it may be secret) must be at most 200"),
+])
+def test_a_wrong_fiscal_setting_is_named(body, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys("fiscal", body), Path("x.toml"))
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["api_key", "login", "password"])
+def test_fiscal_secrets_are_never_echoed(key):
+    for body in (f'{key} = ["s3cret-value"]', f'{key} = "s3cret\\u001b-value"'):
+        with pytest.raises(ConfigError) as err:
+            parse_config(with_keys("fiscal", body), Path("x.toml"))
+        assert str(err.value).startswith(f"x.toml: [fiscal] {key}: ") and "s3cret" not in str(err.value)
