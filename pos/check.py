@@ -145,6 +145,21 @@ def check_pin(target: Target) -> Finding:
     return Finding("pin", True, "manager PIN set")
 
 
+def check_fiscal(target: Target) -> Finding:
+    from pos.fiscal import register_for
+
+    register = register_for(target.config.fiscal)
+    if register is None:
+        return Finding("fiscal", True, 'off ([fiscal] provider = "none"): slips say "not a fiscal receipt"')
+    info = register.cashbox()
+    ofd = f"OFD {info.ofd_name} ({info.ofd_host})" if info.ofd_name else "OFD not named yet (no Z report on it)"
+    detail = (f"{target.config.fiscal.provider} cashbox {info.factory_number}: registration number (РНМ) "
+              f"{info.registration_number}, {ofd}, shift {info.shift_number}")
+    if info.offline:
+        return Finding("fiscal", True, f"{detail}: OFFLINE, receipts are not reaching the OFD", warning=True)
+    return Finding("fiscal", True, detail)
+
+
 #: (part, probe, what it checks: for `pos check --help`)
 PROBES: tuple[tuple[str, Callable[[Target], Finding], str], ...] = (
     ("config", check_config, "the configuration file is valid (terminal id, network)"),
@@ -157,6 +172,8 @@ PROBES: tuple[tuple[str, Callable[[Target], Finding], str], ...] = (
     ("printer", check_printer, "the printer answers its status query with no problem. The mock printer "
                                "is a WARNING"),
     ("pin", check_pin, "a manager PIN of your own is set (the demo PIN is a WARNING)"),
+    ("fiscal", check_fiscal, "with [fiscal] provider set: logs in and shows the cashbox's registration number "
+                             "(РНМ) and OFD. A cashbox in offline mode is a WARNING"),
 )
 
 

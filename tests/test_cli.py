@@ -14,7 +14,7 @@ from tests.e2e.test_headless_sale import CONFIG
 from pos.pin import hash_pin
 from tests.printer_sim import PrinterSim
 
-PARTS = ["config", "catalog", "key", "store", "chain", "rate", "printer", "pin"]
+PARTS = ["config", "catalog", "key", "store", "chain", "rate", "printer", "pin", "fiscal"]
 #: A shop's own account key (a random seed's m/84'/1'/0'), not the public test seed's.
 OWN_VPUB = ("vpub5YQS6iqK9Dy7WvtpvuAzPS3e5hnMbAQqGNY9HY3jTzsuHCEqViLbPhzKhubwiBy1rD1paqzu2TAFhpo12JeVbzfi8UsSz4"
             "36AmN6mEsarJ1")
