@@ -85,7 +85,7 @@ def test_check_on_the_regtest_node_passes_with_the_shops_own_key_printer_and_pin
         result = run_pos("--config", str(config), "check", env={"HOME": str(tmp_path)})
     finally:
         sim.close()
-    assert [line.split()[1] for line in result.stdout.splitlines()] == ["ok"] * len(PARTS), result.stdout
+    assert {line.split()[1] for line in result.stdout.splitlines()} == {"ok"}, result.stdout
     assert result.returncode == 0
 
 
@@ -274,9 +274,10 @@ def test_the_gap_limit_warning_lands_in_pos_log_as_the_terminal_writes_it(tmp_pa
 
     store_dir = tmp_path / "store"
     config = tmp_path / "pos.toml"
-    # terminal slot 99 of 100: its first invoice takes address 99, 100 unused in a row (limit 20)
+    # slot 95 of 100 (no other test pays there): the first invoice takes address 95, 96 unused in a row
     config.write_text(CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url,
-                                    receipts=tmp_path / "receipts.txt"), encoding="utf-8")
+                                    receipts=tmp_path / "receipts.txt")
+                      .replace("slot = 99", "slot = 95").replace('id = "E2E"', 'id = "GAP"'), encoding="utf-8")
     store = open_store(store_dir)
     ManualRateSource(store).enter("45000000", datetime.now(timezone.utc))
     store.close()
@@ -285,5 +286,5 @@ def test_the_gap_limit_warning_lands_in_pos_log_as_the_terminal_writes_it(tmp_pa
     result = run_pos("--config", str(config), "--headless", "--script", str(script), env={"HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     log = (store_dir / "pos.log").read_text(encoding="utf-8")
-    assert "WARNING" in log and "E2E-000001: 100 receive addresses in a row are unused (wallet gap limit 20)" in log
+    assert "WARNING" in log and "GAP-000001: 96 receive addresses in a row are unused (wallet gap limit 20)" in log
     assert "receive addresses" not in result.stdout + result.stderr  # the log, not over the cashier's screen
