@@ -49,7 +49,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
-from pos.config import Fiscal
+from pos.config import FISCAL_PAYMENT_TYPES, Fiscal
 from pos.core.fiscal import (
     RETURN, SALE, AlreadyRegistered, CashboxInfo, FiscalError, FiscalReceipt, FiscalRejected, FiscalUnavailable,
     NeedsAttention, Registration, ShiftReport, kzt, quantity, tiyn_of,
@@ -90,6 +90,11 @@ class WebkassaSettings:
     api_key: str = field(repr=False)
     login: str = field(repr=False)
     password: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if self.bitcoin_payment_type not in FISCAL_PAYMENT_TYPES:  # the merchant's choice, never a default
+            raise NeedsAttention(f"[fiscal] bitcoin_payment_type: {self.bitcoin_payment_type} is not a payment type "
+                                 f"the register knows ({', '.join(map(str, FISCAL_PAYMENT_TYPES))})")
 
     @classmethod
     def from_config(cls, fiscal: Fiscal) -> "WebkassaSettings":

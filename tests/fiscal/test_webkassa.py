@@ -272,3 +272,8 @@ def test_a_cash_sale_with_change_registers_what_was_paid(fake, webkassa):
                          totals=make_cart((("BREAD-01", 3000),)).totals(), tenders=(CashTender(750_00, 1000_00),))
     webkassa.register(sale_receipt(sale))
     assert sent(fake, "check")[0]["Payments"] == [{"Sum": Decimal("750.00"), "PaymentType": 0}]
+
+
+def test_no_register_is_built_without_the_merchants_choice_for_bitcoin(fake):
+    with pytest.raises(NeedsAttention, match="bitcoin_payment_type: -1 is not a payment type"):
+        settings_for(fake, bitcoin_payment_type=-1)
