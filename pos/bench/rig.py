@@ -176,8 +176,10 @@ class Cashier:
     announces, a screen, the cart), not for a fixed time.
     """
 
-    def __init__(self, app: Any, events: EventWaiter, chain: ScriptedChain) -> None:
+    def __init__(self, app: Any, events: EventWaiter, chain: ScriptedChain,
+                 receipt_event: str = "receipt_printed") -> None:
         self.app, self.events, self.chain = app, events, chain
+        self.receipt_event = receipt_event  # receipt_unconfirmed from a printer that gives no status
         self.paint = PaintWatch(app)
 
     def press(self, *keys: str) -> None:
@@ -252,7 +254,7 @@ class Cashier:
         from pos.ui.screens.sale import SaleScreen
 
         settled = self.events.expect("payment_state", invoice=invoice["invoice"], state="settled")
-        printed = self.events.expect("receipt_printed", invoice=invoice["invoice"])
+        printed = self.events.expect(self.receipt_event, invoice=invoice["invoice"])
         self.chain.pay(invoice["address"], invoice["amount_sat"])
         self.app.poll_chain()
         await self.within(settled, f"{invoice['invoice']} to settle")
@@ -282,11 +284,12 @@ class Cashier:
 
 
 @asynccontextmanager
-async def running_terminal(config: Config, *, store: Any = None,
-                           size: tuple[int, int] = (80, 24)) -> AsyncIterator[Cashier]:
+async def running_terminal(config: Config, *, store: Any = None, size: tuple[int, int] = (80, 24),
+                           receipt_event: str = "receipt_printed") -> AsyncIterator[Cashier]:
     """The terminal of `config`, started headless, its Sale screen up, with a cashier to drive it.
 
     `store`: None for the file store of `config` (as on a terminal), or a store to use instead.
+    `receipt_event`: the event that ends a receipt's printing with this printer.
     """
     from pos.ui.app import PosApp
 
@@ -297,7 +300,7 @@ async def running_terminal(config: Config, *, store: Any = None,
         events = EventWaiter()
         app = PosApp(services, events=events)
         async with app.run_test(headless=True, size=size):
-            cashier = Cashier(app, events, chain)
+            cashier = Cashier(app, events, chain, receipt_event)
             await cashier.ready()
             yield cashier
     finally:
