@@ -68,12 +68,7 @@ def test_a_background_hand_over_leaves_the_current_cart_alone(services) -> None:
 
 def test_an_unacknowledged_alert_outlives_a_restart(services) -> None:
     till = services.till
-    till.apply(till.poll())
-    invoice = sell(till, "BREAD-01")
-    txid = services.watcher.pay(invoice.address, invoice.amount_sat)
-    till.apply(till.poll_on_screen())
-    services.watcher.replace(txid)
-    till.apply(till.poll())
+    invoice = lost_payment(services)
     assert [inv.id for inv in till.alerts] == [invoice.id]
     again = Till(store=services.store, checkout=services.checkout, watcher=services.watcher, policy=till.policy,
                  clock=services.clock)

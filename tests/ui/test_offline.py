@@ -31,6 +31,19 @@ def dialog_text(pilot) -> str:
     return " ".join(str(label.render()) for label in pilot.app.screen.query("Label"))
 
 
+def sources_down(language: str):
+    """Services whose rate source (the composite one, as configured) cannot be reached."""
+    services = make_services(make_config(ui={"language": language}, pricing={"rate_source": "composite"}), rate=None)
+    services.checkout.rates = SourcesDown()
+    return services
+
+
+async def press_charge(pilot, *codes: str) -> None:
+    await scan(pilot, *codes)
+    await pilot.press("f10")
+    await settle(pilot)
+
+
 async def enter_manager_rate(pilot, rate: str = "45000000") -> None:
     """Yes to the offer, the manager's PIN, the rate."""
     await pilot.press("y")
@@ -45,9 +58,7 @@ async def enter_manager_rate(pilot, rate: str = "45000000") -> None:
 async def test_no_rate_offers_the_managers_rate_at_once_and_charges_with_it() -> None:
     services = make_services(make_config(ui={"language": "en"}), rate=None)
     async with running(services) as pilot:
-        await scan(pilot, "BREAD-01")
-        await pilot.press("f10")
-        await settle(pilot)
+        await press_charge(pilot, "BREAD-01")
         assert isinstance(pilot.app.screen, ConfirmDialog)
         assert "No exchange rate" in dialog_text(pilot) and "no manual rate yet" in dialog_text(pilot)
         assert services.store.open_invoices() == []
@@ -58,12 +69,8 @@ async def test_no_rate_offers_the_managers_rate_at_once_and_charges_with_it() ->
 
 
 async def test_a_failing_source_is_explained_in_the_cashiers_language_in_full_whatever_rate_source_is() -> None:
-    services = make_services(make_config(ui={"language": "ru"}, pricing={"rate_source": "composite"}), rate=None)
-    services.checkout.rates = SourcesDown()
-    async with running(services) as pilot:
-        await scan(pilot, "BREAD-01")
-        await pilot.press("f10")
-        await settle(pilot)
+    async with running(sources_down("ru")) as pilot:
+        await press_charge(pilot, "BREAD-01")
         assert isinstance(pilot.app.screen, ConfirmDialog)
         text = dialog_text(pilot)
         assert "Нет курса: источник курса не ответил" in text
@@ -80,12 +87,9 @@ async def test_a_failing_source_is_explained_in_the_cashiers_language_in_full_wh
 
 
 async def test_the_managers_rate_is_bounded_by_its_age_and_offered_again() -> None:
-    services = make_services(make_config(ui={"language": "en"}, pricing={"rate_source": "composite"}), rate=None)
-    services.checkout.rates = SourcesDown()
+    services = sources_down("en")
     async with running(services) as pilot:
-        await scan(pilot, "BREAD-01")
-        await pilot.press("f10")
-        await settle(pilot)
+        await press_charge(pilot, "BREAD-01")
         await enter_manager_rate(pilot)
         first = pilot.app.screen.invoice
         await pilot.press("f8", "y")  # cancelled: back to the sale with the cart
@@ -186,9 +190,7 @@ async def test_above_the_limit_or_with_the_chain_readable_there_is_no_unverified
 async def test_a_refused_charge_says_why_in_the_cashiers_language() -> None:
     services = make_services(make_config(ui={"language": "ru"}), rate="9000000000000")  # a sale under dust
     async with running(services) as pilot:
-        await scan(pilot, "BREAD-01")
-        await pilot.press("f10")
-        await settle(pilot)
+        await press_charge(pilot, "BREAD-01")
         assert isinstance(pilot.app.screen, SaleScreen)
         said = message(pilot)
         assert said.startswith("Нельзя выставить счёт: ") and "меньше 546 сат" in said
