@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -149,11 +150,18 @@ def run_mutmut(workdir: Path, targets: tuple[Target, ...], children: int) -> Non
     patterns = [p for t in targets for p in t.patterns()]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     with open(log, "wb") as out:
-        done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *patterns],
-                              cwd=workdir, stdout=out, stderr=subprocess.STDOUT, env=env)
-    if done.returncode != 0:
+        # A session of its own, so that an interrupted run takes mutmut's workers down with it.
+        mutmut = subprocess.Popen([sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *patterns],
+                                  cwd=workdir, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        try:
+            code = mutmut.wait()
+        finally:
+            if mutmut.poll() is None:
+                os.killpg(mutmut.pid, signal.SIGKILL)
+                mutmut.wait()
+    if code != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-        raise MutationRunError(f"mutmut exited with {done.returncode}; the end of {log}:\n{tail}")
+        raise MutationRunError(f"mutmut exited with {code}; the end of {log}:\n{tail}")
 
 
 def scores(workdir: Path, targets: tuple[Target, ...]) -> list[Score]:
@@ -207,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not a target: {', '.join(unknown)}; targets: {', '.join(t.path for t in TARGETS)}")
     targets = tuple(t for t in TARGETS if (not args.paths or t.path in args.paths) and (t.quick or not args.quick))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a terminated run still cleans up (finally)
     workdir = Path(tempfile.mkdtemp(prefix="pos-mutation-"))
     try:
         copy_tree(workdir)
