@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Protocol
 
 from pos.core.journal import MAX_LINE_BYTES, BrokenChain, Draft, Entry, Files, Head, parse_line, seal
 from pos.core.localtime import business_day
@@ -40,6 +41,19 @@ JOURNAL_STAMP = "_journal"
 #: The terminal id a store without one takes (config.toml's default [terminal] id).
 DEFAULT_TERMINAL = "T01"
 _TAIL_CHUNK = 64 * 1024
+_PARTITION = re.compile(r"\d{4}-\d{2}-\d{2}\.jsonl")
+
+
+class Held(Protocol):
+    """A storage whose write an operation holds back (pos.store.atomic's two storages)."""
+
+    name: str
+
+    def encode(self) -> bytes: ...
+
+    def put(self, raw: bytes) -> None: ...
+
+    def drop(self) -> None: ...
 
 
 def partition_name(day: date) -> str:
@@ -105,7 +119,7 @@ class Journal:
         """The entries of the last operation (one, or a batch), read back from its partition."""
         if self.last is None or self.last.files is None:
             return []
-        name = self.partitions()[-1]
+        name = next(self._backwards())
         entries = [parse_line(raw, f"{name} line {n}")
                    for n, raw in enumerate(self._read(name).splitlines(keepends=True), 1)]
         start = len(entries) - 1
@@ -115,9 +129,7 @@ class Journal:
 
     def _open(self) -> None:
         """Find the head, cutting off an append that was cut short (no store file has its writes)."""
-        names = self.partitions()
-        while names:
-            name = names[-1]
+        for name in self._backwards():
             raw = self._tail(name)
             cut = raw.rfind(b"\n") + 1
             if cut < len(raw):
@@ -125,7 +137,6 @@ class Journal:
                 self._truncate(name, len(raw) - cut)
             lines = raw[:cut].splitlines(keepends=True)
             if not lines:
-                names.pop()
                 continue
             try:
                 last = parse_line(lines[-1], f"{name}, last line")
@@ -137,7 +148,8 @@ class Journal:
                 keep = max((i + 1 for i, e in enumerate(entries) if e.files is not None), default=0)
                 log.warning("%s: %d entries of an operation cut short were dropped", name, len(entries) - keep)
                 self._truncate(name, sum(len(e.line()) for e in entries[keep:]))
-                continue
+                self._open()
+                return
             self._found(last)
             return
         self._found(None)
@@ -145,6 +157,10 @@ class Journal:
     # ---- storage, by the subclasses ------------------------------------------------
     def partitions(self) -> list[str]:
         raise NotImplementedError
+
+    def _backwards(self) -> Iterator[str]:
+        """The partitions, newest first, listed only as far as they are used."""
+        return reversed(self.partitions())
 
     def _read(self, name: str) -> bytes:
         raise NotImplementedError
@@ -191,7 +207,15 @@ class FileJournal(Journal):
         if not top.is_dir():
             return []
         return sorted(f"{JOURNAL}/{month.name}/{f.name}" for month in top.iterdir() if month.is_dir()
-                      for f in month.iterdir() if f.name.endswith(".jsonl") and not f.name.startswith("."))
+                      for f in month.iterdir() if _PARTITION.fullmatch(f.name))
+
+    def _backwards(self) -> Iterator[str]:
+        """Month by month from the newest: finding the head lists one month, however long the history."""
+        top = self.root / JOURNAL
+        months = sorted((m.name for m in top.iterdir() if m.is_dir()), reverse=True) if top.is_dir() else []
+        for month in months:
+            days = sorted((f.name for f in (top / month).iterdir() if _PARTITION.fullmatch(f.name)), reverse=True)
+            yield from (f"{JOURNAL}/{month}/{day}" for day in days)
 
     def _read(self, name: str) -> bytes:
         try:
@@ -263,12 +287,12 @@ class Staging:
 
     def __init__(self) -> None:
         self.seq: int | None = None
-        self._held: dict[int, object] = {}
+        self._held: dict[int, Held] = {}
 
     def begin(self, seq: int) -> None:
         self.seq, self._held = seq, {}
 
-    def hold(self, storage: object, data: dict) -> bool:
+    def hold(self, storage: Held, data: dict) -> bool:
         if self.seq is None:
             return False
         data[JOURNAL_STAMP] = {"seq": self.seq}
@@ -276,23 +300,23 @@ class Staging:
         self._held[id(storage)] = storage
         return True
 
-    def encoded(self) -> list[tuple[object, bytes]]:
+    def encoded(self) -> list[tuple[Held, bytes]]:
         """(storage, bytes) of every held write; StoreError when one is not plain JSON."""
-        return [(storage, storage.encode()) for storage in self._held.values()]  # type: ignore[attr-defined]
+        return [(storage, storage.encode()) for storage in self._held.values()]
 
-    def commit(self, files: list[tuple[object, bytes]]) -> None:
+    def commit(self, files: list[tuple[Held, bytes]]) -> None:
         """Write the files; on a failure the rest are dropped (they read from disk again) and it raises."""
         self.seq = None
         for i, (storage, raw) in enumerate(files):
             try:
-                storage.put(raw)  # type: ignore[attr-defined]
+                storage.put(raw)
             except StoreError:
                 for rest, _ in files[i + 1:]:
-                    rest.drop()  # type: ignore[attr-defined]
+                    rest.drop()
                 raise
 
     def abort(self) -> None:
         self.seq = None
         for storage in self._held.values():
-            storage.drop()  # type: ignore[attr-defined]
+            storage.drop()
         self._held = {}

@@ -41,7 +41,7 @@ from pos.core.journal import (
 from pos.core.ports import PrintJob, StoreError
 from pos.core.localtime import business_day
 from pos.store.atomic import DamagedFile
-from pos.store.journal import Journal, Staging
+from pos.store.journal import Held, Journal, Staging
 from pos.store.layout import COUNTERS, OPEN, STATE, day_name, index_slot, state_name
 
 INVOICES, COUNTER_TABLE, STATE_TABLE, PRINTS, DAY_INDEX = "invoices", "counters", "state", "prints", "days"
@@ -128,7 +128,7 @@ def _as_read_back(draft: Draft, where_: str) -> Draft:
         raise StoreError(f"cannot write to {where_}: the data is not plain JSON ({exc})") from None
 
 
-def _hashes(files: list[tuple[Any, bytes]]) -> tuple[tuple[str, str], ...]:
+def _hashes(files: list[tuple[Held, bytes]]) -> tuple[tuple[str, str], ...]:
     """[name, SHA-256] of each file an operation writes, in the order it writes them."""
     return tuple((storage.name, digest(raw)) for storage, raw in files)
 

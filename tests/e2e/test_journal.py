@@ -23,15 +23,7 @@ from pos.regtest.node import RegtestNode
 from pos.store import open_store
 from pos.store.journal import FileJournal
 from tests.e2e.test_headless_sale import CONFIG
-
-SALE = """
-type {code}
-press enter
-press f10
-wait invoice_created 60
-wait handed_over 60
-press enter
-"""
+from tests.e2e.test_queue import SALE  # a sale handed over when seen, then the next one
 
 SCRIPT = "".join(SALE.format(code=code) for code in ("BREAD-01", "MILK-01", "TEA-01")) + """
 wait payment_state state=settled 120

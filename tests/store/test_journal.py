@@ -279,3 +279,24 @@ def test_the_memory_store_journals_the_same_way():
     with pytest.raises(StoreError, match="not plain JSON"):
         store.put_state("ui.sale", {"bad": {1, 2}})
     assert store.get_state("ui.sale") == {"lines": [1]} and store.journal_head().seq == 3
+
+
+def test_a_batch_cut_short_before_its_last_entry_is_dropped_whole(open_file_store, store_dir, monkeypatch):
+    """An import is one operation of many entries; only its last one names its files. Appended in
+    part (a stop mid-write), it never happened: the next start drops the entries that did land."""
+    import pos.store.atomic as atomic
+
+    store = open_file_store()
+    store.next_counter("invoice")
+    monkeypatch.setattr(atomic, "atomic_write", lambda path, data: (_ for _ in ()).throw(StoreError("power cut")))
+    history = [make_invoice(n).transition(SETTLED, "paid", T0) for n in (1, 2, 3)]
+    with pytest.raises(StoreError, match="power cut"):
+        store.import_closed(history)
+    monkeypatch.undo()
+    store.close()
+    rewrite_journal(store_dir, lambda lines: lines[:-1])  # the batch's last line never made it to disk
+    store = open_file_store()
+    assert [e.kind for e in entries(store_dir)] == [STORE_CREATED, COUNTER]
+    assert store.get_invoice("T01-000001") is None
+    store.close()
+    assert verify_store(store_dir).ok
