@@ -197,3 +197,14 @@ def test_an_unverified_hand_over_not_paid_by_the_end_is_recorded_invalid_then_lo
                             f"received 0 of {AMOUNT} sat, 0 conf", (UNVERIFIED,)),
         (end, INVALID, INVALID, "UNVERIFIED hand-over: no payment found", (LOST_AFTER_HANDOVER, UNVERIFIED)),
     ]
+
+
+def test_payments_coming_and_going_are_recorded_once_at_their_second_disappearance():
+    inv = make()
+    for minute in range(1, 8):  # both seen at odd minutes, gone at even ones
+        inv = evaluate(inv, seen(*((Payment(TX1, AMOUNT // 2), Payment(TX2, AMOUNT // 2)) if minute % 2 else ()),
+                                 minutes=minute), Policy())
+        notes = [entry for entry in entries(inv) if "keeps appearing" in entry[3]]
+        assert notes == ([] if minute < 4 else [
+            (4, NEW, NEW, f"transaction(s) {TX1}, {TX2} keeps appearing and disappearing: further comings and "
+                          "goings are counted, not recorded", (LOST_AFTER_HANDOVER,))])
