@@ -49,6 +49,9 @@ MESSAGES: dict[str, str] = {
     "status.alert": "PAYMENT LOST after hand-over: {ids} - manager: History (F9), F",
     "status.store": "SALES STOPPED - the store cannot be used: {reason}",
     "status.awaiting": "{count} awaiting conf.",
+    "status.sync_online": "office ok",
+    "status.sync_sending": "to office: {count}",
+    "status.sync_offline": "NO OFFICE LINK: {count} waiting",
     # units, states, marks
     "unit.pcs": "pcs",
     "unit.kg": "kg",
