@@ -12,7 +12,7 @@ import sys
 from typing import Callable, Sequence
 
 from pos.check import describe_check
-from pos.commands import export
+from pos.commands import backoffice, export
 from pos.collector import pause_for_start_up, resume_after_start_up
 from pos.commands import journal
 from pos.config import Config, ConfigError, config_path, load_config
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("set-pin", parents=[common], help="make the [ui] manager_pin_hash line for a new PIN")
     journal.add_parser(sub, common)
     export.add_parser(sub, common)
+    backoffice.add_parser(sub, common)
     return parser
 
 
@@ -86,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(config)
         if args.command == "export":
             return export.run_export(config, args)
+        if args.command == "backoffice":
+            return backoffice.run(config, args)
         return run_terminal(config, kiosk=args.kiosk or config.terminal.kiosk,
                             script=args.script if args.headless else None)
     except ConfigError as exc:

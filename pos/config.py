@@ -5,7 +5,8 @@ their types and defaults. Adding a key means adding a field (and documenting it 
 config.toml). Anything wrong stops start-up with ConfigError, one message naming
 the file, the section and the key. The message quotes a wrong value, shortened,
 except for secrets (the key, the node URL with its password, the PIN hash, the fiscal
-register's API key, login and password), which are never echoed. Strings may not hold control characters: they reach the screen
+register's API key, login and password, the hub's URL, password and token, the database
+URL), which are never echoed. Strings may not hold control characters: they reach the screen
 (merchant, cashier) and the printer.
 """
 
@@ -198,6 +199,64 @@ class Fiscal:
     request_timeout_seconds: int = field(default=10, metadata=_between(1, 120))
 
 
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _name(what: str) -> dict:
+    """A JetStream stream, bucket or consumer name: no dots or spaces (they are subject tokens)."""
+    return _check(lambda v: _NAME.fullmatch(v) is not None, f"be a {what} name: 1-64 letters, digits, '-' or '_'")
+
+
+@dataclass(frozen=True)
+class Sync:
+    """The fleet hub (NATS JetStream) this till sends its journal to and takes prices from (README, "Fleet").
+
+    Off while `url` is empty: nothing is sent, nothing extra is imported. The back office
+    reads the same section to reach the hub.
+    """
+
+    url: str = field(default="", repr=False, metadata=_at_most(
+        500, lambda v: v == "" or all(re.fullmatch(r"(nats|tls)://[^\s/?#]+/?", u.strip()) for u in v.split(",")),
+        "be the hub's address, e.g. 'nats://hub.shop.kz:4222' or 'tls://hub.shop.kz:4222' (several: comma "
+        "separated)"))
+    # Credentials: a .creds file (JWT and NKey seed, from `nsc`), or a user and password, or a token.
+    credentials: str = ""
+    user: str = field(default="", metadata=_at_most(200))
+    password: str = field(default="", repr=False, metadata=_at_most(200))
+    token: str = field(default="", repr=False, metadata=_at_most(500))
+    # TLS: the CA that signed the hub's certificate (empty: the system's CAs), and this
+    # till's own certificate and key when the hub asks for one (mutual TLS).
+    tls_ca: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    stream: str = field(default="POS_JOURNAL", metadata=_name("stream"))
+    subject: str = field(default="pos.journal", metadata=_check(
+        lambda v: re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", v) is not None and len(v) <= 100,
+        "be a subject prefix such as 'pos.journal' (letters, digits, '-', '_', dots between)"))
+    catalog_bucket: str = field(default="pos_catalog", metadata=_name("key-value bucket"))
+    connect_timeout_seconds: int = field(default=5, metadata=_between(1, 120))
+    # Seconds between two attempts while the hub cannot be reached.
+    retry_seconds: int = field(default=5, metadata=_between(1, 3600))
+
+
+@dataclass(frozen=True)
+class Backoffice:
+    """`pos backoffice`: the hub's journal into PostgreSQL; it reaches the hub through [sync]."""
+
+    database: str = field(default="", repr=False, metadata=_at_most(
+        1000, lambda v: v == "" or re.match(r"postgres(ql)?://", v) is not None,
+        "be a PostgreSQL URL, e.g. 'postgresql://pos@db.shop.kz/pos'"))
+    consumer: str = field(default="backoffice", metadata=_name("consumer"))
+    # Copies of the journal stream the hub keeps: 1 for one server, 3 for a three-node cluster.
+    replicas: int = field(default=1, metadata=_one_of((1, 3, 5)))  # type: ignore[arg-type]
+    # How long the hub keeps entries (they are in PostgreSQL long before): days.
+    keep_days: int = field(default=30, metadata=_between(1, 3650))
+    # A re-send with the same entry id within this window is dropped by the hub itself.
+    duplicate_window_minutes: int = field(default=120, metadata=_between(1, 7 * 24 * 60))
+    # Seconds an entry handed to the back office may stay unacknowledged before it comes again.
+    ack_wait_seconds: int = field(default=30, metadata=_between(1, 3600))
+
+
 @dataclass(frozen=True)
 class Config:
     terminal: Terminal
@@ -209,6 +268,8 @@ class Config:
     pricing: Pricing
     ui: Ui
     fiscal: Fiscal = field(default_factory=Fiscal)
+    sync: Sync = field(default_factory=Sync)
+    backoffice: Backoffice = field(default_factory=Backoffice)
     source: Path = Path("config.toml")
 
 
@@ -216,7 +277,8 @@ _SECTIONS: dict[str, type] = {k: v for k, v in typing.get_type_hints(Config).ite
 _REQUIRED = {("merchant", "name"), ("merchant", "bin"), ("chain", "xpub")}
 #: Never quoted in a message: a private key pasted by mistake, the node's password, the PIN hash.
 _SECRET = {("chain", "xpub"), ("chain", "url"), ("chain", "verify_url"), ("ui", "manager_pin_hash"),
-           ("fiscal", "api_key"), ("fiscal", "login"), ("fiscal", "password")}
+           ("fiscal", "api_key"), ("fiscal", "login"), ("fiscal", "password"),
+           ("sync", "url"), ("sync", "password"), ("sync", "token"), ("backoffice", "database")}
 _SHOWN_CHARACTERS = 40
 
 
@@ -311,6 +373,7 @@ def parse_config(text: str, path: Path) -> Config:
                           "to opt in")
     _check_verify_backend(path, config.chain)
     _check_fiscal(path, config.fiscal)
+    _check_sync(path, config.sync)
     if config.terminal.slot >= config.terminal.slots:
         raise ConfigError(f"{path}: [terminal] slot: {config.terminal.slot} must be less than slots "
                           f"({config.terminal.slots})")
@@ -342,6 +405,18 @@ def _check_fiscal(path: Path, fiscal: Fiscal) -> None:
             f"{path}: [fiscal] bitcoin_payment_type: required when provider = {fiscal.provider!r}: the register "
             "has no payment type for Bitcoin, so choose 0 (cash), 1 (card) or 4 (mobile payment). This is a "
             "question for your accountant and the sandbox's regulator; the terminal does not guess")
+
+
+def _check_sync(path: Path, sync: Sync) -> None:
+    """A client certificate needs its key, and one way of logging in is enough."""
+    if bool(sync.tls_cert) != bool(sync.tls_key):
+        raise ConfigError(f"{path}: [sync] tls_cert and tls_key go together (this till's certificate and its key)")
+    ways = [name for name, value in (("credentials", sync.credentials), ("user", sync.user), ("token", sync.token))
+            if value]
+    if len(ways) > 1:
+        raise ConfigError(f"{path}: [sync] {' and '.join(ways)}: choose one way of logging in to the hub")
+    if sync.password and not sync.user:
+        raise ConfigError(f"{path}: [sync] password: needs [sync] user")
 
 
 def config_path(cli_path: str | None, environ: typing.Mapping[str, str] = os.environ) -> Path:

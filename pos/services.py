@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the adapters are imported by build_services only, off the i
     from drivers.base import Printer
     from pos.chain.watcher import Watcher
     from pos.core.ports import Store
+    from pos.fleet.prices import Offer
+    from pos.fleet.till_sync import TillSync
     from pos.printing import PrintService
 
 DEMO_CATALOG = Path(__file__).with_name("data") / "demo_catalog.csv"
@@ -77,8 +79,11 @@ class Services:
     clock: Callable[[], datetime]
     till: Till
     warnings: list[str] = field(default_factory=list)
+    sync: TillSync | None = None  # the fleet's hub ([sync] url), None when off
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         self.printer.close()
         self.store.close()
 
@@ -92,6 +97,7 @@ def build_services(
     from pos.chain.bip21 import payment_uri
     from pos.chain.keys import KeyRefused, check_key_text, lazy_key
     from pos.chain.watcher import Watcher, default_backend_factory
+    from pos.fleet.prices import saved_offer
     from pos.printing import PrintService
     from pos.rates import rate_source
     from pos.store import open_store
@@ -118,6 +124,9 @@ def build_services(
         catalog, catalog_errors = load_catalog(catalog_path(config))
     except CatalogError as exc:
         raise StartupError(str(exc)) from None
+    kept = saved_offer(store) if config.sync.url else None  # the fleet's last price list, kept while offline
+    if kept is not None:
+        catalog = kept.catalog
     printer = printer or open_printer(config.printer)
     checkout = Checkout(
         config=config, store=store, catalog=catalog, rates=rates or rate_source(config, store),
@@ -130,6 +139,17 @@ def build_services(
     till = Till(store=store, checkout=checkout, watcher=watcher, policy=payment_policy(config), clock=clock,
                 cashier=config.terminal.cashier)
     warnings = [f"catalog {catalog_path(config)}: {e}" for e in catalog_errors]
+    sync = start_sync(config, store, till, kept) if config.sync.url else None
     return Services(config=config, store=store, catalog=catalog, catalog_errors=catalog_errors,
                     checkout=checkout, watcher=watcher, printing=printing, printer=printer, clock=clock,
-                    till=till, warnings=warnings)
+                    till=till, warnings=warnings, sync=sync)
+
+
+def start_sync(config: Config, store: Store, till: Till, kept: Offer | None) -> TillSync:
+    """The thread that sends the journal to the fleet's hub and brings new price lists."""
+    from pos.fleet.till_sync import TillSync
+
+    till.catalog_version = kept.version.label if kept else ""
+    sync = TillSync(config.sync, store, config.store.directory, config.terminal.id, kept)
+    sync.start()
+    return sync

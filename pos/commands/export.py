@@ -34,7 +34,7 @@ import json
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
 
 from pos.core.invoice import Invoice
 from pos.core.localtime import almaty
@@ -261,11 +261,16 @@ def read_days(directory: Path, wanted: list[date]) -> list[Invoice]:
         store.close()
 
 
-def run_export(config: Config, args: argparse.Namespace, stdout: BinaryIO | None = None) -> int:
-    """The command: 0 when written, 2 with one line on stderr when it cannot be."""
+def run_export(config: Config, args: argparse.Namespace, stdout: BinaryIO | None = None,
+               read: Callable[[list[date]], list[Invoice]] | None = None) -> int:
+    """The command: 0 when written, 2 with one line on stderr when it cannot be.
+
+    `read` gives the invoices of the days (default: this till's store; the back office's
+    export reads the fleet's database, pos.commands.backoffice)."""
     try:
         wanted = days(args.first, args.last)
-        rows = export_rows(read_days(config.store.directory, wanted), language=config.ui.language)
+        invoices = read(wanted) if read is not None else read_days(config.store.directory, wanted)
+        rows = export_rows(invoices, language=config.ui.language)
         if args.out is None:
             _write(rows, args, stdout or sys.stdout.buffer)
         else:

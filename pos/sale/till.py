@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Callable
 from pos.checkout import ChargeError, Checkout
 from pos.config import Chain
 from pos.core.cart import Cart
+from pos.core.catalog import Catalog
 from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
 from pos.core.journal import MANAGER, acting
 from pos.core.money import Rate
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 # Store state documents: the sale in progress, the invoice on screen, unacknowledged alerts,
 # the language chosen on the Manager screen (PIN failures: pos.sale.pin_guard).
 SALE_STATE, CHARGE_STATE, ALERT_STATE, LANGUAGE_STATE = "ui.sale", "ui.charge", "till.alerts", "ui.language"
+#: The journal record of the price list version a sale was rung up with (the fleet's, pos.fleet.prices).
+CATALOG_USED = "catalog_used"
 
 #: The core's names for what happened to an invoice (pos.core.payment.events_between).
 INVOICE_EVENTS = (HANDED_OVER, SETTLED_EVENT, PAYMENT_LOST, PAID_LATE_EVENT, OVERPAID, UNDERPAID, EXPIRED_EVENT,
@@ -92,6 +95,7 @@ class Till:
         self.cart_dropped = self.cart.restore(store.get_state(SALE_STATE) or {})
         self.awaiting: tuple[Invoice, ...] = ()
         self.alerts: tuple[Invoice, ...] = ()
+        self.catalog_version = ""  # the fleet's price list in use ("": the configured file's)
 
     def confirmations_needed(self, invoice: Invoice) -> int:
         return required_confirmations(invoice, self.policy)
@@ -108,6 +112,19 @@ class Till:
     def save_cart(self) -> None:
         self._store.put_state(SALE_STATE, self.cart.to_dict())
 
+    def take_catalog(self, catalog: Catalog, version: str) -> bool:
+        """A new price list, between sales only: False (try again later) while a sale is rung up or on screen.
+
+        The checkout, the cart and the screens share one Catalog object: its products are
+        replaced in place, so nothing holds the old prices afterwards.
+        """
+        if self.cart.lines or self.on_screen_id:
+            return False
+        shared = self._checkout.catalog
+        shared.products, shared.by_barcode = catalog.products, catalog.by_barcode
+        self.catalog_version = version
+        return True
+
     def cart_copy(self) -> Cart:
         cart = self._checkout.new_cart()
         cart.restore(self.cart.to_dict())
@@ -120,6 +137,8 @@ class Till:
     def charged(self, invoice: Invoice) -> None:
         """The new invoice is on the Charge screen: remembered there across a power cut."""
         self.show(invoice)
+        if self.catalog_version:
+            self._store.record(CATALOG_USED, {"invoice": invoice.id, "catalog": self.catalog_version})
         self._publish(CREATED, invoice)
         self._publish(CHANGED, invoice)
 

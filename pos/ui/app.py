@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 
 PRINT_RETRY_SECONDS = 5.0
 STORE_RETRY_SECONDS = 5.0  # while the store cannot be used: how often it is tried again
+SYNC_SECONDS = 1.0  # the fleet hub's state on the status bar, and a new price list between sales
 MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN names nobody
 
 
@@ -130,6 +131,8 @@ class PosApp(App[None]):
         self.set_interval(PRINT_RETRY_SECONDS, self.process_prints)
         self.set_interval(STORE_RETRY_SECONDS, self.retry_store)
         self.set_interval(max(60, config.pricing.rate_max_age_minutes * 30), self.refresh_rate)
+        if self.services.sync is not None:
+            self.set_interval(SYNC_SECONDS, self.follow_sync)
         # After the first frame: the first poll and the key warm-up import bitcoinlib (~0.5 s),
         # which must not compete with the cashier's first screen.
         self.call_after_refresh(self._start_background_work)
@@ -490,6 +493,16 @@ class PosApp(App[None]):
         for alert in result.report.alerts:
             self.notify(alert, severity="error" if "LOST" in alert else "warning", timeout=10)
         self._show_tallies()
+
+    def follow_sync(self) -> None:
+        """The fleet hub's state and backlog on the status bar; a new price list taken between sales."""
+        sync = self.services.sync
+        state = sync.status()
+        if (self.status.sync, self.status.sync_backlog) != (state.state, state.backlog):
+            self.status = replace(self.status, sync=state.state, sync_backlog=state.backlog)
+        offer = sync.hand_over_catalog(self.till)
+        if offer is not None:
+            self.emit("catalog_taken", {"version": offer.version.label, "products": len(offer.catalog.products)})
 
     def _show_tallies(self) -> None:
         """The status bar's count of invoices awaiting settlement and its alert line."""

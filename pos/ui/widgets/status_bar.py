@@ -1,8 +1,9 @@
 """The always-visible status line: network badge, backend, the public test key's warning,
-printer (the mock one said as such), invoices awaiting
-settlement, terminal, cashier; and, in place of all that, a loud line while sales are
-stopped because the store cannot be used (until it works again), or while a payment lost
-after hand-over waits for a manager (it stays until acknowledged in History)."""
+printer (the mock one said as such), the fleet's hub (with [sync]: all sent, sending, or
+offline, and how many journal entries wait), invoices awaiting settlement, terminal,
+cashier; and, in place of all that, a loud line while sales are stopped because the store
+cannot be used (until it works again), or while a payment lost after hand-over waits for a
+manager (it stays until acknowledged in History)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,13 @@ class StatusInfo:
     store: str = ""  # why the store cannot be used (sales stopped), "" while it works
     test_key: bool = False  # [chain] xpub is the public test key: anyone can spend what it receives
     mock_printer: bool = False  # the mock driver: nothing is printed on paper
+    sync: str = ""  # the fleet hub: "" (no [sync]), "online", "sending" or "offline" (pos.fleet.till_sync)
+    sync_backlog: int = 0  # journal entries the hub does not hold yet
 
 
 BACKEND_STYLE = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
 PRINTER_STYLE = {"ok": "#000000 on #00aa00", "problem": "#aaaaaa on #aa0000", "unknown": "#000000 on #aa5500"}
+SYNC_STYLE = {"online": "#000000 on #00aa00", "sending": "#000000 on #aa5500", "offline": "#000000 on #aa5500"}
 
 
 class StatusBar(PosNode, Static):
@@ -87,6 +91,9 @@ class StatusBar(PosNode, Static):
             text.append(f" {tr('status.printer_mock')} ", "#000000 on #aa5500")
         else:
             text.append(f" {tr('status.printer_' + state)} ", PRINTER_STYLE[state])
+        if info.sync:
+            text.append(" ")
+            text.append(f" {tr('status.sync_' + info.sync, count=info.sync_backlog)} ", SYNC_STYLE[info.sync])
         if info.awaiting:
             text.append(" ")
             text.append(f" {tr('status.awaiting', count=info.awaiting)} ", "#000000 on #aa5500")

@@ -1,0 +1,268 @@
+"""The fleet's rig: a real nats-server with JetStream, a real PostgreSQL, tills on real file stores.
+
+Both servers are the Debian packages README's test command installs; a missing binary fails
+the tests (never skips them). PostgreSQL refuses to run as root: as root the cluster is made
+and run as the `postgres` user the Debian package creates, in a temporary directory it owns.
+One PostgreSQL per test session (a fresh database per test); one hub per test, which a test
+stops and starts again on the same port and data directory to cut the tills off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from pos.fleet.central import Central
+from pos.fleet.consumer import Progress, consume
+from pos.fleet.till_sync import TillSync
+from pos.services import Services
+from pos.store import open_store
+from tests.ui.conftest import make_config, make_services
+from tests.ui.fakes import Clock
+
+WAIT_SECONDS = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], object], what: str, seconds: float = WAIT_SECONDS) -> object:
+    deadline = time.monotonic() + seconds
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+# ---- the hub -------------------------------------------------------------------------
+class Hub:
+    """nats-server -js on a fixed port and data directory: stopped and started again, it keeps its streams."""
+
+    def __init__(self, binary: str, directory: Path) -> None:
+        self.binary, self.directory, self.port = binary, directory, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=open(self.directory / "nats.log", "ab"))
+        wait_until(lambda: _listening(self.port) or self.process.poll() is not None, "nats-server to listen")
+        assert self.process.poll() is None, (self.directory / "nats.log").read_text()[-2000:]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+
+@pytest.fixture
+def hub(tmp_path) -> Iterator[Hub]:
+    binary = shutil.which("nats-server")
+    if binary is None:
+        pytest.fail("nats-server is not installed: run tests/setup-and-run.sh (Debian package nats-server)")
+    directory = tmp_path / "hub"
+    directory.mkdir()
+    running = Hub(binary, directory)
+    running.start()
+    yield running
+    running.stop()
+
+
+# ---- PostgreSQL ----------------------------------------------------------------------
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if found is None:
+        pytest.fail(f"PostgreSQL's {name} is not installed: run tests/setup-and-run.sh (Debian package postgresql)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory) -> Iterator[str]:
+    """A PostgreSQL cluster of the session's own; its URL without a database name."""
+    directory = tmp_path_factory.mktemp("pg")
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # the server refuses root: run it as the Debian package's postgres user
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("running as root, PostgreSQL needs the `postgres` user (Debian package postgresql)")
+        for path in (directory, *directory.parents):
+            if path == Path("/"):
+                break
+            os.chmod(path, os.stat(path).st_mode | 0o711)  # postgres may pass through the temp directories
+        os.chown(directory, owner.pw_uid, owner.pw_gid)
+        as_user = [shutil.which("runuser") or "runuser", "-u", "postgres", "--"]
+    port = free_port()
+    data = directory / "data"
+    subprocess.run([*as_user, _pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "pos", "--no-sync",
+                    "-E", "UTF8", "--no-locale"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w", "-o",
+                    f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, stdout=subprocess.DEVNULL)
+    yield f"postgresql://pos@127.0.0.1:{port}"
+    subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def database(postgres) -> str:
+    """A fresh, empty database for one test."""
+    import psycopg
+
+    name = f"fleet_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{postgres}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{postgres}/{name}"
+
+
+# ---- tills and the back office -----------------------------------------------------
+def fleet_config(hub: Hub, database: str, terminal: str = "T01", store: Path | None = None, **sync: object):
+    return make_config(terminal={"id": terminal}, store={"path": str(store or "")},
+                       sync={"url": hub.url, "retry_seconds": 1, **sync},
+                       backoffice={"database": database, "ack_wait_seconds": 2})
+
+
+@dataclasses.dataclass
+class Till:
+    """A till on a file store with the real Till and Checkout over a scripted chain, and its sync thread."""
+
+    services: Services
+    directory: Path
+    sync: TillSync | None = None
+
+    @property
+    def store(self):
+        return self.services.store
+
+    def sell(self, *skus: str, paid: bool = True):
+        """One sale as the cashier rings it up; paid and confirmed when `paid`."""
+        till, watcher = self.services.till, self.services.watcher
+        for sku in skus:
+            till.cart.add(sku)
+            till.save_cart()
+        invoice = till.charge(till.cart_copy())
+        till.charged(invoice)
+        if paid:
+            watcher.pay(invoice.address, invoice.amount_sat)
+            watcher.mine()
+            till.apply(till.poll())
+        else:
+            till.cancel(invoice.id)
+        till.new_sale()
+        return self.store.get_invoice(invoice.id)
+
+    def start_sync(self) -> TillSync:
+        config = self.services.config
+        self.sync = TillSync(config.sync, self.store, self.directory, config.terminal.id)
+        self.sync.start()
+        return self.sync
+
+    def stop_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
+
+    def close(self) -> None:
+        self.stop_sync()
+        self.store.close()
+
+
+@pytest.fixture
+def make_till(tmp_path, hub, database) -> Iterator[Callable[..., Till]]:
+    made: list[Till] = []
+
+    def make(terminal: str, clock: Clock | None = None) -> Till:
+        directory = tmp_path / f"store-{terminal}"
+        clock = clock or Clock()
+        config = fleet_config(hub, database, terminal, directory)
+        store = open_store(directory, clock=clock, terminal=terminal)
+        till = Till(make_services(config, store=store, clock=clock), directory)
+        made.append(till)
+        return till
+
+    yield make
+    for till in made:
+        till.close()
+
+
+class BackOffice:
+    """`pos backoffice`'s consumer in a thread of its own, and its database to look at."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.central = Central(config.backoffice.database)
+        self._stopping: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.progress: Progress | None = None
+        self._thread = threading.Thread(target=asyncio.run, args=(self._run(),), daemon=True)
+        self._ready = threading.Event()
+
+    async def _run(self) -> None:
+        self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
+        self._ready.set()
+        self.progress = await consume(self.config, Central(self.config.backoffice.database), self._stopping)
+
+    def start(self) -> "BackOffice":
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopping is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stopping.set)
+            self._thread.join(10)
+        self.central.close()
+
+    def rows(self, query: str, *params) -> list[tuple]:
+        return self.central._rows(query, params)
+
+    def entries(self, terminal: str) -> int:
+        return self.rows("SELECT count(*) FROM entries WHERE terminal = %s", terminal)[0][0]
+
+
+@contextmanager
+def back_office(config) -> Iterator[BackOffice]:
+    office = BackOffice(config).start()
+    try:
+        yield office
+    finally:
+        office.stop()
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
