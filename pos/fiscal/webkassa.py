@@ -34,7 +34,11 @@ What was checked, and where (the search tool's stored copies, December 2026):
 * Unit codes 796 (шт), 166 (кг), 112 (литр): the collection's "Единицы измерения" reference.
 Not checked (the local fake in tests cannot tell): the real server's validation and rounding
 of fractional quantities, the DateTime format it wants in ReturnBasisDetails (the sample
-shows ISO 8601 in UTC, which is what we send), and TLS to the production host.
+shows ISO 8601 in UTC, which is what we send), the order of ZReport/History (taken as oldest
+first, so the newest report is the last), and TLS to the production host.
+
+A Z report is not idempotent: if its answer is lost, asking again answers 13 (no open shift)
+and the report is in ZReport/History; the caller (the till's Z, next) must treat it so.
 
 Calls for one cashbox go one at a time (a lock): the register numbers its documents in order.
 The token is kept and renewed once when a call says it expired. Secrets are never in a
