@@ -147,6 +147,17 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class ShiftSettings:
+    """Closing the day (pos.sale.day, pos.sale.refunds)."""
+
+    #: The largest refund a cashier records alone, in tenge; a larger one needs a manager's PIN.
+    cashier_refund_max_kzt: int = field(default=0, metadata=_between(0, 1_000_000_000))
+    #: The sat of a Bitcoin refund: at the invoice's "locked" rate (the customer gets back the sat
+    #: paid) or "today"'s rate (the customer gets back the tenge paid).
+    refund_rate: str = field(default="locked", metadata=_one_of(("locked", "today")))
+
+
+@dataclass(frozen=True)
 class Pricing:
     vat_percent: int = field(default=1600, metadata=_percent())
     vat_reduced_percent: int = field(default=1000, metadata=_percent())
@@ -270,6 +281,7 @@ class Config:
     fiscal: Fiscal = field(default_factory=Fiscal)
     sync: Sync = field(default_factory=Sync)
     backoffice: Backoffice = field(default_factory=Backoffice)
+    shift: ShiftSettings = field(default_factory=ShiftSettings)
     source: Path = Path("config.toml")
 
 

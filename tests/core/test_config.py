@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -222,3 +223,19 @@ def test_fiscal_secrets_are_never_echoed(key):
         with pytest.raises(ConfigError) as err:
             parse_config(with_keys("fiscal", body), Path("x.toml"))
         assert str(err.value).startswith(f"x.toml: [fiscal] {key}: ") and "s3cret" not in str(err.value)
+
+
+def test_closing_the_day_defaults_to_manager_approved_refunds_at_the_locked_rate():
+    shift = parse_config(MINIMAL, Path("x.toml")).shift
+    assert (shift.cashier_refund_max_kzt, shift.refund_rate) == (0, "locked")
+    chosen = parse_config(with_keys("shift", 'cashier_refund_max_kzt = 5000\nrefund_rate = "today"'), Path("x.toml"))
+    assert (chosen.shift.cashier_refund_max_kzt, chosen.shift.refund_rate) == (5000, "today")
+
+
+@pytest.mark.parametrize("body, message", [
+    ("cashier_refund_max_kzt = -1", "[shift] cashier_refund_max_kzt: -1 must be between 0 and 1000000000"),
+    ('refund_rate = "spot"', "[shift] refund_rate: 'spot' must be one of 'locked', 'today'"),
+])
+def test_a_wrong_shift_setting_is_named(body, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(with_keys("shift", body), Path("x.toml"))
