@@ -56,7 +56,8 @@ def test_check_on_the_regtest_node_passes_with_the_shops_own_key_printer_and_pin
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     text = text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{tmp_path / "store"}"')
     text = text.replace('network = "testnet4"', 'network = "regtest"')
-    text = text.replace('backend = "public"', 'backend = "bcoin"').replace('url = ""', f'url = "{regtest_node.url}"')
+    text = text.replace('backend = "public"', 'backend = "bcoin"')
+    text = text.replace('url = ""', f'url = "{regtest_node.url}"', 1)  # [chain]'s: later sections have a url too
     text = text.replace('rate_source = "composite"', 'rate_source = "manual"')
     config.write_text(text, encoding="utf-8")
     from pos.config import load_config
