@@ -52,13 +52,8 @@ def test_check_reports_every_part_on_the_default_config_and_fails_when_the_chain
 
 def test_check_on_the_regtest_node_passes_with_the_shops_own_key_printer_and_pin_and_warns_without(
         tmp_path, regtest_node):
-    config = tmp_path / "pos.toml"
-    text = DEFAULT_PATH.read_text(encoding="utf-8")
-    text = text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{tmp_path / "store"}"')
-    text = text.replace('network = "testnet4"', 'network = "regtest"')
-    text = text.replace('backend = "public"', 'backend = "bcoin"')
-    text = text.replace('url = ""', f'url = "{regtest_node.url}"', 1)  # [chain]'s: later sections have a url too
-    text = text.replace('rate_source = "composite"', 'rate_source = "manual"')
+    config = node_config(tmp_path / "pos.toml", tmp_path / "store", regtest_node.url)
+    text = config.read_text(encoding="utf-8").replace('rate_source = "composite"', 'rate_source = "manual"')
     config.write_text(text, encoding="utf-8")
     from pos.config import load_config
     from pos.rates.manual import ManualRateSource
@@ -204,7 +199,8 @@ def node_config(path: Path, store: Path, url: str) -> Path:
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     text = text.replace('path = "~/.local/share/cryptocity-pos"', f'path = "{store}"')
     text = text.replace('network = "testnet4"', 'network = "regtest"')
-    text = text.replace('backend = "public"', 'backend = "bcoin"').replace('url = ""', f'url = "{url}"')
+    text = text.replace('backend = "public"', 'backend = "bcoin"')
+    text = text.replace('url = ""', f'url = "{url}"', 1)  # [chain]'s: later sections have a url too
     path.write_text(text, encoding="utf-8")
     return path
 
