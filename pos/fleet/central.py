@@ -131,6 +131,43 @@ def _loose(raw: bytes) -> dict[str, Any]:
         return {}
 
 
+@dataclass(frozen=True)
+class _Arrived:
+    """An entry as it came from the hub: parsed when its bytes are what the till hashed."""
+
+    place: Place
+    raw: bytes
+    entry: Entry | None
+    problem: str  # why it is not intact ("" when it is)
+
+    @property
+    def where(self) -> str:
+        return f"terminal {self.place.terminal} entry {self.place.seq}"
+
+    @classmethod
+    def of(cls, place: Place, raw: bytes) -> "_Arrived":
+        where = f"terminal {place.terminal} entry {place.seq}"
+        try:
+            entry = parse_line(raw, where)
+        except BrokenChain as exc:
+            return cls(place, raw, None, str(exc))
+        if entry.seq != place.seq:
+            return cls(place, raw, None, f"{where}: the entry inside is number {entry.seq}")
+        return cls(place, raw, entry, "")
+
+    def row(self) -> tuple:
+        """The entries row; jsonb holds no NUL character, so such data is kept in the line only."""
+        from psycopg.types.json import Jsonb
+
+        entry = self.entry
+        if entry is None:
+            claimed = str(_loose(self.raw).get("hash", ""))[:64] or None  # links the next entry
+            return (self.place.terminal, self.place.seq, None, None, None, None, None, claimed, self.raw, False)
+        data = None if b"\\u0000" in self.raw else Jsonb(entry.data)
+        return (self.place.terminal, self.place.seq, entry.time, entry.actor, entry.kind, data, entry.prev,
+                entry.hash, self.raw, True)
+
+
 class Central:
     """The back office's database, connected (and migrated) at the first use and again after it was lost."""
 
@@ -161,18 +198,30 @@ class Central:
 
     # ---- from the hub ------------------------------------------------------------------
     def store(self, batch: Iterable[tuple[Place, bytes]]) -> Stored:
-        """Keep a batch of entries and check the chains they extend: one transaction."""
+        """Keep a batch of entries and check the chains they extend: one transaction, few round trips."""
         import psycopg
-        from psycopg.types.json import Jsonb
 
+        arrived = [_Arrived.of(place, raw) for place, raw in batch]
         result = Stored()
-        touched: set[str] = set()
         try:
             with self._conn.transaction():
-                for place, raw in batch:
-                    touched.add(place.terminal)
-                    self._store_one(place, raw, result, Jsonb)
-                for terminal in sorted(touched):
+                invoices = []
+                for arrival, inserted in zip(arrived, self._insert(arrived)):
+                    if not inserted:
+                        self._again(arrival, result)
+                        continue
+                    result.new += 1
+                    if arrival.problem:
+                        self._break(arrival.place, arrival.problem, result)
+                    elif arrival.entry is not None and arrival.entry.kind in (INVOICE, IMPORTED):
+                        invoices += self._invoice_row(arrival.place, arrival.entry, result)
+                with self._conn.cursor() as cursor:
+                    cursor.executemany(
+                        "INSERT INTO invoices (id, terminal, day, rev, seq, record) VALUES (%s, %s, %s, %s, %s, %s) "
+                        "ON CONFLICT (id) DO UPDATE SET terminal = EXCLUDED.terminal, day = EXCLUDED.day, "
+                        "rev = EXCLUDED.rev, seq = EXCLUDED.seq, record = EXCLUDED.record "
+                        "WHERE invoices.rev < EXCLUDED.rev", invoices)
+                for terminal in sorted({arrival.place.terminal for arrival in arrived}):
                     self._check(terminal, result)
         except psycopg.Error as exc:
             raise self._failed(exc) from None
@@ -180,42 +229,32 @@ class Central:
             log.error("journal chain break: %s", message)
         return result
 
-    def _store_one(self, place: Place, raw: bytes, result: Stored, jsonb: Any) -> None:
-        where = f"terminal {place.terminal} entry {place.seq}"
-        problem, entry = "", None
-        try:
-            entry = parse_line(raw, where)
-            if entry.seq != place.seq:
-                problem, entry = f"{where}: the entry inside is number {entry.seq}", None
-        except BrokenChain as exc:
-            problem = str(exc)
-        loose = _loose(raw)
-        data = entry.data if entry else None
-        if b"\\u0000" in raw:
-            data = None  # jsonb holds no NUL character; the line itself is kept
-        fields = (place.terminal, place.seq, entry.time if entry else None, entry.actor if entry else None,
-                  entry.kind if entry else None, jsonb(data) if data is not None else None,
-                  entry.prev if entry else None, entry.hash if entry else str(loose.get("hash", ""))[:64] or None,
-                  raw, entry is not None)
-        inserted = self._conn.execute(
-            "INSERT INTO entries (terminal, seq, time, actor, kind, data, prev, hash, line, intact) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (terminal, seq) DO NOTHING RETURNING seq",
-            fields).fetchone()
-        if inserted is None:
-            held = self._conn.execute("SELECT line FROM entries WHERE terminal = %s AND seq = %s",
-                                      (place.terminal, place.seq)).fetchone()
-            if held is not None and bytes(held[0]) == raw:
-                result.repeated += 1
-            else:
-                self._break(place, f"{where} came again with other bytes (the first copy is kept)", result)
-            return
-        result.new += 1
-        if problem:
-            self._break(place, problem, result)
-        elif entry is not None and entry.kind in (INVOICE, IMPORTED):
-            self._keep_invoice(place, entry, result)
+    def _insert(self, arrived: list[_Arrived]) -> list[bool]:
+        """Insert the entries not held yet (one pipeline); for each, whether it was new."""
+        if not arrived:
+            return []
+        inserted = []
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO entries (terminal, seq, time, actor, kind, data, prev, hash, line, intact) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (terminal, seq) DO NOTHING RETURNING seq",
+                [arrival.row() for arrival in arrived], returning=True)
+            while True:
+                inserted.append(cursor.fetchone() is not None)
+                if not cursor.nextset():
+                    return inserted
 
-    def _keep_invoice(self, place: Place, entry: Entry, result: Stored) -> None:
+    def _again(self, arrival: _Arrived, result: Stored) -> None:
+        """An entry held already: the same bytes are a re-send; other bytes are a break."""
+        place = arrival.place
+        held = self._conn.execute("SELECT line FROM entries WHERE terminal = %s AND seq = %s",
+                                  (place.terminal, place.seq)).fetchone()
+        if held is not None and bytes(held[0]) == arrival.raw:
+            result.repeated += 1
+        else:
+            self._break(place, f"{arrival.where} came again with other bytes (the first copy is kept)", result)
+
+    def _invoice_row(self, place: Place, entry: Entry, result: Stored) -> list[tuple]:
         from psycopg.types.json import Jsonb
 
         try:
@@ -224,13 +263,9 @@ class Central:
         except (KeyError, TypeError, ValueError) as exc:
             self._break(place, f"terminal {place.terminal} entry {place.seq}: its invoice cannot be read ({exc!r})",
                         result)
-            return
-        self._conn.execute(
-            "INSERT INTO invoices (id, terminal, day, rev, seq, record) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET terminal = EXCLUDED.terminal, day = EXCLUDED.day, rev = EXCLUDED.rev, "
-            "seq = EXCLUDED.seq, record = EXCLUDED.record WHERE invoices.rev < EXCLUDED.rev",
-            (invoice.id, place.terminal, business_day(invoice.created_at), rev, place.seq,
-             Jsonb(entry.data["invoice"])))
+            return []
+        return [(invoice.id, place.terminal, business_day(invoice.created_at), rev, place.seq,
+                 Jsonb(entry.data["invoice"]))]
 
     def _break(self, place: Place, message: str, result: Stored) -> None:
         added = self._conn.execute(

@@ -77,6 +77,12 @@ class TillSync:
         with self._lock:
             return SyncStatus(self._state, self._backlog, self._detail)
 
+    @property
+    def offered(self) -> str:
+        """The version of the price list waiting for the till to be between sales ("" when none)."""
+        with self._lock:
+            return self._offer.version.label if self._offer else ""
+
     def hand_over_catalog(self, till: Till) -> Offer | None:
         """On the UI's loop: the newest price list, if the till takes it now (between sales)."""
         with self._lock:
@@ -94,6 +100,8 @@ class TillSync:
         return offer
 
     def start(self) -> None:
+        import nats.js  # noqa: F401  # here, not in the thread: two threads importing one module can deadlock
+
         self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), name="pos-sync", daemon=True)
         self._thread.start()
         self._started.wait(STOP_SECONDS)

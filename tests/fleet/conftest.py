@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+import nats.js  # noqa: F401  # before the threads that use it: imports racing in two threads can deadlock
 import pytest
 
 from pos.fleet.central import Central
@@ -266,3 +267,13 @@ def back_office(config) -> Iterator[BackOffice]:
 def kill(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(10)
+
+
+def config_file(directory: Path, hub: Hub, database: str) -> Path:
+    """The back office's configuration file, as `pos backoffice --config FILE` reads it."""
+    path = directory / "backoffice.toml"
+    path.write_text(f'[merchant]\nname = "Shop"\nbin = "123456789012"\n[chain]\nxpub = "vpub-not-used"\n'
+                    f'network = "regtest"\n[store]\npath = "{directory / "office"}"\n'
+                    f'[sync]\nurl = "{hub.url}"\nretry_seconds = 1\n'
+                    f'[backoffice]\ndatabase = "{database}"\nack_wait_seconds = 2\n', encoding="utf-8")
+    return path
