@@ -35,6 +35,10 @@ ACTORS = (CASHIER, MANAGER, SYSTEM, WATCHER)
 STORE_CREATED, ADOPTED, STARTED = "store_created", "adopted", "started"
 COUNTER, INVOICE, IMPORTED, MOVED = "counter", "invoice", "imported", "moved"
 STATE_PUT, PRINT_QUEUED, PRINT_UPDATED, PRINT_DONE = "state", "print_queued", "print_updated", "print_done"
+# The day's records (pos.sale.day): each entry carries {"id", "day", "record"}; `day` is the business day
+# whose file holds it, None for the small working set (people, shifts, Z reports, refunds not yet paid).
+CASHIER_RECORD, SHIFT_RECORD, SALE_RECORD, REFUND_RECORD, Z_RECORD = "cashier_record", "shift", "sale", "refund", "z_report"
+DAY_RECORDS = (CASHIER_RECORD, SHIFT_RECORD, SALE_RECORD, REFUND_RECORD, Z_RECORD)
 
 #: Longest journal line read back (an invoice of a few hundred lines is ~100 KB): bounds memory on a hostile file.
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -209,6 +213,8 @@ def record_changes(kind: str, data: dict) -> list[tuple[tuple[str, str], Any]]:
     """The store records an entry sets (None: removed), keyed (table, key)."""
     if kind in (INVOICE, IMPORTED):
         return [(("invoice", data["id"]), invoice_record(data))]
+    if kind in DAY_RECORDS:
+        return [((kind, data["id"]), data["record"])]
     if kind == COUNTER:
         return [(("counter", data["name"]), data["value"])]
     if kind == STATE_PUT:

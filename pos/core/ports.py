@@ -11,9 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from pos.core.cashier import Cashier
 from pos.core.invoice import Invoice, Payment
 from pos.core.journal import Head
 from pos.core.money import Rate
+from pos.core.refund import Refund
+from pos.core.report import ZRecord
+from pos.core.shift import Shift
+from pos.core.tender import TenderedSale
 
 
 class StoreError(Exception):
@@ -72,6 +77,37 @@ class Store(Protocol):
     def update_print(self, job: PrintJob) -> None: ...
 
     def finish_print(self, job_id: str) -> None: ...
+
+    # The day's records (pos.sale.day): each write is one journaled operation.
+    def save_cashier(self, cashier: Cashier) -> None:
+        """Adds a person or changes one (the name is the key); ValueError past MAX_CASHIERS."""
+
+    def cashiers(self) -> list[Cashier]: ...
+
+    def open_shift(self, cashier: str, opening_float_tiyn: int, at: datetime) -> Shift:
+        """The next shift, numbered in the same write; ShiftError while another is open."""
+
+    def current_shift(self) -> Shift | None: ...
+
+    def shifts(self) -> list[Shift]: ...
+
+    def close_shift(self, closed: Shift, figures: dict[str, int]) -> ZRecord:
+        """The shift closed with its Z (numbered, with the journal head before it) in one write;
+        ShiftError when the stored shift is closed or has its Z already."""
+
+    def z_reports(self) -> list[ZRecord]: ...
+
+    def save_sale(self, sale: TenderedSale) -> None:
+        """ValueError if a sale of that id is stored already: sale records are written once."""
+
+    def sales_for_day(self, day: date) -> list[TenderedSale]: ...
+
+    def save_refund(self, refund: Refund) -> None: ...
+
+    def requested_refunds(self) -> list[Refund]:
+        """Bitcoin refunds not yet seen paid: what the chain is watched for."""
+
+    def refunds_for_day(self, day: date) -> list[Refund]: ...
 
     def journal_head(self) -> Head:
         """Where the tamper-evident journal ends (seq, hash): a Z report prints it (pos.core.journal)."""

@@ -180,6 +180,46 @@ class Report:
         return self.sales.tiyn - self.refunds_tiyn
 
 
+@dataclass(frozen=True)
+class ZRecord:
+    """A Z report as the store keeps it, never edited: its number, the shift it closed, the
+    journal's head (seq, hash) when it was made, which its paper prints so that the paper
+    anchors the chain, and the figures it printed (the report recomputes from the records)."""
+
+    number: int
+    shift: int
+    made_at: datetime
+    by: str
+    journal_seq: int
+    journal_hash: str
+    figures: dict[str, int]
+
+    def __post_init__(self) -> None:
+        if self.number < 1 or self.shift < 1 or self.journal_seq < 0 or len(self.journal_hash) != 64:
+            raise ReportError(f"Z report {self.number} of shift {self.shift}: a number, shift or journal head "
+                              "out of bounds")
+
+    def to_dict(self) -> dict:
+        return {"number": self.number, "shift": self.shift, "made_at": self.made_at.isoformat(), "by": self.by,
+                "journal_seq": self.journal_seq, "journal_hash": self.journal_hash, "figures": dict(self.figures)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ZRecord":
+        try:
+            return cls(int(d["number"]), int(d["shift"]), datetime.fromisoformat(d["made_at"]), str(d["by"]),
+                       int(d["journal_seq"]), str(d["journal_hash"]), {str(k): int(v) for k, v in d["figures"].items()})
+        except KeyError as exc:
+            raise ReportError(f"Z report {d.get('number')!r}: no {exc.args[0]!r}") from None
+
+
+def figures(report: Report) -> dict[str, int]:
+    """The report's headline figures in tiyn, as a Z record keeps them."""
+    return {"sales": report.sales.tiyn, "sales_count": report.sales.count, "refunds": report.refunds_tiyn,
+            "net": report.net_tiyn, "cash_expected": report.cash.expected_tiyn,
+            "cash_counted": report.cash.counted_tiyn or 0,
+            **{f"tender_{kind}": tally.tiyn for kind, tally in report.tenders.items()}}
+
+
 def compute_report(kind: str, shift: Shift, *, invoices: Iterable[Invoice], sales: Iterable[TenderedSale] = (),
                    refunds: Iterable[Refund] = (), at: datetime, number: int = 0) -> Report:
     """The X or Z report of `shift` from its records (which the caller selects): pure, changes nothing."""

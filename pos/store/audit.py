@@ -2,7 +2,7 @@
 
 `verify_store` walks the chain link by link (pos.core.journal.check_chain), folds it into
 what the store must hold (Ledger), then compares: every journaled record (invoice, state
-document, print job, counter) with the store's copy, so a difference is named by its record;
+document, print job, counter, and the day's records: cashier, shift, sale, refund, Z report) with the store's copy, so a difference is named by its record;
 then every store file's SHA-256 with the one its last journal entry recorded, so nothing
 else in any file (an index entry, a stamp, a record added by hand) can change unseen.
 
@@ -25,7 +25,7 @@ from pos.core.ports import StoreError
 from pos.store.atomic import STAMP, parse_tables
 from pos.store.journal import JOURNAL_STAMP, FileJournal, store_files
 from pos.store.lock import StoreLock
-from pos.store.repository import COUNTER_TABLE, INVOICES, PRINTS, STATE_TABLE
+from pos.store.repository import COUNTER_TABLE, DAY_TABLE, INVOICES, PRINTS, STATE_TABLE
 
 ARCHIVE_FORMAT = "cryptocity-pos-journal/1"
 LINES, MANIFEST = "journal.jsonl", "manifest.json"
@@ -90,6 +90,8 @@ def _store_records(tables: dict[str, dict[str, Any]]) -> Iterator[tuple[tuple[st
         yield ("print", doc["id"]), doc
     for doc in tables.get(COUNTER_TABLE, {}).values():
         yield ("counter", doc["name"]), doc["value"]
+    for doc in tables.get(DAY_TABLE, {}).values():
+        yield (doc["kind"], doc["id"]), doc["record"]
 
 
 def _changed_record(files: list[tuple[str, Path]], ledger: Ledger, held: set[tuple[str, str]]) -> str:

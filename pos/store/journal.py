@@ -31,7 +31,7 @@ from pos.core.journal import MAX_LINE_BYTES, BrokenChain, Draft, Entry, Files, H
 from pos.core.localtime import business_day
 from pos.core.ports import StoreError
 from pos.store.atomic import FILE_MODE, fsync_dir, make_dirs
-from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE
+from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, RECORDS, STATE
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def store_files(directory: Path) -> list[tuple[str, Path]]:
     found = []
     for path in sorted(directory.rglob("*.json")):
         name = path.relative_to(directory).with_suffix("").as_posix()
-        if name in (COUNTERS, OPEN, STATE) or name.split("/")[0] in (DAYS, INDEX, STATE):
+        if name in (COUNTERS, OPEN, STATE, RECORDS) or name.split("/")[0] in (DAYS, INDEX, STATE):
             found.append((name, path))
     return found
 

@@ -5,7 +5,10 @@
     state                        named state documents and the print queue
     state/<kind>/<block>         state documents about one invoice (`<kind>:<invoice id>`, such
                                  as the printer's `receipt:T01-000042`), by index block
-    days/YYYY-MM/YYYY-MM-DD      closed invoices, by the business day they were created
+    records                      the day's working set: cashiers, shifts, Z reports, Bitcoin refunds
+                                 not yet paid (pos.sale.day)
+    days/YYYY-MM/YYYY-MM-DD      closed invoices, by the business day they were created; and the
+                                 sale records and refunds (done) of that day
     index/<terminal>-<seq/1000>  invoice id -> business day, for closed invoices
 
 A name is a path without the `.json` suffix, relative to the store directory (the memory
@@ -21,7 +24,7 @@ from datetime import date
 
 from pos.core.invoice import invoice_id as make_id
 
-COUNTERS, OPEN, STATE = "counters", "open", "state"
+COUNTERS, OPEN, STATE, RECORDS = "counters", "open", "state", "records"
 DAYS, INDEX = "days", "index"
 #: Invoices per index block: a block file stays a few tens of kilobytes.
 BLOCK = 1000

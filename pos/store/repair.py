@@ -26,7 +26,7 @@ from pos.store.atomic import (
     DAMAGED_MARK, STAMP, AtomicJSONStorage, flat_name, make_dirs, original_name, parse_tables,
 )
 from pos.store.backends import damaged_files
-from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, STATE, index_slot
+from pos.store.layout import COUNTERS, DAYS, INDEX, OPEN, RECORDS, STATE, index_slot
 from pos.store.lock import StoreLock
 from pos.store.repository import COUNTER_TABLE, DAY_INDEX, INVOICES
 from pos.store.salvage import salvage_open_invoices
@@ -72,7 +72,7 @@ def repair(directory: Path) -> list[str]:
 
 def _data_files(directory: Path) -> list[Path]:
     """The store's JSON files (the directory may also hold bitcoinlib's data and the like)."""
-    found = [directory / f"{n}.json" for n in (COUNTERS, OPEN, STATE) if (directory / f"{n}.json").exists()]
+    found = [directory / f"{n}.json" for n in (COUNTERS, OPEN, STATE, RECORDS) if (directory / f"{n}.json").exists()]
     for sub in (DAYS, INDEX, STATE):
         for root, _, files in os.walk(directory / sub):
             found.extend(Path(root, f) for f in files if f.endswith(".json") and not f.startswith("."))

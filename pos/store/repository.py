@@ -32,19 +32,27 @@ from tinydb import TinyDB, where
 from tinydb.queries import QueryLike
 from tinydb.table import Document, Table
 
+from pos.core.cashier import MAX_CASHIERS, Cashier
 from pos.core.invoice import Invoice, utcnow
 from pos.core.journal import (
-    ADOPTED, COUNTER, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED, STARTED, STATE_PUT,
-    STORE_CREATED, SYSTEM,
+    ADOPTED, CASHIER_RECORD, COUNTER, DAY_RECORDS, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED,
+    REFUND_RECORD, SALE_RECORD, SHIFT_RECORD, STARTED, STATE_PUT, STORE_CREATED, SYSTEM, Z_RECORD,
     Draft, Entry, Head, canonical, digest, invoice_record,
 )
 from pos.core.ports import PrintJob, StoreError
 from pos.core.localtime import business_day
+from pos.core.refund import REQUESTED, Refund
+from pos.core.report import ZRecord
+from pos.core.shift import Shift, ShiftError
+from pos.core.tender import TenderedSale
 from pos.store.atomic import DamagedFile
 from pos.store.journal import Held, Journal, Staging
-from pos.store.layout import COUNTERS, OPEN, STATE, day_name, index_slot, state_name
+from pos.store.layout import COUNTERS, OPEN, RECORDS, STATE, day_name, index_slot, state_name
 
 INVOICES, COUNTER_TABLE, STATE_TABLE, PRINTS, DAY_INDEX = "invoices", "counters", "state", "prints", "days"
+#: The day's records, in `records` and in the day files: {"kind", "id", "record"} (pos.core.journal.DAY_RECORDS).
+DAY_TABLE = "records"
+SHIFT_COUNTER, Z_COUNTER = "shift", "z"
 
 Record = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -239,6 +247,8 @@ class TinyStore:
                 record = _newest(self._open_record(data["id"]), self._closed_record(data["id"]))
                 if self._open_record(data["id"]) is not None and record is not None:
                     self._close(record, date.fromisoformat(data["day"]), in_open=True)
+            elif entry.kind in DAY_RECORDS:
+                self._put_record(entry.kind, data)
             elif entry.kind == STATE_PUT:
                 self._put_state(data["key"], data["value"])
             elif entry.kind in (PRINT_QUEUED, PRINT_UPDATED):
@@ -478,6 +488,125 @@ class TinyStore:
     @_operation
     def finish_print(self, job_id: str) -> None:
         self._run([Draft(PRINT_DONE, {"id": job_id})])
+
+    # ---- the day's records: cashiers, shifts, sales, refunds, Z reports ----------
+    def _put_record(self, kind: str, data: dict) -> None:
+        """Into its day's file, or the working set; a record leaving the working set (a refund now paid)
+        is taken out of it in the same operation."""
+        doc, cond = {"kind": kind, "id": data["id"], "record": data["record"]}, \
+            (where("kind") == kind) & (where("id") == data["id"])
+        if data["day"] is None:
+            _upsert(self._table(RECORDS, DAY_TABLE), doc, cond)
+            return
+        _upsert(self._table(day_name(date.fromisoformat(data["day"])), DAY_TABLE), doc, cond)
+        self._table(RECORDS, DAY_TABLE).remove(cond)
+
+    @staticmethod
+    def _record(kind: str, id_: str, record: dict, day: date | None = None) -> Draft:
+        return Draft(kind, {"id": id_, "day": day and day.isoformat(), "record": record})
+
+    def _records(self, name: str, kind: str, build: Callable[[dict], T]) -> list[T]:
+        table = self._table(name, DAY_TABLE)
+        where_ = self._backend.describe(name)
+        return [_read(lambda: build(doc["record"]), where_, f"{kind} {doc.get('id')!r}")
+                for doc in table.search(where("kind") == kind)]
+
+    def _numbered(self, counter: str) -> tuple[int, Draft]:
+        """The counter's next value, taken in the operation that uses it: no number skipped by a kill."""
+        value = self._counters.get(counter, 0) + 1
+        return value, Draft(COUNTER, {"name": counter, "value": value})
+
+    @_operation
+    def save_cashier(self, cashier: Cashier) -> None:
+        """Adds a person, or changes one (a new PIN or role): the name is the key."""
+        known = {c.name for c in self._records(RECORDS, CASHIER_RECORD, Cashier.from_dict)}
+        if cashier.name not in known and len(known) >= MAX_CASHIERS:
+            raise ValueError(f"{len(known)} people already: a till keeps at most {MAX_CASHIERS}")
+        self._run([self._record(CASHIER_RECORD, cashier.name, cashier.to_dict())])
+
+    @_operation
+    def cashiers(self) -> list[Cashier]:
+        return sorted(self._records(RECORDS, CASHIER_RECORD, Cashier.from_dict), key=lambda c: c.name)
+
+    @_operation
+    def open_shift(self, cashier: str, opening_float_tiyn: int, at: datetime) -> Shift:
+        """The next shift, numbered in the same operation; ShiftError while another is open."""
+        current = self._current_shift()
+        if current is not None:
+            raise ShiftError(f"shift {current.number} is open (by {current.cashier}): close it with its Z first")
+        number, counter = self._numbered(SHIFT_COUNTER)
+        shift = Shift(number, self.terminal, cashier, at, opening_float_tiyn)
+        self._run([counter, self._record(SHIFT_RECORD, str(number), shift.to_dict())])
+        return shift
+
+    @_operation
+    def current_shift(self) -> Shift | None:
+        return self._current_shift()
+
+    def _current_shift(self) -> Shift | None:
+        open_ = [s for s in self._records(RECORDS, SHIFT_RECORD, Shift.from_dict) if not s.closed]
+        return max(open_, key=lambda s: s.number, default=None)
+
+    @_operation
+    def shifts(self) -> list[Shift]:
+        return sorted(self._records(RECORDS, SHIFT_RECORD, Shift.from_dict), key=lambda s: s.number)
+
+    @_operation
+    def close_shift(self, closed: Shift, figures: dict[str, int]) -> ZRecord:
+        """The shift closed and its Z report, numbered, with the journal's head before it: one operation.
+
+        ShiftError if the stored shift is closed already or has a Z: a Z is never made twice,
+        whatever the caller believes, and never edited (nothing else writes Z records)."""
+        stored = next((s for s in self._records(RECORDS, SHIFT_RECORD, Shift.from_dict) if s.number == closed.number),
+                      None)
+        if stored is None or not closed.closed:
+            raise ShiftError(f"shift {closed.number} is not a stored shift being closed")
+        if stored.closed or any(z.shift == closed.number for z in self._z_reports()):
+            raise ShiftError(f"shift {closed.number} is closed already, with its Z report: a Z is made once")
+        number, counter = self._numbered(Z_COUNTER)
+        head = self._journal.head
+        z = ZRecord(number, closed.number, closed.closed_at, closed.closed_by, head.seq, head.hash, figures)
+        self._run([counter, self._record(SHIFT_RECORD, str(closed.number), closed.to_dict()),
+                   self._record(Z_RECORD, str(number), z.to_dict())])
+        return z
+
+    @_operation
+    def z_reports(self) -> list[ZRecord]:
+        return self._z_reports()
+
+    def _z_reports(self) -> list[ZRecord]:
+        return sorted(self._records(RECORDS, Z_RECORD, ZRecord.from_dict), key=lambda z: z.number)
+
+    @_operation
+    def save_sale(self, sale: TenderedSale) -> None:
+        """A sale paid in cash, by card or split, in the file of its business day; written once."""
+        day = business_day(sale.at)
+        if any(s.id == sale.id for s in self._records(day_name(day), SALE_RECORD, TenderedSale.from_dict)):
+            raise ValueError(f"sale {sale.id} is already stored: a sale record is never rewritten")
+        self._run([self._record(SALE_RECORD, sale.id, sale.to_dict(), day)])
+
+    @_operation
+    def sales_for_day(self, day: date) -> list[TenderedSale]:
+        return sorted(self._records(day_name(day), SALE_RECORD, TenderedSale.from_dict), key=lambda s: (s.at, s.id))
+
+    @_operation
+    def save_refund(self, refund: Refund) -> None:
+        """A refund requested stays in the working set (the chain is watched for it); done, it goes to
+        the file of the day it was requested, out of the working set, in one operation."""
+        day = None if refund.state == REQUESTED else business_day(refund.requested_at)
+        self._run([self._record(REFUND_RECORD, refund.id, refund.to_dict(), day)])
+
+    @_operation
+    def requested_refunds(self) -> list[Refund]:
+        return sorted(self._records(RECORDS, REFUND_RECORD, Refund.from_dict), key=lambda r: (r.requested_at, r.id))
+
+    @_operation
+    def refunds_for_day(self, day: date) -> list[Refund]:
+        """Refunds requested on the day: those done, and those still waiting for the chain."""
+        done = self._records(day_name(day), REFUND_RECORD, Refund.from_dict)
+        waiting = [r for r in self._records(RECORDS, REFUND_RECORD, Refund.from_dict)
+                   if business_day(r.requested_at) == day]
+        return sorted(done + waiting, key=lambda r: (r.requested_at, r.id))
 
     def close(self) -> None:
         with self._mutex:

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from pos.store import open_store
+from pos.store import memory_store, open_store
 from tests.builders import T0
 from tests.store.faults import DiskFault
 
@@ -50,3 +50,11 @@ def disk(monkeypatch, store_dir) -> DiskFault:
     """The store directory's disk, to fill up or turn read-only (tests/store/faults.py)."""
     store_dir.mkdir(parents=True, exist_ok=True)
     return DiskFault(monkeypatch, store_dir)
+
+
+@pytest.fixture(params=["file", "memory"])
+def store(request, store_dir, clock):
+    """Each implementation of the Store port in turn: the contract tests run over both."""
+    store = open_store(store_dir, clock=clock) if request.param == "file" else memory_store(clock=clock)
+    yield store
+    store.close()

@@ -7,15 +7,7 @@ import pytest
 
 from pos.core.invoice import EXPIRED, INVALID, PROCESSING, SETTLED, Payment
 from pos.core.ports import PrintJob, StoreError
-from pos.store import memory_store, open_store
 from tests.builders import T0, make_invoice
-
-
-@pytest.fixture(params=["file", "memory"])
-def store(request, store_dir, clock):
-    store = open_store(store_dir, clock=clock) if request.param == "file" else memory_store(clock=clock)
-    yield store
-    store.close()
 
 
 def paid(invoice, at=T0 + timedelta(minutes=3)):
