@@ -138,7 +138,7 @@ async def publish_catalog(config: Config, raw: bytes, where: str) -> CatalogVers
             bucket = await js.key_value(config.sync.catalog_bucket)
         except BucketNotFoundError:
             bucket = await js.create_key_value(bucket=config.sync.catalog_bucket, history=CATALOG_HISTORY,
-                                               num_replicas=config.backoffice.replicas)
+                                               replicas=config.backoffice.replicas)
         revision = await bucket.put(hub.CATALOG_KEY, raw)
     finally:
         await client.close()
