@@ -13,7 +13,7 @@ Stdout: the app's headless events as JSON lines (pos.ui.events), plus
     {"event": "ready", "screen": "sale"|"charge"|"done", ...}   up again; on charge or done
         also the invoice's fields (as in invoice_created), so a customer who never saw the
         invoice_created of a killed terminal can pay the QR now on screen
-    {"event": "status", "open": {INVOICE: STATE}, "pending_prints": N, "unconfirmed": [INVOICE]}
+    {"event": "status", "open": {INVOICE: STATE}, "pending_prints": N}   the store's open invoices
 Stdin, one command a line:
     walk-away INVOICE         that customer leaves without paying: cancel it once it is on screen
     close                     closing time: finish the sale under way, start no other
@@ -101,9 +101,7 @@ class Terminal:
         elif verb == "status":
             store = self.services.store
             self.emit("status", {"open": {i.id: i.state for i in store.open_invoices()},
-                                 "pending_prints": len(store.pending_prints()),
-                                 "unconfirmed": [i.id for i in store.open_invoices()
-                                                 if self.services.printing.unconfirmed(i.id)]})
+                                 "pending_prints": len(store.pending_prints())})
         else:
             raise ValueError(f"soak terminal: unknown command {command!r}")
 

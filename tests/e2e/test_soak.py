@@ -45,7 +45,7 @@ def test_a_quick_soak_accounts_for_every_sale_through_kills_outages_and_printer_
     # nothing else may be wrong
     assert found.duplicate_originals <= counts.kills
     assert [p for p in report.problems if not p.endswith("ORIGINAL receipts on paper")] == []
-    assert report.journal == "passed"
+    assert report.journal == ""  # pos journal verify passed
     assert report.seconds < 120
 
 
