@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
 from pos.config import Config
-from pos.core.cart import Cart
+from pos.core.cart import Cart, Totals
 from pos.core.catalog import Catalog
 from pos.core.invoice import IllegalTransition, Invoice, invoice_id, new_invoice
 from pos.core.money import Rate, format_kzt
@@ -123,10 +123,11 @@ class Checkout:
             return None
         return None if self._too_old(rate) else rate
 
-    def charge(self, cart: Cart, cashier: str = "") -> Invoice:
+    def charge(self, cart: Cart, cashier: str = "", part: Callable[[Totals], Totals] | None = None) -> Invoice:
+        """`part`: the share of the cart's totals to charge (a split sale's Bitcoin part, pos.sale.day)."""
         if not cart.lines:
             raise ChargeError("the cart is empty", "reason.cart_empty")
-        totals = cart.totals()
+        totals = cart.totals() if part is None else part(cart.totals())
         if totals.total <= 0:
             raise ChargeError(f"nothing to charge: the total is {format_kzt(totals.total)}", "reason.nothing_to_charge",
                               total=format_kzt(totals.total))

@@ -102,7 +102,8 @@ class Store(Protocol):
 
     def sales_for_day(self, day: date) -> list[TenderedSale]: ...
 
-    def save_refund(self, refund: Refund) -> None: ...
+    def save_refunds(self, refunds: list[Refund]) -> None:
+        """Refunds of one action (each tender of a split) in one write."""
 
     def requested_refunds(self) -> list[Refund]:
         """Bitcoin refunds not yet seen paid: what the chain is watched for."""

@@ -19,11 +19,11 @@ back (from_dict), so a hand-edited store cannot slip a change below zero into a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
-from pos.core.cart import MAX_SALE_TIYN, Totals
+from pos.core.cart import MAX_SALE_TIYN, Totals, allocate
 from pos.core.invoice import SaleLine, sale_lines
 from pos.core.money import format_kzt
 
@@ -209,3 +209,20 @@ def tendered_sale(*, id: str, terminal_id: str, cashier: str, at: datetime, tota
     return TenderedSale(id=id, terminal_id=terminal_id, cashier=cashier, at=at, lines=sale_lines(totals),
                         total_tiyn=totals.total, discount_tiyn=totals.line_discounts + totals.order_discount,
                         vat=dict(totals.vat), tenders=tenders, shift=shift)
+
+
+def bitcoin_part(totals: Totals, amount_tiyn: int) -> Totals:
+    """The part of a sale left to pay in Bitcoin after a split's other tenders: the same lines, each
+    taking its share of `amount_tiyn` (largest remainder), the rest of it shown as that line's
+    discount on the invoice, and the VAT in the same proportion. The invoice charges exactly this;
+    the sale record (tendered_sale of the whole totals) is what the report counts."""
+    check_amount(amount_tiyn, "the Bitcoin part")
+    if amount_tiyn >= totals.total:
+        raise TenderError(f"the Bitcoin part of a split is less than the sale's {format_kzt(totals.total, 'KZT')}, "
+                          f"not {format_kzt(amount_tiyn, 'KZT')}")
+    shares = allocate(amount_tiyn, [line.total for line in totals.lines])
+    lines = tuple(replace(line, order_discount_tiyn=line.line.amount - share)
+                  for line, share in zip(totals.lines, shares))
+    vat = {rate: vat * amount_tiyn // totals.total for rate, vat in totals.vat.items()}
+    return replace(totals, lines=lines, order_discount=totals.order_discount + totals.total - amount_tiyn,
+                   total=amount_tiyn, vat=vat)

@@ -1,4 +1,5 @@
-"""Checks the manager PIN against config and counts failures in the store (pos.pin has the rules).
+"""Checks a PIN and counts failures in the store (pos.pin has the rules): the manager PIN of the
+configuration, or a cashier's own (pos.sale.day gives each person their hash and state key).
 
 A store that cannot be written (disk full) must not allow endless guessing: the count goes on
 in memory until it can be saved. One that cannot be read fails closed: no PIN is checked."""
@@ -15,19 +16,22 @@ PIN_STATE = "ui.pin_lock"  # Store state: failures so far and the end of a locko
 
 
 class PinGuard:
-    def __init__(self, store: Any, ui: Any, clock: Callable[[], datetime], tr: Callable[..., str]) -> None:
+    def __init__(self, store: Any, ui: Any, clock: Callable[[], datetime], tr: Callable[..., str], *,
+                 state_key: str = PIN_STATE, pin_hash: str | None = None) -> None:
         self._store, self._ui, self._clock, self.tr = store, ui, clock, tr
+        self._key = state_key
+        self._hash = pin_hash  # None: the configuration's manager PIN, read at each check
         self._unsaved: PinLock | None = None  # newer than the store's, which refused it
 
     def _lock(self) -> PinLock:
         """StoreError when the store cannot be read."""
         if self._unsaved is not None:
             return self._unsaved
-        return PinLock.from_dict(self._store.get_state(PIN_STATE))
+        return PinLock.from_dict(self._store.get_state(self._key))
 
     def _save(self, lock: PinLock) -> None:
         try:
-            self._store.put_state(PIN_STATE, None if lock == PinLock() else lock.to_dict())
+            self._store.put_state(self._key, None if lock == PinLock() else lock.to_dict())
         except StoreError:
             self._unsaved = lock
         else:
@@ -53,7 +57,7 @@ class PinGuard:
             return False, self.tr("pin.locked", seconds=lock.seconds_left(now))
         if not pin:
             return False, ""
-        if verify_pin(pin, self._ui.manager_pin_hash):
+        if verify_pin(pin, self._ui.manager_pin_hash if self._hash is None else self._hash):
             self._save(PinLock())
             return True, ""
         lock = lock.failed(now, self._ui.pin_attempts, self._ui.pin_lockout_seconds)

@@ -590,11 +590,13 @@ class TinyStore:
         return sorted(self._records(day_name(day), SALE_RECORD, TenderedSale.from_dict), key=lambda s: (s.at, s.id))
 
     @_operation
-    def save_refund(self, refund: Refund) -> None:
-        """A refund requested stays in the working set (the chain is watched for it); done, it goes to
-        the file of the day it was requested, out of the working set, in one operation."""
-        day = None if refund.state == REQUESTED else business_day(refund.requested_at)
-        self._run([self._record(REFUND_RECORD, refund.id, refund.to_dict(), day)])
+    def save_refunds(self, refunds: list[Refund]) -> None:
+        """Refunds of one action (a split sale goes back in each of its tenders) in one operation.
+
+        A refund requested stays in the working set (the chain is watched for it); done, it goes to
+        the file of the day it was requested, out of the working set."""
+        self._run([self._record(REFUND_RECORD, r.id, r.to_dict(),
+                                None if r.state == REQUESTED else business_day(r.requested_at)) for r in refunds])
 
     @_operation
     def requested_refunds(self) -> list[Refund]:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pos.core.cart import MAX_SALE_TIYN
 from pos.core.invoice import SaleLine
 from pos.core.tender import (
-    BitcoinTender, CardTender, CashTender, TenderedSale, TenderError, tender_from_dict, tendered_sale,
+    BitcoinTender, CardTender, CashTender, TenderedSale, TenderError, bitcoin_part, tender_from_dict, tendered_sale,
 )
 from tests.builders import T0, make_cart
 
@@ -134,3 +134,15 @@ def test_any_split_of_any_total_pays_it_exactly_and_round_trips(total, data):
     off = data.draw(st.integers(-cash + 1, MAX_SALE_TIYN).filter(lambda d: d != 0))
     with pytest.raises(TenderError):
         sale(CashTender(cash, handed), BitcoinTender(total - cash + off, "T01-000001"), total=total)
+
+
+def test_the_bitcoin_part_of_a_split_keeps_the_lines_and_charges_exactly_the_rest():
+    totals = make_cart((("TEA-01", 2000), ("BREAD-01", 1000), ("MED-01", 1000))).totals()
+    part = bitcoin_part(totals, 1001_01)
+    assert part.total == 1001_01 == sum(line.total for line in part.lines)
+    assert [l.line for l in part.lines] == [l.line for l in totals.lines]  # the same goods, priced as the rest
+    assert all(0 <= l.total <= whole.total for l, whole in zip(part.lines, totals.lines))
+    assert part.vat == {rate: vat * 1001_01 // totals.total for rate, vat in totals.vat.items()}
+    for too_much in (totals.total, totals.total + 1, 0):
+        with pytest.raises(TenderError):
+            bitcoin_part(totals, too_much)

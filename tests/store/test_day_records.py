@@ -67,12 +67,11 @@ def test_sales_are_kept_with_their_business_day_and_never_rewritten(store):
 
 def test_a_bitcoin_refund_waits_in_the_working_set_until_paid(store):
     cash_refund, owed_refund, waiting = a_day().refunds
-    for refund in (cash_refund, waiting):
-        store.save_refund(refund)
+    store.save_refunds([cash_refund, waiting])
     assert store.requested_refunds() == [waiting]
     assert store.refunds_for_day(DAY) == [cash_refund, waiting]
     paid = waiting.done(txid(7), waiting.requested_at + timedelta(minutes=30))
-    store.save_refund(paid)
+    store.save_refunds([paid])
     assert store.requested_refunds() == []
     assert store.refunds_for_day(DAY) == [cash_refund, paid] and paid.state == DONE
 
@@ -84,8 +83,8 @@ def test_every_record_is_journaled_and_verify_checks_it(store_dir, open_file_sto
     shift = store.open_shift("Aigerim", 0, T0)
     for sale in day.sales:
         store.save_sale(sale)
-    store.save_refund(day.refunds[2])
-    store.save_refund(day.refunds[2].done(txid(7), T0 + timedelta(hours=5)))
+    store.save_refunds([day.refunds[2]])
+    store.save_refunds([day.refunds[2].done(txid(7), T0 + timedelta(hours=5))])
     store.close_shift(shift.close(counted_cash_tiyn=0, at=T0 + timedelta(hours=8), by="Boss"), {"net": 0})
     store.close()
     assert verify_store(store_dir).ok

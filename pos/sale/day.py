@@ -1,0 +1,300 @@
+"""The shop's day: who is at the till, the shift, sales paid in cash, by card or split, X and Z.
+
+Plain Python beside the Till (pos.sale.till), which keeps the Bitcoin sale flow; the screens
+and headless mode call this and listen to its events (DayEvent, `subscribe`), as they do the
+Till's. Refunds are pos.sale.refunds.
+
+Roles (pos.core.cashier): anyone signed in with their own PIN opens a shift, sells and
+refunds up to [shift] cashier_refund_max_kzt; a manager also settles late payments,
+approves larger refunds and closes the shift with the Z report. Every record carries the
+cashier of the shift it was made in.
+
+Crash safety: each record is one journaled store operation (pos.store.repository), the
+Z report with the shift's closing; a split sale's cash part waits in a state document until
+its invoice is handed over, so a restart finds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from pos.checkout import ChargeError, Checkout
+from pos.config import Config
+from pos.core.cart import Cart
+from pos.core.cashier import Cashier
+from pos.core.invoice import CANCELLED as CANCELLED_STATE, EXPIRED, SETTLED, Invoice
+from pos.core.journal import MANAGER, acting
+from pos.core.payment import EXPIRED_EVENT, HANDED_OVER
+from pos.core.localtime import business_day
+from pos.core.ports import Store
+from pos.core.refund import Refund
+from pos.core.report import X, Z, Report, ReportError, compute_report, figures
+from pos.core.shift import Shift, ShiftError
+from pos.core.tender import (
+    BitcoinTender, CardTender, CashTender, Tender, TenderedSale, TenderError, bitcoin_part, tendered_sale,
+)
+from pos.pin import hash_pin
+from pos.sale.pin_guard import PinGuard
+from pos.sale.till import CANCELLED, Till, TillEvent
+
+# The events of the day (README, "Headless events"), with their data's keys.
+SHIFT_OPENED = "shift_opened"  # {shift, cashier}
+REPORT_PRINTED = "report_printed"  # {kind: X|Z, number}: the report is made and handed to the printer
+REFUND_STATE = "refund_state"  # {refund, invoice, state, txid}
+DRAWER_OPEN = "drawer_open"  # {reason}: the cash drawer is to be opened (a cash sale or refund)
+SALE_RECORDED = "sale_recorded"  # {sale, total_tiyn, change_tiyn}
+SPLIT_VOID = "split_void"  # {invoice, cash_tiyn}: the Bitcoin part was not paid: give the cash part back
+
+#: A split sale's cash part, kept until its invoice is handed over (or not paid).
+SPLIT_STATE = "day.split"
+SALE_COUNTER = "sale"
+
+
+def pin_state(name: str) -> str:
+    """The state document counting one person's wrong PINs."""
+    return f"day.pin_lock.{name}"
+
+
+class DayError(ChargeError):
+    """Something the day's rules refuse (no shift, the wrong role, a refund too large): English for
+    the log, a key and fields for the screens, as ChargeError."""
+
+
+@dataclass(frozen=True)
+class DayEvent:
+    name: str
+    data: dict = field(default_factory=dict)
+
+
+Listener = Callable[[DayEvent], None]
+
+
+def sale_id(terminal: str, seq: int) -> str:
+    return f"{terminal}-S{seq:06d}"
+
+
+class Day:
+    def __init__(self, *, store: Store, checkout: Checkout, config: Config, clock: Callable[[], datetime],
+                 tr: Callable[..., str]) -> None:
+        self._store, self._checkout, self._config, self._clock, self._tr = store, checkout, config, clock, tr
+        self._listeners: list[Listener] = []
+        self.cashier: Cashier | None = None  # who signed in to the shift open at the till
+
+    # ---- events ------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def publish(self, name: str, **data: object) -> None:
+        event = DayEvent(name, data)
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ---- people ------------------------------------------------------------------------
+    def add_cashier(self, name: str, role: str, pin: str) -> Cashier:
+        """A person and their PIN (kept as a salted scrypt hash); the same name again changes them."""
+        cashier = Cashier(name, role, hash_pin(pin), self._clock())
+        with acting(MANAGER):
+            self._store.save_cashier(cashier)
+        return cashier
+
+    def sign_in(self, name: str, pin: str) -> Cashier:
+        """The person, if the PIN is theirs; DayError otherwise, with the lockout growing as the
+        manager PIN's does. An unknown name is refused as a wrong PIN is."""
+        cashier = next((c for c in self._store.cashiers() if c.name == name), None)
+        if cashier is None:  # no count kept for names nobody has: they would fill the store
+            raise DayError(f"{name}: PIN refused", "day.pin_refused", reason=self._tr("pin.wrong", left="?"))
+        guard = PinGuard(self._store, self._config.ui, self._clock, self._tr, state_key=pin_state(name),
+                         pin_hash=cashier.pin_hash)
+        accepted, message = guard.check(pin)
+        if not accepted:
+            raise DayError(f"{name}: PIN refused", "day.pin_refused", reason=message)
+        return cashier
+
+    def manager(self, who: Cashier | None, what: str) -> Cashier:
+        """`who` if a manager; DayError naming `what` a manager must do otherwise."""
+        if who is None or not who.is_manager:
+            raise DayError(f"{what}: a manager's PIN is needed", "day.manager_needed", what=what)
+        return who
+
+    # ---- the shift ---------------------------------------------------------------------
+    @property
+    def shift(self) -> Shift | None:
+        return self._store.current_shift()
+
+    def open_shift(self, cashier: Cashier, opening_float_tiyn: int) -> Shift:
+        """DayError while another shift is open (close it with its Z first)."""
+        try:
+            shift = self._store.open_shift(cashier.name, opening_float_tiyn, self._clock())
+        except ShiftError as exc:
+            raise DayError(str(exc), "day.shift_open") from None
+        self.cashier = cashier
+        self.publish(SHIFT_OPENED, shift=shift.number, cashier=cashier.name)
+        return shift
+
+    def continue_shift(self, cashier: Cashier) -> Shift:
+        """After a restart or a change of cashier: the open shift goes on, its records made by `cashier`."""
+        shift = self.shift
+        if shift is None:
+            raise DayError("no shift is open: open one with a cashier's PIN and the float", "day.no_shift")
+        self.cashier = cashier
+        return shift
+
+    def open_now(self) -> tuple[Shift, Cashier]:
+        """The open shift and who is at the till; DayError if none."""
+        shift = self.shift
+        if shift is None or self.cashier is None:
+            raise DayError("no shift is open: open one with a cashier's PIN and the float", "day.no_shift")
+        return shift, self.cashier
+
+    # ---- sales -------------------------------------------------------------------------
+    def cash_sale(self, cart: Cart, tendered_tiyn: int) -> TenderedSale:
+        """The cart paid in cash: recorded with the change, and the drawer opened."""
+        total = self._total(cart)
+        sale = self._record(cart, (self._tender(lambda: CashTender(total, tendered_tiyn)),))
+        self.publish(DRAWER_OPEN, reason="cash sale", sale=sale.id)
+        return sale
+
+    def card_sale(self, cart: Cart, approval_code: str) -> TenderedSale:
+        """The cart paid on the bank terminal, recorded with the approval code from its slip."""
+        total = self._total(cart)
+        return self._record(cart, (self._tender(lambda: CardTender(total, approval_code)),))
+
+    def split_charge(self, cart: Cart, cash_tiyn: int, tendered_tiyn: int) -> Invoice:
+        """Blocking (the invoice's address and rate): `cash_tiyn` in cash, the rest as a Bitcoin
+        invoice for the Till's Charge screen. The sale is recorded when the invoice is handed
+        over (split_handed_over); until then its cash part waits in the store."""
+        shift, cashier = self.open_now()
+        total = self._total(cart)
+        cash = self._tender(lambda: CashTender(cash_tiyn, tendered_tiyn))
+        rest = total - cash_tiyn
+        self._tender(lambda: bitcoin_part(cart.totals(), rest))  # refused before an address is taken
+        invoice = self._checkout.charge(cart, cashier.name, lambda totals: bitcoin_part(totals, rest))
+        number = sale_id(self._config.terminal.id, self._store.next_counter(SALE_COUNTER))
+        pending = (self._store.get_state(SPLIT_STATE) or {}).get("sales", {})
+        self._store.put_state(SPLIT_STATE, {"sales": {**pending, invoice.id: {
+            "sale": number, "cart": cart.to_dict(), "cash": cash.to_dict(), "shift": shift.number,
+            "cashier": cashier.name}}})
+        self.publish(DRAWER_OPEN, reason="split sale", invoice=invoice.id)
+        return invoice
+
+    def split_settled(self, invoice: Invoice) -> TenderedSale | None:
+        """The Till handed `invoice` over (its HANDED_OVER event): the split sale it is part of is
+        recorded, once: its number was taken at the charge, so a restart between the record and
+        forgetting the split finds it stored. None when the invoice is not a split's."""
+        pending = (self._store.get_state(SPLIT_STATE) or {}).get("sales", {})
+        split = pending.get(invoice.id)
+        if split is None:
+            return None
+        cart = self._checkout.new_cart()
+        cart.restore(split["cart"])
+        cash = CashTender(split["cash"]["amount_tiyn"], split["cash"]["tendered_tiyn"])
+        sale = tendered_sale(id=split["sale"], terminal_id=self._config.terminal.id, cashier=split["cashier"],
+                             at=self._clock(), totals=cart.totals(), shift=split["shift"],
+                             tenders=(cash, BitcoinTender(invoice.total_tiyn, invoice.id)))
+        try:
+            self._store.save_sale(sale)
+        except ValueError:
+            pass  # recorded before a stop; the split was not yet forgotten
+        self._forget_split(invoice.id)
+        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=cash.change_tiyn)
+        return sale
+
+    def follow(self, till: Till) -> None:
+        """Record split sales as the Till hands their invoices over (or gives them up), and catch up
+        on what happened to them while the terminal was stopped."""
+        till.subscribe(self._on_till_event)
+        for invoice_id in list((self._store.get_state(SPLIT_STATE) or {}).get("sales", {})):
+            invoice = self._store.get_invoice(invoice_id)
+            if invoice is not None and (invoice.handed_over or invoice.state == SETTLED):
+                self.split_settled(invoice)
+            elif invoice is None or invoice.state in (CANCELLED_STATE, EXPIRED):
+                self.split_unpaid(invoice_id)
+
+    def _on_till_event(self, event: TillEvent) -> None:
+        if event.name == HANDED_OVER:
+            self.split_settled(event.invoice)
+        elif event.name in (CANCELLED, EXPIRED_EVENT):
+            self.split_unpaid(event.invoice.id)
+
+    def split_unpaid(self, invoice_id: str) -> None:
+        """The split's invoice was cancelled or expired: nothing is sold, the cash part goes back."""
+        split = (self._store.get_state(SPLIT_STATE) or {}).get("sales", {}).get(invoice_id)
+        if split is not None:
+            self._forget_split(invoice_id)
+            self.publish(SPLIT_VOID, invoice=invoice_id, cash_tiyn=split["cash"]["amount_tiyn"])
+            self.publish(DRAWER_OPEN, reason="split cash back", invoice=invoice_id)
+
+    def _forget_split(self, invoice_id: str) -> None:
+        pending = dict((self._store.get_state(SPLIT_STATE) or {}).get("sales", {}))
+        pending.pop(invoice_id, None)
+        self._store.put_state(SPLIT_STATE, {"sales": pending} if pending else None)
+
+    def _total(self, cart: Cart) -> int:
+        self.open_now()
+        if not cart.lines:
+            raise DayError("the cart is empty", "reason.cart_empty")
+        return cart.totals().total
+
+    @staticmethod
+    def _tender(build: Callable[[], Tender]) -> Tender:
+        try:
+            return build()
+        except TenderError as exc:
+            raise DayError(str(exc), "day.tender_refused", reason=str(exc)) from None
+
+    def _record(self, cart: Cart, tenders: tuple[Tender, ...]) -> TenderedSale:
+        shift, cashier = self.open_now()
+        seq = self._store.next_counter(SALE_COUNTER)
+        terminal = self._config.terminal.id
+        sale = tendered_sale(id=sale_id(terminal, seq), terminal_id=terminal, cashier=cashier.name,
+                             at=self._clock(), totals=cart.totals(), tenders=tenders, shift=shift.number)
+        self._store.save_sale(sale)
+        change = sum(t.change_tiyn for t in tenders if isinstance(t, CashTender))
+        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=change)
+        return sale
+
+    # ---- records of a shift -----------------------------------------------------------
+    def days_of(self, shift: Shift) -> list[date]:
+        """The business days a shift spans (a night shift spans two)."""
+        first, last = business_day(shift.opened_at), business_day(shift.closed_at or self._clock())
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    def records_of(self, shift: Shift) -> tuple[list[Invoice], list[TenderedSale], list[Refund]]:
+        """The invoices created during the shift, its sale records and refunds."""
+        days = self.days_of(shift)
+        end = shift.closed_at or self._clock()
+        invoices = [inv for day in days for inv in self._store.invoices_for_day(day)
+                    if shift.opened_at <= inv.created_at <= end]
+        sales = [s for day in days for s in self._store.sales_for_day(day) if s.shift == shift.number]
+        refunds = [r for day in days for r in self._store.refunds_for_day(day) if r.shift == shift.number]
+        return invoices, sales, refunds
+
+    # ---- X and Z -----------------------------------------------------------------------
+    def x_report(self) -> Report:
+        """The open shift's figures now: changes no record (the journal notes it was printed)."""
+        shift, _ = self.open_now()
+        invoices, sales, refunds = self.records_of(shift)
+        report = compute_report(X, shift, invoices=invoices, sales=sales, refunds=refunds, at=self._clock())
+        self._store.record(REPORT_PRINTED, {"kind": X, "shift": shift.number, "net_tiyn": report.net_tiyn})
+        self.publish(REPORT_PRINTED, kind=X, number=0)
+        return report
+
+    def z_report(self, manager: Cashier | None, counted_cash_tiyn: int) -> Report:
+        """A manager closes the shift with the drawer counted: the Z, numbered by the store, which
+        refuses a second Z for the shift. The returned report carries the Z's number; the Z record
+        (store.z_reports) carries the journal head its paper prints."""
+        self.manager(manager, "closing the shift with Z")
+        shift, _ = self.open_now()
+        try:
+            closed = shift.close(counted_cash_tiyn=counted_cash_tiyn, at=self._clock(), by=manager.name)
+            invoices, sales, refunds = self.records_of(closed)
+            report = compute_report(Z, closed, invoices=invoices, sales=sales, refunds=refunds, at=closed.closed_at)
+            with acting(MANAGER):
+                z = self._store.close_shift(closed, figures(report))
+        except (ShiftError, ReportError) as exc:
+            raise DayError(str(exc), "day.z_refused", reason=str(exc)) from None
+        self.cashier = None
+        self.publish(REPORT_PRINTED, kind=Z, number=z.number)
+        return replace(report, number=z.number)

@@ -1,0 +1,205 @@
+"""Refunds at the till: whole or by lines, in the sale's own tenders, and Bitcoin refunds watched.
+
+A cashier refunds up to [shift] cashier_refund_max_kzt; above it a manager approves (their
+PIN, pos.sale.day.Day.sign_in). A split sale goes back in each of its tenders, the lines'
+amounts shared in proportion to the tenders (largest remainder), all in one store write.
+Cash and card refunds are done when recorded (the drawer opens; the bank terminal prints
+its own slip). A Bitcoin refund is a request: the terminal holds no keys, so the merchant's
+wallet pays the customer's address (checked for the configured network) at least
+`amount_sat` — at the invoice's locked rate, or today's with [shift] refund_rate = "today" —
+and `poll` marks it done with the txid once the chain shows such a payment. Money held
+without a sale (refund owed, paid late, overpaid) goes back the same way (`return_payment`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Callable, Sequence
+
+from pos.config import Config
+from pos.core.cart import allocate
+from pos.core.cashier import Cashier
+from pos.core.invoice import Invoice
+from pos.core.localtime import business_day
+from pos.core.money import Rate
+from pos.core.ports import ChainBackend, ChainUnavailable, Store
+from pos.core.refund import DONE, Refund, RefundLine
+from pos.core.report import PAID_LATE_BTC, REFUND_OWED_BTC, as_sale, standing
+from pos.core.tender import BITCOIN, CARD, CASH, BitcoinTender, TenderedSale, TenderError
+from pos.core.text import printable
+from pos.sale.day import DRAWER_OPEN, REFUND_STATE, Day, DayError
+
+#: How far back a sale may be refunded at the till (its earlier refunds are looked up day by day).
+REFUND_DAYS = 90
+REFUND_COUNTER = "refund"
+#: Address prefixes of each network: bech32 human-readable part, and the first character of base58 ones.
+_PREFIXES = {"mainnet": ("bc1", "1", "3"), "regtest": ("bcrt1", "m", "n", "2")}
+_TEST = ("tb1", "m", "n", "2")
+
+
+def check_address(text: str, network: str) -> str:
+    """The customer's address, if it is a valid Bitcoin address of `network` (bitcoinlib, imported
+    here only: a refund is rare); DayError naming the address otherwise."""
+    from bitcoinlib.keys import Address
+
+    address = text.strip()
+    prefixes = _PREFIXES.get(network, _TEST)
+    try:
+        Address.parse(address)
+        valid = address.lower().startswith(prefixes) and not (network != "regtest" and address.lower().startswith("bcrt1"))
+    except Exception:  # bitcoinlib raises several kinds for a malformed address
+        valid = False
+    if not valid or len(address) > 90:
+        raise DayError(f"{printable(address)!r} is not a {network} Bitcoin address", "day.bad_address",
+                       address=printable(address), network=network)
+    return address
+
+
+class Refunds:
+    def __init__(self, *, day: Day, store: Store, config: Config, clock: Callable[[], datetime],
+                 rate: Callable[[], Rate], chain: ChainBackend | None = None) -> None:
+        """`rate`: today's usable rate (Checkout.usable_rate), asked only with refund_rate = "today";
+        `chain`: what `poll` reads (the watcher's backend)."""
+        self._day, self._store, self._config, self._rate, self._chain = day, store, config, rate, chain
+        self._clock = clock
+
+    # ---- refunding a sale ---------------------------------------------------------------
+    def refund_sale(self, sale: TenderedSale | Invoice, *, lines: Sequence[int] | None = None,
+                    approver: Cashier | None = None, approval_code: str = "", address: str = "") -> list[Refund]:
+        """Refund the whole sale (lines None) or those lines (indices on the sale), one Refund per
+        tender. `approval_code`: the bank terminal's, for a card part; `address`: the customer's, for
+        a Bitcoin part. DayError when a rule refuses (a line refunded before, a refund above the
+        cashier's limit without a manager, a card or address missing)."""
+        shift, cashier = self._day.open_now()
+        record = as_sale(sale) if isinstance(sale, Invoice) else sale
+        invoice = sale if isinstance(sale, Invoice) else None
+        chosen = self._lines(record, lines)
+        amount = sum(line.amount_tiyn for line in chosen)
+        self._approved(cashier, approver, amount)
+        now = self._clock()
+        refunds = []
+        shares = allocate(amount, [t.amount_tiyn for t in record.tenders])
+        per_line = [allocate(line.amount_tiyn, [t.amount_tiyn for t in record.tenders]) for line in chosen]
+        for n, (tender, share) in enumerate(zip(record.tenders, shares)):
+            if not share:
+                continue
+            parts = tuple(RefundLine(l.index, l.sku, l.quantity_milli, split[n], l.vat_rate_bp)
+                          for l, split in zip(chosen, per_line) if split[n])
+            fields = dict(id=self._next_id(), sale_id=record.id, terminal_id=record.terminal_id,
+                          cashier=cashier.name, tender=tender.kind, amount_tiyn=share, lines=parts,
+                          whole=lines is None, requested_at=now, shift=shift.number)
+            if tender.kind == BITCOIN:
+                assert isinstance(tender, BitcoinTender)
+                paid_with = invoice or self._store.get_invoice(tender.invoice_id)
+                if paid_with is None:
+                    raise DayError(f"sale {record.id}: its invoice {tender.invoice_id} is not in the store",
+                                   "reason.no_invoice", id=tender.invoice_id)
+                fields.update(self._bitcoin(paid_with, share, address))
+            elif tender.kind == CARD:
+                fields.update(approval_code=approval_code, state=DONE, done_at=now)
+            else:
+                fields.update(state=DONE, done_at=now)
+            refunds.append(self._build(fields))
+        self._store.save_refunds(refunds)
+        self._announce(refunds)
+        return refunds
+
+    def return_payment(self, invoice: Invoice, address: str, manager: Cashier | None) -> Refund:
+        """A manager sends back money held without a sale: an underpaid invoice closed as refund
+        owed, or a payment that came late, in full; an overpayment, its excess. At the invoice's rate."""
+        shift, _ = self._day.open_now()
+        cashier = self._day.manager(manager, "sending a payment back")
+        where = standing(invoice)
+        sat = invoice.received_sat if where in (REFUND_OWED_BTC, PAID_LATE_BTC) else \
+            invoice.received_sat - invoice.amount_sat
+        if sat <= 0 or self._refunds_of(invoice.id, invoice.created_at):
+            raise DayError(f"{invoice.id}: nothing is held to send back (or it was sent already)",
+                           "day.nothing_to_return", id=invoice.id)
+        refund = self._build(dict(
+            id=self._next_id(), sale_id=invoice.id, terminal_id=invoice.terminal_id, cashier=cashier.name,
+            tender=BITCOIN, amount_tiyn=max(1, invoice.rate.to_tiyn(sat)), lines=(), whole=False,
+            requested_at=self._clock(), of_sale=False, shift=shift.number,
+            address=check_address(address, self._config.chain.network), amount_sat=sat, rate=invoice.rate))
+        self._store.save_refunds([refund])
+        self._announce([refund])
+        return refund
+
+    def _bitcoin(self, invoice: Invoice, tiyn: int, address: str) -> dict:
+        rate = invoice.rate if self._config.shift.refund_rate == "locked" else self._rate()
+        return {"address": check_address(address, self._config.chain.network), "rate": rate,
+                "amount_sat": rate.to_sats(tiyn)}
+
+    def _lines(self, record: TenderedSale, indices: Sequence[int] | None) -> list[RefundLine]:
+        """The lines going back, none of them refunded before."""
+        before = self._refunds_of(record.id, record.at)
+        taken = {line.index for refund in before for line in refund.lines}
+        wanted = range(len(record.lines)) if indices is None else indices
+        if indices is not None and (not indices or len(set(indices)) != len(indices)):
+            raise DayError(f"sale {record.id}: choose each line to refund once", "day.bad_lines", sale=record.id)
+        chosen = []
+        for index in wanted:
+            if not 0 <= index < len(record.lines):
+                raise DayError(f"sale {record.id} has no line {index + 1}", "day.bad_lines", sale=record.id)
+            if index in taken:
+                raise DayError(f"sale {record.id}: line {index + 1} was refunded already", "day.refunded_already",
+                               sale=record.id, line=index + 1)
+            line = record.lines[index]
+            chosen.append(RefundLine(index, line.sku, line.quantity_milli, line.total_tiyn, line.vat_rate_bp))
+        if not any(line.amount_tiyn for line in chosen):
+            raise DayError(f"sale {record.id}: nothing left to refund", "day.refunded_already", sale=record.id, line=0)
+        return [line for line in chosen if line.amount_tiyn]
+
+    def _refunds_of(self, sale_id: str, sold_at: datetime) -> list[Refund]:
+        first, today = business_day(sold_at), business_day(self._clock())
+        if (today - first).days > REFUND_DAYS:
+            raise DayError(f"sale {sale_id} is older than {REFUND_DAYS} days: it is refunded in the back office",
+                           "day.too_old", sale=sale_id)
+        return [r for n in range((today - first).days + 1)
+                for r in self._store.refunds_for_day(first + timedelta(days=n)) if r.sale_id == sale_id]
+
+    def _approved(self, cashier: Cashier, approver: Cashier | None, amount_tiyn: int) -> None:
+        if amount_tiyn > self._config.shift.cashier_refund_max_kzt * 100 and not cashier.is_manager:
+            self._day.manager(approver, f"a refund above {self._config.shift.cashier_refund_max_kzt} KZT")
+
+    def _next_id(self) -> str:
+        return f"{self._config.terminal.id}-R{self._store.next_counter(REFUND_COUNTER):06d}"
+
+    @staticmethod
+    def _build(fields: dict) -> Refund:
+        try:
+            return Refund(**fields)
+        except TenderError as exc:
+            raise DayError(str(exc), "day.refund_refused", reason=str(exc)) from None
+
+    def _announce(self, refunds: list[Refund]) -> None:
+        for refund in refunds:
+            self._day.publish(REFUND_STATE, refund=refund.id, invoice=refund.sale_id, state=refund.state,
+                              txid=refund.txid)
+        if any(r.tender == CASH for r in refunds):
+            self._day.publish(DRAWER_OPEN, reason="cash refund", refund=refunds[0].id)
+
+    # ---- watching Bitcoin refunds ------------------------------------------------------------
+    def poll(self) -> list[Refund]:
+        """Blocking (the chain): each requested refund whose address received at least its amount in
+        one transaction is done, with that txid. One transaction pays one refund of this poll; a
+        refund done earlier to the same address is not looked up (a customer's address is not
+        reused for two refunds of the same amount on one day, in practice)."""
+        if self._chain is None:
+            return []
+        done = []
+        used: set[str] = set()
+        for refund in self._store.requested_refunds():
+            try:
+                payments = self._chain.payments_to(refund.address)
+            except ChainUnavailable:
+                continue  # unknown this time, asked again at the next poll
+            paid = next((p for p in payments if p.amount_sat >= refund.amount_sat and p.txid not in used), None)
+            if paid is None:
+                continue
+            used.add(paid.txid)
+            finished = refund.done(paid.txid, max(self._clock(), refund.requested_at))
+            self._store.save_refunds([finished])
+            done.append(finished)
+            self._day.publish(REFUND_STATE, refund=finished.id, invoice=finished.sale_id, state=DONE,
+                              txid=finished.txid)
+        return done
