@@ -12,7 +12,7 @@ import sys
 from typing import Callable, Sequence
 
 from pos.check import describe_check
-from pos.commands import backoffice, export
+from pos.commands import backoffice, export, users
 from pos.collector import pause_for_start_up, resume_after_start_up
 from pos.commands import journal
 from pos.config import Config, ConfigError, config_path, load_config
@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     journal.add_parser(sub, common)
     export.add_parser(sub, common)
     backoffice.add_parser(sub, common)
+    users.add_parser(sub, common)
     return parser
 
 
@@ -89,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export.run_export(config, args)
         if args.command == "backoffice":
             return backoffice.run(config, args)
+        if args.command == "users":
+            return users.run(config, args)
         return run_terminal(config, kiosk=args.kiosk or config.terminal.kiosk,
                             script=args.script if args.headless else None)
     except ConfigError as exc:
@@ -142,12 +145,10 @@ def _run_terminal(config: Config, *, kiosk: bool, script: str | None) -> int:
 def set_pin(read: Callable[[str], str] = getpass.getpass) -> int:
     from pos.pin import hash_pin
 
-    pin = read("New manager PIN (4-12 digits): ")
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        print("pos: the PIN must be 4 to 12 digits", file=sys.stderr)
-        return EXIT_USAGE
-    if read("Repeat it: ") != pin:
-        print("pos: the two PINs differ", file=sys.stderr)
+    try:
+        pin = users.ask_pin(read, "the manager")
+    except users.UsageError as exc:
+        print(f"pos: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print("Put this line in the [ui] section of your config.toml:")
     print(f'manager_pin_hash = "{hash_pin(pin)}"')

@@ -75,6 +75,15 @@ def sale_id(terminal: str, seq: int) -> str:
     return f"{terminal}-S{seq:06d}"
 
 
+def add_cashier(store: Store, name: str, role: str, pin: str, at: datetime) -> Cashier:
+    """A person and their PIN (kept as a salted scrypt hash), a manager's act; the same name again
+    changes them. CashierError for a bad name or role."""
+    cashier = Cashier(name, role, hash_pin(pin), at)
+    with acting(MANAGER):
+        store.save_cashier(cashier)
+    return cashier
+
+
 class Day:
     def __init__(self, *, store: Store, checkout: Checkout, config: Config, clock: Callable[[], datetime],
                  tr: Callable[..., str]) -> None:
@@ -93,11 +102,7 @@ class Day:
 
     # ---- people ------------------------------------------------------------------------
     def add_cashier(self, name: str, role: str, pin: str) -> Cashier:
-        """A person and their PIN (kept as a salted scrypt hash); the same name again changes them."""
-        cashier = Cashier(name, role, hash_pin(pin), self._clock())
-        with acting(MANAGER):
-            self._store.save_cashier(cashier)
-        return cashier
+        return add_cashier(self._store, name, role, pin, self._clock())
 
     def sign_in(self, name: str, pin: str) -> Cashier:
         """The person, if the PIN is theirs; DayError otherwise, with the lockout growing as the
