@@ -55,6 +55,8 @@ DAY_TABLE = "records"
 SHIFT_COUNTER, Z_COUNTER = "shift", "z"
 
 Record = dict[str, Any]
+#: Invoices per operation of import_closed: a journal append of a few MB at most.
+IMPORT_BATCH = 1000
 log = logging.getLogger(__name__)
 
 
@@ -396,10 +398,13 @@ class TinyStore:
         """Add closed invoices not yet stored with one write per file touched (imports, benchmarks).
 
         Saving 100 000 past invoices one by one would be 300 000 fsynced writes; this is one
-        per day and one per index block, index first, as a move is. Returns how many.
+        operation (one journal append, one write per day and per index block, index first, as
+        a move is) per IMPORT_BATCH invoices, each all or nothing: memory stays bounded however
+        many are imported. Returns how many.
         """
         now = self._clock()
-        drafts = []
+        drafts: list[Draft] = []
+        count = 0
         for invoice in invoices:
             if invoice.needs_watching(now):
                 raise ValueError(f"invoice {invoice.id} is still open: save it with save_invoice")
@@ -408,9 +413,10 @@ class TinyStore:
             drafts.append(Draft(IMPORTED, {"id": invoice.id, "rev": 1, "state": invoice.state,
                                            "day": business_day(invoice.created_at).isoformat(),
                                            "invoice": invoice.to_dict()}, SYSTEM))
-        if drafts:
-            self._run(drafts)
-        return len(drafts)
+            if len(drafts) == IMPORT_BATCH:
+                count += len(self._run(drafts))
+                drafts = []
+        return count + (len(self._run(drafts)) if drafts else 0)
 
     def _apply_import(self, imported: list[dict]) -> None:
         """The index blocks first, then the day files, one write each, as a move does; skips what is there."""

@@ -300,3 +300,17 @@ def test_a_batch_cut_short_before_its_last_entry_is_dropped_whole(open_file_stor
     assert store.get_invoice("T01-000001") is None
     store.close()
     assert verify_store(store_dir).ok
+
+
+def test_an_import_is_journaled_an_operation_per_batch(open_file_store, store_dir, monkeypatch):
+    import pos.store.repository as repository
+
+    monkeypatch.setattr(repository, "IMPORT_BATCH", 2)
+    store = open_file_store()
+    history = [make_invoice(n, now=T0 - timedelta(days=n)).transition(SETTLED, "paid", T0) for n in range(1, 6)]
+    assert store.import_closed(history) == 5
+    store.close()
+    imported = [e for e in entries(store_dir) if e.kind == "imported"]
+    assert [e.data["id"] for e in imported] == [i.id for i in history]
+    assert [e.files is not None for e in imported] == [False, True, False, True, True]  # 2 + 2 + 1
+    assert verify_store(store_dir).ok
