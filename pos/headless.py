@@ -32,7 +32,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:  # the app is imported when a script runs, not with this module
+    from pos.services import Services
+    from pos.ui.app import PosApp
 
 DEFAULT_WAIT_SECONDS = 60.0
 SIZE = (80, 24)
@@ -111,7 +115,7 @@ def parse_script(text: str, name: str = "script") -> list[Command]:
     return commands
 
 
-def field_matches(value: Any, expected: str) -> bool:
+def field_matches(value: object, expected: str) -> bool:
     if isinstance(value, (list, tuple, set, frozenset)):
         return set(map(str, value)) == {v for v in expected.split(",") if v}
     if isinstance(value, bool):
@@ -148,13 +152,19 @@ class EventLog:
         return None
 
 
-async def _refreshed(app: Any) -> None:
-    done = asyncio.get_running_loop().create_future()
-    app.call_after_refresh(lambda: done.done() or done.set_result(None))
-    await done
+def next_refresh(app: PosApp) -> asyncio.Future[None]:
+    """Done at the app's next screen refresh; one cancelled meanwhile (a deadline passed) is left alone."""
+    refreshed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def resolve() -> None:
+        if not refreshed.done():
+            refreshed.set_result(None)
+
+    app.call_after_refresh(resolve)
+    return refreshed
 
 
-async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, log: EventLog,
+async def _run(services: Services, commands: list[Command], name: str, kiosk: bool, log: EventLog,
                errors: TextIO) -> int:
     from pos.ui.app import PosApp
 
@@ -173,7 +183,7 @@ async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, l
                 await pilot.pause(command.seconds)
             elif command.verb == "screenshot":
                 await pilot.pause()  # what was asked for is drawn first: its messages handled,
-                await _refreshed(app)  # then a screen refresh (a screen pushed last is laid out there)
+                await next_refresh(app)  # then a screen refresh (a screen pushed last is laid out there)
                 path = Path(command.args[0])
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(app.export_screenshot(), encoding="utf-8")
@@ -192,7 +202,7 @@ async def _run(services: Any, commands: list[Command], name: str, kiosk: bool, l
     return 0
 
 
-def run_script(services: Any, script_path: str | Path, *, kiosk: bool = False, out: TextIO | None = None,
+def run_script(services: Services, script_path: str | Path, *, kiosk: bool = False, out: TextIO | None = None,
                errors: TextIO | None = None) -> int:
     """Run the app headless under a script; events as JSON lines on `out` (stdout)."""
     out, errors = out or sys.stdout, errors or sys.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -22,14 +23,14 @@ LOG_NAME = "pos.log"
 class PrivateRotatingFileHandler(RotatingFileHandler):
     """A RotatingFileHandler whose files (the first and each one after a rotation) are 0600."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
         try:
             os.fchmod(fd, FILE_MODE)  # a log left by an older version may be 0644
         except OSError:
             os.close(fd)
             raise
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # self.mode is "a" once rotating
 
     def handleError(self, record: logging.LogRecord) -> None:
         """A line that cannot be written (disk full, store turned read-only) is dropped quietly.

@@ -332,7 +332,7 @@ def _handovers(node: RegtestNode, config: Config, make: _InvoiceMaker, plan: Pla
                 node.pay(invoice.address, PAYMENT_SAT)
                 sent = time.monotonic()
                 with arrived:
-                    if not arrived.wait_for(lambda paid=invoice.id: paid in handed, timeout=plan.poll_seconds + 30):
+                    if not arrived.wait_for(lambda: invoice.id in handed, timeout=plan.poll_seconds + 30):
                         raise RuntimeError(f"{invoice.id} was never handed over")
                 done, by = handed[invoice.id]
                 results.append((done - sent, by))

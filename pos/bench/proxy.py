@@ -14,7 +14,8 @@ import socket
 import threading
 from typing import Literal
 
-Mode = Literal["up", "refuse", "hang"]
+Outage = Literal["refuse", "hang"]
+Mode = Literal["up"] | Outage
 _CHUNK = 65536
 
 
@@ -35,7 +36,7 @@ class FaultyProxy:
         """The node's URL (credentials kept) pointed at the proxy instead."""
         return node_url.replace(f":{self.target_port}/", f":{self.port}/")
 
-    def cut(self, mode: Literal["refuse", "hang"]) -> None:
+    def cut(self, mode: Outage) -> None:
         with self._lock:
             self.mode = mode
             self._drop_all()

@@ -21,7 +21,7 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, TypeVar
 
 from textual.events import Key
 from textual.screen import Screen
@@ -29,7 +29,14 @@ from textual.screen import Screen
 from pos.config import DEFAULT_PATH, Config, load_config
 from pos.core.invoice import Payment
 from pos.rates.manual import ManualRateSource
+from pos.headless import next_refresh
 from pos.services import build_services
+
+if TYPE_CHECKING:  # the app is imported when a terminal starts
+    from pos.core.ports import Store
+    from pos.ui.app import PosApp
+
+T = TypeVar("T")
 
 #: KZT per BTC entered as the manual rate.
 RATE_KZT = "45000000"
@@ -94,7 +101,7 @@ class EventWaiter:
     """
 
     def __init__(self) -> None:
-        self._waiting: list[tuple[str, dict, asyncio.Future]] = []
+        self._waiting: list[tuple[str, dict, asyncio.Future[dict]]] = []
 
     def __call__(self, name: str, fields: dict) -> None:
         for entry in list(self._waiting):
@@ -104,9 +111,9 @@ class EventWaiter:
                 if not future.done():
                     future.set_result(fields)
 
-    def expect(self, name: str, **match: Any) -> asyncio.Future:
+    def expect(self, name: str, **match: object) -> asyncio.Future[dict]:
         """Arm before the action that raises the event; the future resolves to the event's fields."""
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
         self._waiting.append((name, match, future))
         return future
 
@@ -135,12 +142,12 @@ class PaintWatch:
     paint is itself queued there).
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: PosApp) -> None:
         self.app = app
-        self._future: asyncio.Future | None = None
+        self._future: asyncio.Future[tuple[float, str]] | None = None
         app.screen_change_signal.subscribe(app, self._screen_changed, immediate=True)
 
-    def expect(self) -> asyncio.Future:
+    def expect(self) -> asyncio.Future[tuple[float, str]]:
         """Arm before pressing Charge; resolves to (perf_counter time, the data of the QR drawn)."""
         self._future = asyncio.get_running_loop().create_future()
         return self._future
@@ -176,9 +183,10 @@ class Cashier:
     announces, a screen, the cart), not for a fixed time.
     """
 
-    def __init__(self, app: Any, events: EventWaiter, chain: ScriptedChain,
+    def __init__(self, app: PosApp, events: EventWaiter, chain: ScriptedChain | None,
                  receipt_event: str = "receipt_printed") -> None:
-        self.app, self.events, self.chain = app, events, chain
+        self.app, self.events = app, events
+        self.chain = chain  # None on a real chain (the soak's node), where settle() cannot pay
         self.receipt_event = receipt_event  # receipt_unconfirmed from a printer that gives no status
         self.paint = PaintWatch(app)
 
@@ -197,7 +205,7 @@ class Cashier:
                 raise TimeoutError(f"timed out after {STEP_TIMEOUT:g} s waiting for {what}")
             await asyncio.sleep(POLL_SECONDS)
 
-    async def within(self, future: asyncio.Future, what: str) -> Any:
+    async def within(self, future: asyncio.Future[T], what: str) -> T:
         deadline = time.monotonic() + STEP_TIMEOUT
         while not future.done():
             self._check_running(what)
@@ -231,9 +239,7 @@ class Cashier:
     async def quiet(self) -> None:
         """Let what the last step started finish: background jobs, then a refresh of the screen."""
         await self.app.workers.wait_for_complete()
-        refreshed = asyncio.get_running_loop().create_future()
-        self.app.call_after_refresh(lambda: refreshed.done() or refreshed.set_result(None))
-        await self.within(refreshed, "the screen to refresh")
+        await self.within(next_refresh(self.app), "the screen to refresh")
 
     async def charge(self) -> Charged:
         """Press Charge (on a quiet app); return once the Charge screen has been painted with its QR."""
@@ -253,6 +259,8 @@ class Cashier:
         from pos.ui.screens.done import DoneScreen
         from pos.ui.screens.sale import SaleScreen
 
+        if self.chain is None:
+            raise RuntimeError("settle() pays on the scripted chain; this cashier has none")
         settled = self.events.expect("payment_state", invoice=invoice["invoice"], state="settled")
         printed = self.events.expect(self.receipt_event, invoice=invoice["invoice"])
         self.chain.pay(invoice["address"], invoice["amount_sat"])
@@ -284,7 +292,7 @@ class Cashier:
 
 
 @asynccontextmanager
-async def running_terminal(config: Config, *, store: Any = None, size: tuple[int, int] = (80, 24),
+async def running_terminal(config: Config, *, store: Store | None = None, size: tuple[int, int] = (80, 24),
                            receipt_event: str = "receipt_printed") -> AsyncIterator[Cashier]:
     """The terminal of `config`, started headless, its Sale screen up, with a cashier to drive it.
 

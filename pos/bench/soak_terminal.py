@@ -33,13 +33,17 @@ import json
 import random
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
+from drivers.mock import MockPrinter
 from pos.bench.rig import Cashier, EventWaiter
 from pos.config import load_config
 from pos.core.invoice import CANCELLED, EXPIRED, INVALID, NEW
 from pos.core.ports import PrinterStatus
 from pos.ui.events import invoice_created
+
+if TYPE_CHECKING:
+    from pos.services import Services
 
 #: Demo catalog barcodes the cashier picks from (pos/data/demo_catalog.csv).
 BARCODES = ("4870001000011", "4870001000028", "4870001000035")
@@ -55,7 +59,7 @@ _IDLE_SECONDS = 0.1
 class Terminal:
     """The app, its cashier, and the commands the soak's parent sends."""
 
-    def __init__(self, services: Any, seed: int) -> None:
+    def __init__(self, services: Services, seed: int) -> None:
         from pos.ui.app import PosApp
 
         self.services = services
@@ -72,12 +76,16 @@ class Terminal:
         self.waiter(name, fields)
 
     def set_printer(self, state: str) -> None:
-        self.services.printer.set_status(PRINTER_STATES[state])
+        printer = self.services.printer
+        if not isinstance(printer, MockPrinter):
+            raise RuntimeError(f"the soak sets the printer's state, which needs [printer] driver = \"mock\", "
+                               f"not {type(printer).__name__}")
+        printer.set_status(PRINTER_STATES[state])
 
     async def run(self) -> None:
         """Until `quit`, or until the cashier fails (the traceback then ends the process: a crash to report)."""
         async with self.app.run_test(headless=True, size=SIZE):
-            serving = asyncio.create_task(self.serve(Cashier(self.app, self.waiter, chain=None)))  # type: ignore[arg-type]
+            serving = asyncio.create_task(self.serve(Cashier(self.app, self.waiter, chain=None)))
             obeying = asyncio.create_task(self.obey_all())
             done, pending = await asyncio.wait({serving, obeying}, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
@@ -142,7 +150,7 @@ def _read_commands(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str]) -
     loop.call_soon_threadsafe(queue.put_nowait, "quit")  # the parent went away
 
 
-async def _main(services: Any, seed: int, printer: str) -> None:
+async def _main(services: Services, seed: int, printer: str) -> None:
     terminal = Terminal(services, seed)
     terminal.set_printer(printer)
     threading.Thread(target=_read_commands, args=(asyncio.get_running_loop(), terminal.commands),

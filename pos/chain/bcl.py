@@ -83,10 +83,10 @@ def prepare_bitcoinlib(config: Config, data_dir: Path | None = None) -> Path:
     global _prepared
     with _lock:
         imported = _imported_dir()
-        if imported is not None and _prepared is None:
-            raise BitcoinlibSetupError(f"bitcoinlib was imported before prepare_bitcoinlib() and uses {imported}; "
-                                       "import it only through pos.chain")
         if imported is not None:
+            if _prepared is None:
+                raise BitcoinlibSetupError(f"bitcoinlib was imported before prepare_bitcoinlib() and uses "
+                                           f"{imported}; import it only through pos.chain")
             target = _prepared
         else:
             target = Path(data_dir) if data_dir is not None else data_dir_for(config)
@@ -141,7 +141,7 @@ def _quiet_service_class() -> type:
     """bitcoinlib's Service whose constructor does not ask for the tip (clients ask when they need it)."""
     from bitcoinlib.services.services import Service
 
-    class QuietService(Service):  # type: ignore[misc, valid-type]
+    class QuietService(Service):
         _built = False
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -240,8 +240,8 @@ def _utf8_preferred_encoding() -> Iterator[None]:
         yield
         return
     original = locale.getpreferredencoding
-    locale.getpreferredencoding = lambda do_setlocale=True: "utf-8"  # type: ignore[assignment]
+    locale.getpreferredencoding = lambda do_setlocale=True: "utf-8"
     try:
         yield
     finally:
-        locale.getpreferredencoding = original  # type: ignore[assignment]
+        locale.getpreferredencoding = original

@@ -16,7 +16,9 @@ from typing import Any, Callable, TypeVar
 from textual.app import App
 
 T = TypeVar("T")
-Job = tuple[Callable[[], Any], Callable[[Any], Any], Callable[[Exception], Any]]
+#: A job noted to run again. Its result's type is the job's own (T in run()), which a dict of
+#: several jobs cannot spell: Any, checked where run() is called.
+Job = tuple[Callable[[], Any], Callable[[Any], object], Callable[[Exception], object]]
 
 
 class BlockingJobs:
@@ -28,8 +30,8 @@ class BlockingJobs:
     def running(self, name: str) -> bool:
         return name in self._busy
 
-    def run(self, name: str, job: Callable[[], T], done: Callable[[T], Any],
-            failed: Callable[[Exception], Any]) -> bool:
+    def run(self, name: str, job: Callable[[], T], done: Callable[[T], object],
+            failed: Callable[[Exception], object]) -> bool:
         """Start the job (True), or note it to run again once the running one ends (False)."""
         if name in self._busy:
             self._again[name] = (job, done, failed)
@@ -47,13 +49,14 @@ class BlockingJobs:
         self._app.run_worker(work, thread=True, group=name, name=name, exit_on_error=False)
         return True
 
-    def _from_thread(self, name: str, callback: Callable[[Any], Any], value: Any) -> None:
+    def _from_thread(self, name: str, callback: Callable[[T], object], value: T) -> None:
         try:
-            self._app.call_from_thread(self._finished, name, callback, value)
+            # mypy cannot solve textual's `T | Awaitable[T]` for a coroutine function (it infers Never).
+            self._app.call_from_thread(self._finished, name, callback, value)  # type: ignore[arg-type]
         except RuntimeError:
             pass  # the app closed while the job ran
 
-    async def _finished(self, name: str, callback: Callable[[Any], Any], value: Any) -> None:
+    async def _finished(self, name: str, callback: Callable[[T], object], value: T) -> None:
         self._busy.discard(name)
         try:
             result = callback(value)

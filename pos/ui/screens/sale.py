@@ -160,8 +160,11 @@ class SaleScreen(PosNode, Screen[None]):
             if not found:
                 self.say(tr("error.unknown_code", code=code), error=True)
                 return
-            self.pos.push_screen(ProductPicker(code, found),
-                                 lambda chosen: chosen and self.add_product(chosen, count_text))
+            def picked(chosen: Product | None) -> None:
+                if chosen is not None:
+                    self.add_product(chosen, count_text)
+
+            self.pos.push_screen(ProductPicker(code, found), picked)
             return
         self.add_product(product, count_text)
 
@@ -175,7 +178,11 @@ class SaleScreen(PosNode, Screen[None]):
                 return
             self._add(product, milli)
         elif product.weighed:
-            self.pos.push_screen(self._quantity_dialog(product), lambda milli: milli and self._add(product, milli))
+            def weighed(milli: int | None) -> None:
+                if milli:
+                    self._add(product, milli)
+
+            self.pos.push_screen(self._quantity_dialog(product), weighed)
         else:
             self._add(product, MILLI)
 
