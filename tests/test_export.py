@@ -237,3 +237,56 @@ def test_an_invoice_whose_lines_do_not_add_up_is_named_not_a_traceback(tmp_path,
     assert export(config, "--from", DAY, "--to", DAY) == 2
     assert "pos export: sale T01-000001: the lines add up to 250.00 KZT, not the total 250.01 KZT" in \
         capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("bitcoinlib_home")
+def test_a_closed_days_export_sums_exactly_to_its_z(tmp_path, capsys):
+    """A shift on a file store through the application layer: a cash sale, a card sale, a split
+    (cash + Bitcoin), a Bitcoin sale refunded and its refund paid, a cash refund; then `pos export`."""
+    from pos.i18n import Translator
+    from pos.sale.day import Day
+    from pos.sale.refunds import Refunds
+    from tests.ui.conftest import make_config, make_services
+    from tests.ui.fakes import START, Clock
+
+    clock = Clock()
+    services = make_services(make_config(shift={"cashier_refund_max_kzt": 100_000}), clock=clock,
+                             store=open_store(tmp_path / "store", clock=clock))
+    store, watcher, till = services.store, services.watcher, services.till
+    day = Day(store=store, checkout=services.checkout, config=services.config, clock=clock, tr=Translator("en"))
+    refunds = Refunds(day=day, store=store, config=services.config, clock=clock, rate=services.checkout.usable_rate,
+                      chain=watcher.chain)
+    day.follow(till)
+    boss = day.add_cashier("Boss", "manager", "9999")
+    day.open_shift(boss, 10_000_00)
+
+    def cart(*codes):
+        c = services.checkout.new_cart()
+        for code in codes:
+            c.add(code)
+        return c
+
+    cash = day.cash_sale(cart("BREAD-01", "MILK-01"), 5000_00)
+    day.card_sale(cart("BOOK-01"), "A1B2C3")
+    split = day.split_charge(cart("TEA-01", "KEFIR-01"), 1000_00, 1000_00)
+    bitcoin = till.charge(cart("MED-01"))
+    for invoice in (split, bitcoin):
+        watcher.pay(invoice.address, invoice.amount_sat, height=watcher.tip)
+    clock.advance(minutes=5)
+    till.apply(till.poll())
+    [paid_back] = refunds.refund_sale(store.get_invoice(bitcoin.id), address="bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080")
+    watcher.pay(paid_back.address, paid_back.amount_sat)
+    refunds.poll()
+    refunds.refund_sale(cash, lines=[1])
+    clock.advance(hours=8)
+    z = day.z_report(boss, 10_000_00 + cash.total_tiyn)
+    store.close()
+
+    config = config_for(tmp_path, tmp_path / "store")
+    today = business_day(START).isoformat()
+    out = tmp_path / "day.json"
+    assert export(config, "--from", today, "--to", today, "--format", "json", "--out", str(out)) == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert {r["kind"] for r in rows} == {"line", "tender", "payment", "refund"}
+    assert z.sales.count == 4 and z.refunds_tiyn and z.tenders["card"].tiyn == 4500_00
+    assert_rows_add_up_to(rows, z)

@@ -23,7 +23,6 @@ from typing import Any
 from pos.commands import export
 from pos.config import Config
 from pos.core.catalog import CatalogError
-from pos.core.invoice import Invoice
 
 EXIT_OK, EXIT_USAGE = 0, 2
 RUN, REPORT, EXPORT, PUBLISH = None, "report", "export", "publish-catalog"
@@ -133,9 +132,9 @@ def _export(config: Config, args: argparse.Namespace) -> int:
 
     central = Central(config.backoffice.database)
 
-    def read(days: list[date]) -> list[Invoice]:
+    def read(days: list[date]) -> export.Records:  # the fleet keeps invoices only, so far
         try:
-            return [invoice for found in central.invoices(days).values() for invoice in found]
+            return export.Records([invoice for found in central.invoices(days).values() for invoice in found])
         except CentralError as exc:
             raise export.ExportError(str(exc)) from None
 

@@ -34,7 +34,7 @@ import json
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple, Sequence, TextIO
 
 from pos.core.invoice import Invoice
 from pos.core.localtime import almaty
@@ -240,9 +240,17 @@ def days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range(count)]
 
 
-def read_days(directory: Path, wanted: list[date]) -> list[Invoice]:
-    """The invoices of those business days, from the store in `directory` (which must exist:
-    an export never creates a store)."""
+class Records(NamedTuple):
+    """The records of some business days: what the rows and the report are made of."""
+
+    invoices: Sequence[Invoice]
+    sales: Sequence[TenderedSale] = ()
+    refunds: Sequence[Refund] = ()
+
+
+def read_days(directory: Path, wanted: list[date]) -> Records:
+    """The invoices, sale records and refunds of those business days, from the store in
+    `directory` (which must exist: an export never creates a store)."""
     from pos.core.ports import StoreError
     from pos.store import open_store
 
@@ -254,7 +262,9 @@ def read_days(directory: Path, wanted: list[date]) -> list[Invoice]:
         raise ExportError(f"{exc}. The export reads the store only while no terminal holds it: stop the terminal "
                           "(close the day first), then export; it changes no record") from None
     try:
-        return [invoice for day in wanted for invoice in store.invoices_for_day(day)]
+        return Records([invoice for day in wanted for invoice in store.invoices_for_day(day)],
+                       [sale for day in wanted for sale in store.sales_for_day(day)],
+                       [refund for day in wanted for refund in store.refunds_for_day(day)])
     except StoreError as exc:
         raise ExportError(str(exc)) from None
     finally:
@@ -262,15 +272,15 @@ def read_days(directory: Path, wanted: list[date]) -> list[Invoice]:
 
 
 def run_export(config: Config, args: argparse.Namespace, stdout: BinaryIO | None = None,
-               read: Callable[[list[date]], list[Invoice]] | None = None) -> int:
+               read: Callable[[list[date]], Records] | None = None) -> int:
     """The command: 0 when written, 2 with one line on stderr when it cannot be.
 
-    `read` gives the invoices of the days (default: this till's store; the back office's
+    `read` gives the records of the days (default: this till's store; the back office's
     export reads the fleet's database, pos.commands.backoffice)."""
     try:
         wanted = days(args.first, args.last)
-        invoices = read(wanted) if read is not None else read_days(config.store.directory, wanted)
-        rows = export_rows(invoices, language=config.ui.language)
+        records = read(wanted) if read is not None else read_days(config.store.directory, wanted)
+        rows = export_rows(records.invoices, records.sales, records.refunds, language=config.ui.language)
         if args.out is None:
             _write(rows, args, stdout or sys.stdout.buffer)
         else:
