@@ -8,11 +8,24 @@ Drivers: "serial" (ESC/POS through pyserial), "file" (a device path such as
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from drivers.base import Printer, PrinterError
-from drivers.escpos import Profile, ProfileError
+from drivers.escpos import Profile, ProfileError, ProfileOptions
+
+if TYPE_CHECKING:  # the drivers themselves are imported when one is opened
+    from drivers.file import FileOptions
+    from drivers.mock import MockOptions
+    from drivers.serial import SerialOptions
+
+    class PrinterOptions(ProfileOptions, SerialOptions, FileOptions, MockOptions, Protocol):
+        """A whole [printer] section (pos.config.Printer): the profile's keys, every driver's, and which driver."""
+
+        @property
+        def driver(self) -> str: ...
 
 
-def open_printer(printer: object) -> Printer:
+def open_printer(printer: PrinterOptions) -> Printer:
     """The driver named by a pos.config.Printer section, with its profile.
 
     Raises ProfileError only for a codec Python does not know (config validation
@@ -20,7 +33,7 @@ def open_printer(printer: object) -> Printer:
     problem status or a PrinterError, never here.
     """
     profile = Profile.from_config(printer)
-    driver = printer.driver  # type: ignore[attr-defined]
+    driver = printer.driver
     if driver == "serial":
         from drivers.serial import SerialPrinter
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Protocol
 
 from pos.core.codepages import CODE_PAGES
 from pos.core.receipt import CENTER, LEFT, QR, RIGHT, Cut, Feed, Receipt, Rule, Text
@@ -50,6 +51,25 @@ class ProfileError(ValueError):
     """A printer profile that cannot work (a codec that is not a printer code page)."""
 
 
+class ProfileOptions(Protocol):
+    """What a profile is made from: the part of a pos.config.Printer section it reads.
+
+    A Protocol, so that drivers need not import the app's configuration; read-only
+    properties, so that a frozen dataclass (or a property, as `columns`) matches.
+    """
+
+    @property
+    def columns(self) -> int: ...
+    @property
+    def code_table(self) -> int: ...
+    @property
+    def codec(self) -> str: ...
+    @property
+    def native_qr(self) -> bool: ...
+    @property
+    def cash_drawer(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Profile:
     """What the printer can do: paper width, code table and its codec, native QR, drawer."""
@@ -73,10 +93,10 @@ class Profile:
         return 384 if self.columns == 32 else 576
 
     @classmethod
-    def from_config(cls, printer: object) -> "Profile":
-        """From a pos.config.Printer section (duck-typed: drivers do not import the app)."""
-        return cls(columns=printer.columns, code_table=printer.code_table, codec=printer.codec,  # type: ignore[attr-defined]
-                   native_qr=printer.native_qr, cash_drawer=printer.cash_drawer)  # type: ignore[attr-defined]
+    def from_config(cls, printer: ProfileOptions) -> "Profile":
+        """From a pos.config.Printer section."""
+        return cls(columns=printer.columns, code_table=printer.code_table, codec=printer.codec,
+                   native_qr=printer.native_qr, cash_drawer=printer.cash_drawer)
 
 
 # ---- text --------------------------------------------------------------------

@@ -13,6 +13,7 @@ import os
 import select
 import stat
 import time
+from typing import Protocol
 
 from drivers.base import Printer, PrinterError
 from drivers.escpos import Profile
@@ -20,6 +21,15 @@ from drivers.status import REPLY_TIMEOUT, read_status
 from pos.core.ports import PrinterStatus
 
 SLICE_BYTES = 4096
+
+
+class FileOptions(Protocol):
+    """The [printer] keys this driver reads (drivers.escpos.ProfileOptions says why a Protocol)."""
+
+    @property
+    def device(self) -> str: ...
+    @property
+    def write_timeout_seconds(self) -> int: ...
 
 
 class FilePrinter(Printer):
@@ -31,9 +41,8 @@ class FilePrinter(Printer):
         self._readable = False
 
     @classmethod
-    def from_config(cls, printer: object, profile: Profile) -> "FilePrinter":
-        return cls(profile, device=printer.device,  # type: ignore[attr-defined]
-                   write_timeout=printer.write_timeout_seconds)  # type: ignore[attr-defined]
+    def from_config(cls, printer: FileOptions, profile: Profile) -> "FilePrinter":
+        return cls(profile, device=printer.device, write_timeout=printer.write_timeout_seconds)
 
     def _open(self) -> int:
         """Never creates the path: a missing /dev/usb/lp0 is an unplugged printer, not a new file."""

@@ -10,6 +10,7 @@ printer's would, so the print queue can be exercised without hardware.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from drivers.base import Printer, PrinterError
 from drivers.decode import Printout, decode
@@ -21,6 +22,13 @@ from pos.core.receipt import render_text
 READY = PrinterStatus(True, (), "mock printer")
 
 
+class MockOptions(Protocol):
+    """The [printer] key this driver reads (drivers.escpos.ProfileOptions says why a Protocol)."""
+
+    @property
+    def mock_file(self) -> str: ...
+
+
 class MockPrinter(Printer):
     def __init__(self, profile: Profile | None = None, file: str | Path = "") -> None:
         super().__init__(profile or Profile())
@@ -29,8 +37,8 @@ class MockPrinter(Printer):
         self._status = READY
 
     @classmethod
-    def from_config(cls, printer: object, profile: Profile) -> "MockPrinter":
-        return cls(profile, printer.mock_file)  # type: ignore[attr-defined]
+    def from_config(cls, printer: MockOptions, profile: Profile) -> "MockPrinter":
+        return cls(profile, printer.mock_file)
 
     def write(self, data: bytes) -> None:
         if self._status.ok is False:

@@ -13,7 +13,7 @@ import errno
 import select
 import termios
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from drivers.base import Printer, PrinterError
 from drivers.escpos import Profile
@@ -24,6 +24,25 @@ if TYPE_CHECKING:
     import serial as pyserial
 
 POLL = 0.01
+
+
+class SerialOptions(Protocol):
+    """The [printer] keys this driver reads (drivers.escpos.ProfileOptions says why a Protocol)."""
+
+    @property
+    def port(self) -> str: ...
+    @property
+    def baudrate(self) -> int: ...
+    @property
+    def bytesize(self) -> int: ...
+    @property
+    def parity(self) -> str: ...
+    @property
+    def stopbits(self) -> int: ...
+    @property
+    def flow_control(self) -> str: ...
+    @property
+    def write_timeout_seconds(self) -> int: ...
 
 
 def _open_failure(port: str, exc: Exception) -> str:
@@ -50,12 +69,11 @@ class SerialPrinter(Printer):
         self._serial: pyserial.Serial | None = None
 
     @classmethod
-    def from_config(cls, printer: object, profile: Profile) -> "SerialPrinter":
+    def from_config(cls, printer: SerialOptions, profile: Profile) -> "SerialPrinter":
         """From a pos.config.Printer section."""
-        return cls(profile, port=printer.port, baudrate=printer.baudrate,  # type: ignore[attr-defined]
-                   bytesize=printer.bytesize, parity=printer.parity,  # type: ignore[attr-defined]
-                   stopbits=printer.stopbits, flow_control=printer.flow_control,  # type: ignore[attr-defined]
-                   write_timeout=printer.write_timeout_seconds)  # type: ignore[attr-defined]
+        return cls(profile, port=printer.port, baudrate=printer.baudrate, bytesize=printer.bytesize,
+                   parity=printer.parity, stopbits=printer.stopbits, flow_control=printer.flow_control,
+                   write_timeout=printer.write_timeout_seconds)
 
     @property
     def slice_bytes(self) -> int:

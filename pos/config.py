@@ -48,7 +48,7 @@ def _check(test: Callable[[Any], bool], must: str) -> dict:
     return {"check": test, "must": must}
 
 
-def _one_of(options: tuple[str, ...]) -> dict:
+def _one_of(options: tuple[object, ...]) -> dict:
     return _check(lambda v: v in options, "be one of " + ", ".join(repr(o) for o in options))
 
 
@@ -112,15 +112,15 @@ class Printer:
     driver: str = field(default="mock", metadata=_one_of(PRINTER_DRIVERS))
     port: str = "/dev/ttyUSB0"
     baudrate: int = field(default=9600, metadata=_one_of(
-        (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)))  # type: ignore[arg-type]
-    bytesize: int = field(default=8, metadata=_one_of((7, 8)))  # type: ignore[arg-type]
+        (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)))
+    bytesize: int = field(default=8, metadata=_one_of((7, 8)))
     parity: str = field(default="N", metadata=_one_of(("N", "E", "O")))
-    stopbits: int = field(default=1, metadata=_one_of((1, 2)))  # type: ignore[arg-type]
+    stopbits: int = field(default=1, metadata=_one_of((1, 2)))
     flow_control: str = field(default="none", metadata=_one_of(FLOW_CONTROLS))
     write_timeout_seconds: int = field(default=5, metadata=_between(1, 120))
     device: str = "/dev/usb/lp0"
     mock_file: str = ""
-    paper_mm: int = field(default=80, metadata=_one_of((58, 80)))  # type: ignore[arg-type]
+    paper_mm: int = field(default=80, metadata=_one_of((58, 80)))
     code_table: int = field(default=17, metadata=_between(0, 255))
     codec: str = field(default="cp866", metadata=_check(
         lambda v: v in CODE_PAGES, "be the code page of code_table, e.g. 'cp866' (17) or 'kz1048' (53); "
@@ -206,7 +206,7 @@ class Fiscal:
         32, lambda v: re.fullmatch(r"[A-Za-z0-9]*", v) is not None,
         "be the cashbox's factory number (ЗНМ), letters and digits, e.g. 'SWK00033717'"))
     bitcoin_payment_type: int = field(default=NOT_CHOSEN, metadata=_one_of(
-        (NOT_CHOSEN,) + FISCAL_PAYMENT_TYPES))  # type: ignore[arg-type]
+        (NOT_CHOSEN,) + FISCAL_PAYMENT_TYPES))
     request_timeout_seconds: int = field(default=10, metadata=_between(1, 120))
 
 
@@ -259,7 +259,7 @@ class Backoffice:
         "be a PostgreSQL URL, e.g. 'postgresql://pos@db.shop.kz/pos'"))
     consumer: str = field(default="backoffice", metadata=_name("consumer"))
     # Copies of the journal stream the hub keeps: 1 for one server, 3 for a three-node cluster.
-    replicas: int = field(default=1, metadata=_one_of((1, 3, 5)))  # type: ignore[arg-type]
+    replicas: int = field(default=1, metadata=_one_of((1, 3, 5)))
     # How long the hub keeps entries (they are in PostgreSQL long before): days.
     keep_days: int = field(default=30, metadata=_between(1, 3650))
     # A re-send with the same entry id within this window is dropped by the hub itself.
@@ -294,7 +294,7 @@ _SECRET = {("chain", "xpub"), ("chain", "url"), ("chain", "verify_url"), ("ui", 
 _SHOWN_CHARACTERS = 40
 
 
-def _shown(value: Any, secret: bool = False) -> str:
+def _shown(value: object, secret: bool = False) -> str:
     """A value as quoted in a message: shortened, or not at all for a secret."""
     if secret:
         return f"{_toml_type(value)} (not shown: it may be secret)"
@@ -303,12 +303,12 @@ def _shown(value: Any, secret: bool = False) -> str:
     return text if len(text) <= _SHOWN_CHARACTERS else text[:_SHOWN_CHARACTERS - 1] + "…"
 
 
-def _toml_type(value: Any) -> str:
+def _toml_type(value: object) -> str:
     return {bool: "true/false", int: "an integer", float: "a number", str: "a string", list: "a list",
             dict: "a table"}.get(type(value), "a value")
 
 
-def _has_control(value: Any) -> bool:
+def _has_control(value: object) -> bool:
     texts = value if isinstance(value, list) else [value]
     return any(isinstance(t, str) and not t.isprintable() for t in texts)
 
