@@ -114,13 +114,15 @@ class GuardedBackend:
             if self._backend is None:
                 self._backend = self._factory()
             backend = self._backend
-            outcome: list[tuple[bool, object]] = []  # written by the helper, read only if it ends in time
+            # Written by the helper, read only if it ends in time.
+            answers: list[T] = []
+            failures: list[Exception] = []
 
             def run() -> None:
                 try:
-                    outcome.append((True, call(backend)))
+                    answers.append(call(backend))
                 except Exception as exc:  # handed to the caller as it is (ChainUnavailable or a bug)
-                    outcome.append((False, exc))
+                    failures.append(exc)
 
             helper = threading.Thread(target=run, name=f"chain call to {self.where}", daemon=True)
             helper.start()
@@ -128,7 +130,6 @@ class GuardedBackend:
             if helper.is_alive():
                 self._backend, self._hanging = None, helper
                 raise ChainUnavailable(f"{self.where} gave no full answer for {what} within {self._deadline:g} s")
-            ok, value = outcome[0]
-            if not ok:
-                raise value  # type: ignore[misc]
-            return value  # type: ignore[return-value]
+            if failures:
+                raise failures[0]
+            return answers[0]

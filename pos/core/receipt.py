@@ -17,6 +17,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from pos.core.invoice import PROCESSING, Invoice, SaleLine
 from pos.core.localtime import almaty
@@ -238,19 +239,27 @@ def paper_text(text: str) -> str:
 
 
 # ---- the layout --------------------------------------------------------------
+class Style(TypedDict, total=False):
+    """How a line is printed, besides its alignment (Text's fields)."""
+
+    bold: bool
+    wide: bool
+    tall: bool
+
+
 class _Layout:
     def __init__(self, columns: int) -> None:
         self.columns = columns
         self.blocks: list[Block] = []
 
-    def lines(self, lines: list[str], **style: object) -> None:
-        self.blocks.extend(Text(line, **style) for line in lines)  # type: ignore[arg-type]
+    def lines(self, lines: list[str], align: str = LEFT, **style: Unpack[Style]) -> None:
+        self.blocks.extend(Text(line, align, **style) for line in lines)
 
-    def centered(self, text: str, **style: object) -> None:
+    def centered(self, text: str, **style: Unpack[Style]) -> None:
         width = self.columns // 2 if style.get("wide") else self.columns
         self.lines(wrap(text, width), align=CENTER, **style)
 
-    def pair(self, label: str, value: str, **style: object) -> None:
+    def pair(self, label: str, value: str, **style: Unpack[Style]) -> None:
         self.lines(pair(label, value, self.columns), **style)
 
     def add(self, *blocks: Block) -> None:
