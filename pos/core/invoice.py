@@ -27,18 +27,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from typing import Final, Literal, get_args
 
 from pos.core.cart import Totals
 from pos.core.money import Rate
 
-NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED = (
-    "new", "processing", "settled", "expired", "invalid", "cancelled")
-STATES = (NEW, PROCESSING, SETTLED, EXPIRED, INVALID, CANCELLED)
-PAID_PARTIAL, PAID_OVER, PAID_LATE = "paid_partial", "paid_over", "paid_late"
-LOST_AFTER_HANDOVER, REFUND_OWED, UNVERIFIED = "lost_after_handover", "refund_owed", "unverified"
-MARKS = (PAID_PARTIAL, PAID_OVER, PAID_LATE, LOST_AFTER_HANDOVER, REFUND_OWED, UNVERIFIED)
+#: An invoice's state, and a mark beside it: the very strings the store and the journal keep.
+State = Literal["new", "processing", "settled", "expired", "invalid", "cancelled"]
+Mark = Literal["paid_partial", "paid_over", "paid_late", "lost_after_handover", "refund_owed", "unverified"]
+STATES: tuple[State, ...] = get_args(State)
+MARKS: tuple[Mark, ...] = get_args(Mark)
+NEW: Final = "new"
+PROCESSING: Final = "processing"
+SETTLED: Final = "settled"
+EXPIRED: Final = "expired"
+INVALID: Final = "invalid"
+CANCELLED: Final = "cancelled"
+PAID_PARTIAL: Final = "paid_partial"
+PAID_OVER: Final = "paid_over"
+PAID_LATE: Final = "paid_late"
+LOST_AFTER_HANDOVER: Final = "lost_after_handover"
+REFUND_OWED: Final = "refund_owed"
+UNVERIFIED: Final = "unverified"
 
-TRANSITIONS: dict[str, frozenset[str]] = {
+TRANSITIONS: dict[State, frozenset[State]] = {
     # new -> invalid: an underpaid invoice the manager closed as "refund owed"
     NEW: frozenset({PROCESSING, SETTLED, EXPIRED, CANCELLED, INVALID}),
     # back to new when the transaction that paid it disappears (replaced, double-spent)
@@ -76,10 +88,10 @@ def invoice_id(terminal_id: str, seq: int) -> str:
 @dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
-    from_state: str
-    to_state: str
+    from_state: State | Literal[""]  # "" in the first entry: created
+    to_state: State
     cause: str
-    marks: tuple[str, ...] = ()
+    marks: tuple[Mark, ...] = ()
 
     def to_dict(self) -> dict:
         return {"at": self.at.isoformat(), "from": self.from_state, "to": self.to_state,
@@ -157,8 +169,8 @@ class Invoice:
     address_index: int
     uri: str
     cashier: str = ""
-    state: str = NEW
-    marks: frozenset[str] = frozenset()
+    state: State = NEW
+    marks: frozenset[Mark] = frozenset()
     payments: tuple[Payment, ...] = ()
     tip_height: int = 0
     history: tuple[HistoryEntry, ...] = field(default=())
@@ -242,12 +254,12 @@ class Invoice:
         return not TRANSITIONS[self.state]
 
     # ---- lifecycle -------------------------------------------------------
-    def transition(self, to_state: str, cause: str, at: datetime | None = None) -> "Invoice":
+    def transition(self, to_state: State, cause: str, at: datetime | None = None) -> "Invoice":
         if to_state not in TRANSITIONS.get(self.state, ()):
             raise IllegalTransition(f"invoice {self.id}: {self.state} -> {to_state} is not allowed")
         return self._record(to_state, self.marks, cause, at)
 
-    def with_marks(self, marks: frozenset[str], cause: str, at: datetime | None = None) -> "Invoice":
+    def with_marks(self, marks: frozenset[Mark], cause: str, at: datetime | None = None) -> "Invoice":
         unknown = set(marks) - set(MARKS)
         if unknown:
             raise IllegalTransition(f"invoice {self.id}: unknown mark(s) {sorted(unknown)}")
@@ -298,7 +310,7 @@ class Invoice:
                                           f"{who}, refund owed", at)
         return closed.with_marks(closed.marks | {REFUND_OWED}, "refund owed to the customer", at)
 
-    def _record(self, state: str, marks: frozenset[str], cause: str, at: datetime | None) -> "Invoice":
+    def _record(self, state: State, marks: frozenset[Mark], cause: str, at: datetime | None) -> "Invoice":
         at = at or utcnow()
         if at.tzinfo is None:
             raise ValueError("history times must be timezone-aware (UTC)")

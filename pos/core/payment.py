@@ -25,7 +25,7 @@ from datetime import datetime
 
 from pos.core.invoice import (
     CANCELLED, EXPIRED, INVALID, NEW, PAID_LATE, PAID_OVER, PAID_PARTIAL, PROCESSING, SETTLED, UNVERIFIED, Invoice,
-    Payment,
+    Mark, Payment,
 )
 
 HANDOVER_SEEN, HANDOVER_SETTLED = "seen", "settled"
@@ -111,7 +111,7 @@ def unverified_not_found(invoice: Invoice, policy: Policy, now: datetime) -> Inv
     return invalid.lose_after_handover("UNVERIFIED hand-over: no payment found", now)
 
 
-def _marks(invoice: Invoice, policy: Policy) -> set[str]:
+def _marks(invoice: Invoice, policy: Policy) -> set[Mark]:
     marks = set(invoice.marks) - {PAID_PARTIAL, PAID_OVER}
     if 0 < invoice.received_sat and not paid_enough(invoice, policy):
         marks.add(PAID_PARTIAL)
