@@ -7,16 +7,17 @@ in memory until it can be saved. One that cannot be read fails closed: no PIN is
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Callable
 
-from pos.core.ports import StoreError
+from pos.config import Ui
+from pos.core.ports import Store, StoreError
 from pos.pin import PinLock, verify_pin
 
 PIN_STATE = "ui.pin_lock"  # Store state: failures so far and the end of a lockout
 
 
 class PinGuard:
-    def __init__(self, store: Any, ui: Any, clock: Callable[[], datetime], tr: Callable[..., str], *,
+    def __init__(self, store: Store, ui: Ui, clock: Callable[[], datetime], tr: Callable[..., str], *,
                  state_key: str = PIN_STATE, pin_hash: str | None = None) -> None:
         self._store, self._ui, self._clock, self.tr = store, ui, clock, tr
         self._key = state_key
