@@ -14,10 +14,14 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pos.config import Config
 from pos.ui.demo_actions import DemoActions
+
+if TYPE_CHECKING:
+    from pos.regtest.node import RegtestNode
+    from pos.services import Services
 
 #: The BIP84 test vector account (mnemonic "abandon ... about", m/84'/1'/0'): public, watch-only.
 DEMO_XPUB = ("vpub5Y6cjg78GGuNLsaPhmYsiw4gYX3HoQiRBiSwDaBXKUafCt9bNwWQiitDk5VZ5BVxYnQdwoTyXSs2JHRPAgjAvtbBrf8Z"
@@ -39,7 +43,7 @@ def demo_config(config: Config, node_url: str, store_dir: Path) -> Config:
     )
 
 
-def demo_actions(node: Any) -> DemoActions:
+def demo_actions(node: RegtestNode) -> DemoActions:
     def mine() -> int:
         node.mine(1)
         return node.height()
@@ -47,7 +51,7 @@ def demo_actions(node: Any) -> DemoActions:
     return DemoActions(pay=node.pay, mine=mine)
 
 
-def start_demo(config: Config, node: Any, store_dir: Path) -> Any:
+def start_demo(config: Config, node: RegtestNode, store_dir: Path) -> Services:
     """Services for the demo on a running node, with the manual rate already entered."""
     from pos.rates.manual import ManualRateSource
     from pos.services import build_services

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from pos.checkout import Checkout
 from pos.config import Config
@@ -24,7 +24,7 @@ from pos.sale.till import Till
 if TYPE_CHECKING:  # the adapters are imported by build_services only, off the import path
     from drivers.base import Printer
     from pos.chain.watcher import Watcher
-    from pos.core.ports import Store
+    from pos.core.ports import ChainBackend, RateSource, Store
     from pos.fleet.prices import Offer
     from pos.fleet.till_sync import TillSync
     from pos.printing import PrintService
@@ -89,8 +89,8 @@ class Services:
 
 
 def build_services(
-    config: Config, *, store: Store | None = None, backend_factory: Callable[[], Any] | None = None,
-    printer: Printer | None = None, rates: Any = None, clock: Callable[[], datetime] | None = None,
+    config: Config, *, store: Store | None = None, backend_factory: Callable[[], ChainBackend] | None = None,
+    printer: Printer | None = None, rates: RateSource | None = None, clock: Callable[[], datetime] | None = None,
 ) -> Services:
     from drivers import open_printer
     from pos.chain.bcl import BitcoinlibSetupError, prepare_bitcoinlib

@@ -14,7 +14,7 @@ import inspect
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
@@ -53,6 +53,10 @@ from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
+
+if TYPE_CHECKING:
+    from pos.printing import PrintResult
+    from pos.services import Services
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -95,7 +99,7 @@ class PosApp(App[None]):
     language: reactive[str] = reactive("ru")
     status: reactive[StatusInfo] = reactive(StatusInfo)
 
-    def __init__(self, services: Any, kiosk: bool = False, events: ui_events.EventSink | None = None,
+    def __init__(self, services: Services, kiosk: bool = False, events: ui_events.EventSink | None = None,
                  demo: DemoActions | None = None) -> None:
         super().__init__()
         # Here rather than in on_mount: set once the app is running, the theme re-parses every style sheet.
@@ -206,7 +210,7 @@ class PosApp(App[None]):
         self.stored(self.till.save_cart)  # refused: the cart stays in memory, saved by retry_store
 
     # ---- the store failing while the terminal runs ---------------------------------
-    def stored(self, step: Callable[[], Any]) -> bool:
+    def stored(self, step: Callable[[], object]) -> bool:
         """Run a step that uses the store: False, with sales stopped and said, when the store fails."""
         try:
             step()
@@ -237,8 +241,8 @@ class PosApp(App[None]):
         self.status = replace(self.status, store="")
         self.say(self.tr("store.back"))
 
-    def run_blocking(self, name: str, job: Callable[[], T], done: Callable[[T], Any],
-                     failed: Callable[[Exception], Any] | None = None) -> bool:
+    def run_blocking(self, name: str, job: Callable[[], T], done: Callable[[T], object],
+                     failed: Callable[[Exception], object] | None = None) -> bool:
         """A blocking call in a thread worker (see pos.ui.jobs); failures become a message by default."""
         return self.jobs.run(name, job, done, failed or self._background_failed)
 
@@ -249,14 +253,18 @@ class PosApp(App[None]):
         self.say(self.tr("error.background", detail=str(exc)), error=True)
 
     # ---- the manager PIN and kiosk mode ----------------------------------------
-    def with_pin(self, then: Callable[[], Any], *, always: bool = False) -> None:
+    def with_pin(self, then: Callable[[], object], *, always: bool = False) -> None:
         """Run `then` after the manager PIN (in kiosk mode, or `always`)."""
         if not (self.kiosk or always):
             then()
             return
         if isinstance(self.screen, PinDialog):
             return
-        self.push_screen(PinDialog(), lambda ok: then() if ok else None)
+        def answered(ok: bool | None) -> None:
+            if ok:
+                then()
+
+        self.push_screen(PinDialog(), answered)
 
     async def action_quit(self) -> None:
         self.with_pin(self.exit)
@@ -497,6 +505,8 @@ class PosApp(App[None]):
     def follow_sync(self) -> None:
         """The fleet hub's state and backlog on the status bar; a new price list taken between sales."""
         sync = self.services.sync
+        if sync is None:  # scheduled only with a hub
+            return
         state = sync.status()
         if (self.status.sync, self.status.sync_backlog) != (state.state, state.backlog):
             self.status = replace(self.status, sync=state.state, sync_backlog=state.backlog)
@@ -544,14 +554,14 @@ class PosApp(App[None]):
         self.process_prints()
 
     def process_prints(self) -> None:
-        def job() -> tuple[list[Any], PrinterStatus]:
+        def job() -> tuple[list[PrintResult], PrinterStatus]:
             printing = self.services.printing
             results = printing.process_queue() if printing.pending() else []
             return results, printing.status()
 
         self.run_blocking("print", job, self._printed)
 
-    def _printed(self, outcome: tuple[list[Any], PrinterStatus]) -> None:
+    def _printed(self, outcome: tuple[list[PrintResult], PrinterStatus]) -> None:
         results, status = outcome
         printed = [result.job.invoice_id for result in results if result.printed]
         for invoice_id in printed:

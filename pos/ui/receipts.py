@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from drivers.base import Printer
+from drivers.mock import MockPrinter
 
 
-def receipt_preview(printer: Any, invoice_id: str) -> str | None:
+def receipt_preview(printer: Printer, invoice_id: str) -> str | None:
     """The decoded text of the last receipt for this invoice, when the driver keeps it (mock)."""
-    receipts = getattr(printer, "receipts", None)
-    if not callable(receipts):
+    if not isinstance(printer, MockPrinter):
         return None
-    return next((text for text in reversed(receipts()) if invoice_id in text), None)
+    return next((text for text in reversed(printer.receipts()) if invoice_id in text), None)
