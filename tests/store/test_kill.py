@@ -7,6 +7,11 @@ time continuing the same store. After every kill the store is opened here and mu
 every invoice whose save returned, exactly, and nothing else, except that the one save
 in flight may or may not have happened; no counter value may ever come back.
 
+The day's records too (issue 11): the writer also records a cash sale each round, a cash
+refund every third and closes its shift with a Z every fourth; every one whose write returned
+is there, the one in flight may be, Z numbers run 1, 2, 3 with one Z per shift, never two, and
+exactly the shifts with a Z are closed.
+
 And the journal agrees (issue 12): `verify` passes, the journal's invoice entries are the
 saves that happened, each once and in order (no gap, no duplicate), and its counter
 entries are 1, 2, 3, ... with no value missing or twice.
@@ -25,7 +30,7 @@ from pos.core.journal import COUNTER, INVOICE, check_chain
 from pos.store import business_day, open_store
 from pos.store.audit import verify_store
 from pos.store.journal import FileJournal
-from tests.store.kill_writer import BASE, STEP, closed_version, new_version
+from tests.store.kill_writer import BASE, STEP, cash_refund, cash_sale, closed_version, new_version
 
 KILLS = 200
 #: The journal is checked after every JOURNAL_EVERY-th kill and the last: each check covers the whole
@@ -34,10 +39,11 @@ JOURNAL_EVERY = 4
 WRITER = Path(__file__).with_name("kill_writer.py")
 
 
-def run_and_kill(store_dir: Path, rng: random.Random) -> list[str]:
+def run_and_kill(store_dir: Path, rng: random.Random, day_first: bool) -> list[str]:
     """Start the writer, kill it at a random moment, return the lines it had finished."""
     # unbuffered: readline() must not take lines out of the pipe that communicate() then never sees
-    writer = subprocess.Popen([sys.executable, str(WRITER), str(store_dir)], stdout=subprocess.PIPE,
+    writer = subprocess.Popen([sys.executable, str(WRITER), str(store_dir), *(["day-first"] if day_first else [])],
+                              stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, bufsize=0)
     if rng.random() < 0.15:
         time.sleep(rng.uniform(0, 0.12))  # while it imports and opens the store
@@ -101,6 +107,51 @@ class Model:
         return f"missing {missing}, never saved {unknown}, different {changed}, in flight {self.in_flight}"
 
 
+class DayModel:
+    """The day's records the store must hold, from the writer's `+ ...` / `done` lines."""
+
+    def __init__(self) -> None:
+        self.committed: dict[str, set[int]] = {"K": set(), "R": set(), "Z": set()}
+        self.in_flight: tuple[str, int] | None = None
+
+    def apply(self, lines: list[str]) -> None:
+        self.in_flight = None
+        for line in lines:
+            if line.startswith("+ "):
+                kind, *number = line[2:].split()
+                self.in_flight = (kind, int(number[0]) if number else 0)
+            elif line == "done":
+                assert self.in_flight, f"'done' with no write announced in {lines}"
+                kind, number = self.in_flight
+                self.committed.setdefault(kind, set()).add(number)
+                self.in_flight = None
+
+    def held_as_expected(self, kind: str, held: set[int]) -> None:
+        maybe = {self.in_flight[1]} if self.in_flight and self.in_flight[0] == kind else set()
+        assert self.committed[kind] <= held <= self.committed[kind] | maybe, (kind, held, self.committed[kind], maybe)
+        self.committed[kind] = held
+
+    def check(self, store, kill: int) -> None:
+        last = BASE + STEP * (store.counter("sale") + 1)
+        day, sales, refunds = business_day(BASE), {}, {}
+        while day <= business_day(last):
+            sales.update({int(s.id[-6:]): s for s in store.sales_for_day(day)})
+            refunds.update({int(r.id[-6:]): r for r in store.refunds_for_day(day)})
+            day += timedelta(days=1)
+        assert all(sale == cash_sale(n, sale.shift) for n, sale in sales.items()), f"after kill {kill}"
+        assert all(refund == cash_refund(n, refund.shift) for n, refund in refunds.items()), f"after kill {kill}"
+        self.held_as_expected("K", set(sales))
+        self.held_as_expected("R", set(refunds))
+        zs = store.z_reports()
+        assert [z.number for z in zs] == list(range(1, len(zs) + 1)), f"after kill {kill}: Z numbers {zs}"
+        z_shifts = [z.shift for z in zs]
+        assert len(set(z_shifts)) == len(z_shifts), f"after kill {kill}: a second Z for a shift {z_shifts}"
+        self.held_as_expected("Z", set(z_shifts))
+        shifts = store.shifts()
+        assert {s.number for s in shifts if s.closed} == set(z_shifts), f"after kill {kill}"
+        assert sum(not s.closed for s in shifts) <= 1 and store.counter("z") == len(zs)
+
+
 def everything_in(store) -> dict[str, dict]:
     """Every invoice of every day the writer can have used (each day's list includes open ones)."""
     held = {}
@@ -120,20 +171,23 @@ def journal_agrees(store_dir: Path, model: Model, kill: int) -> None:
     entries = list(check_chain(FileJournal(store_dir, None, None, reader=True).lines()))
     saves = [[e.data["id"], e.data["invoice"]] for e in entries if e.kind == INVOICE]
     assert saves == json.loads(json.dumps(model.saves)), f"after kill {kill}: journaled saves differ"
-    counters = [e.data["value"] for e in entries if e.kind == COUNTER]
-    assert counters == list(range(1, len(counters) + 1)), f"after kill {kill}: counter entries {counters}"
+    for name in ("invoice", "sale", "shift", "z"):
+        values = [e.data["value"] for e in entries if e.kind == COUNTER and e.data["name"] == name]
+        assert values == list(range(1, len(values) + 1)), f"after kill {kill}: {name} counter entries {values}"
+    counters = [e.data["value"] for e in entries if e.kind == COUNTER and e.data["name"] == "invoice"]
     assert set(model.counters) <= set(counters)  # plus those taken by a writer killed before it said so
 
 
 def test_sigkill_at_random_moments_never_loses_or_invents_a_committed_invoice(store_dir):
     rng = random.Random(20261125)
-    model = Model()
+    model, day_model = Model(), DayModel()
     saves = mid_save = 0
     for kill in range(KILLS):
-        lines = run_and_kill(store_dir, rng)
+        lines = run_and_kill(store_dir, rng, day_first=kill % 2 == 1)
         model.apply(lines)
-        saves += lines.count("ok")
-        mid_save += model.in_flight is not None
+        day_model.apply(lines)
+        saves += lines.count("ok") + lines.count("done")
+        mid_save += model.in_flight is not None or day_model.in_flight is not None
 
         store = open_store(store_dir)  # it opens, whatever the moment of the kill
         try:
@@ -146,6 +200,7 @@ def test_sigkill_at_random_moments_never_loses_or_invents_a_committed_invoice(st
                 assert (found and found.to_dict()) == held.get(invoice_id, None)
             open_now = {i.id for i in store.open_invoices()}
             assert open_now == {i for i, r in held.items() if r["state"] == "new"}
+            day_model.check(store, kill)
         finally:
             store.close()
         if kill % JOURNAL_EVERY == 0 or kill == KILLS - 1:
@@ -154,3 +209,4 @@ def test_sigkill_at_random_moments_never_loses_or_invents_a_committed_invoice(st
     # depend on how busy the machine is: about 1 to 4 saves a run, half the kills or more mid-save;
     # on a machine loaded by other test runs a save takes tens of ms and fewer land)
     assert saves >= KILLS // 3 and mid_save >= KILLS // 3, (saves, mid_save)
+    assert len(day_model.committed["Z"]) >= 3 and len(day_model.committed["R"]) >= 3, day_model.committed
