@@ -116,7 +116,7 @@ def _migrate(conn: psycopg.Connection) -> int:
                                "update pos on this machine")
         for version, script in MIGRATIONS:
             if version > current:
-                conn.execute(script)  # type: ignore[arg-type]  # our own constant SQL
+                conn.execute(script)
                 conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
                 log.info("database schema migrated to version %d", version)
     return newest
@@ -276,9 +276,13 @@ class Central:
 
     def _check(self, terminal: str, result: Stored) -> None:
         """Follow the terminal's chain from its checked head over every entry received without a gap."""
-        self._conn.execute("INSERT INTO terminals (terminal) VALUES (%s) ON CONFLICT DO NOTHING", (terminal,))
-        seq, hash_ = self._conn.execute("SELECT head_seq, head_hash FROM terminals WHERE terminal = %s FOR UPDATE",
-                                        (terminal,)).fetchone()
+        seq, hash_ = 0, None
+        head = self._conn.execute(
+            "INSERT INTO terminals (terminal) VALUES (%s) ON CONFLICT (terminal) DO UPDATE "
+            "SET terminal = EXCLUDED.terminal RETURNING head_seq, head_hash", (terminal,)
+        ).fetchone()  # the row, locked until the commit
+        if head is not None:
+            seq, hash_ = head
         start = seq
         while True:
             rows = self._conn.execute(
@@ -307,7 +311,7 @@ class Central:
         import psycopg
 
         try:
-            return self._conn.execute(query, params).fetchall()  # type: ignore[arg-type]  # our own constant SQL
+            return self._conn.execute(query, params).fetchall()
         except psycopg.Error as exc:
             raise self._failed(exc) from None
 

@@ -180,6 +180,8 @@ class TillSync:
 
         self._outbox.rewind()
         try:
+            # The stream first: nats-server 2.9.10 crashes on a message request for a stream that does not exist.
+            await js.stream_info(self._sync.stream)
             last = await js.get_last_msg(self._sync.stream, self._subject)
         except NotFoundError:
             return  # nothing from this till yet (or no stream: the first send says so)

@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -112,31 +113,34 @@ def _pg_bin(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory) -> Iterator[str]:
-    """A PostgreSQL cluster of the session's own; its URL without a database name."""
-    directory = tmp_path_factory.mktemp("pg")
+def postgres() -> Iterator[str]:
+    """A PostgreSQL cluster of the session's own; its URL without a database name.
+
+    Its directory is not under pytest's tmp_path: pytest removes old numbered directories
+    there, which a second pytest run at the same time would do under the server's feet.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="pos-fleet-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # the server refuses root: run it as the Debian package's postgres user
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
             pytest.fail("running as root, PostgreSQL needs the `postgres` user (Debian package postgresql)")
-        for path in (directory, *directory.parents):
-            if path == Path("/"):
-                break
-            os.chmod(path, os.stat(path).st_mode | 0o711)  # postgres may pass through the temp directories
         os.chown(directory, owner.pw_uid, owner.pw_gid)
         as_user = [shutil.which("runuser") or "runuser", "-u", "postgres", "--"]
     port = free_port()
     data = directory / "data"
-    subprocess.run([*as_user, _pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "pos", "--no-sync",
-                    "-E", "UTF8", "--no-locale"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w", "-o",
-                    f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, stdout=subprocess.DEVNULL)
-    yield f"postgresql://pos@127.0.0.1:{port}"
-    subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        subprocess.run([*as_user, _pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "pos", "--no-sync",
+                        "-E", "UTF8", "--no-locale"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w", "-o",
+                        f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                       check=True, stdout=subprocess.DEVNULL)
+        yield f"postgresql://pos@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

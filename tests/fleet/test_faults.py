@@ -28,19 +28,19 @@ time.sleep(120)
 """
 
 
-def hub_count(hub) -> int:
-    """Messages in the journal stream (0 while it does not exist)."""
+def hub_count(hub) -> int | None:
+    """Messages in the journal stream (None while it does not exist)."""
     from pos.fleet.hub import connect
     from pos.config import Sync
 
-    async def count() -> int:
+    async def count() -> int | None:
         from nats.js.errors import NotFoundError
 
         client = await connect(Sync(url=hub.url), "test")
         try:
             return (await client.jetstream().stream_info("POS_JOURNAL")).state.messages
         except NotFoundError:
-            return 0
+            return None
         finally:
             await client.close()
     return asyncio.run(count())
@@ -55,10 +55,10 @@ def test_a_till_killed_mid_publish_sends_again_and_the_hub_holds_each_entry_once
     till.store.close()
     office_config = fleet_config(hub, database, store=tmp_path / "office")
     with back_office(office_config) as office:
-        wait_until(lambda: _stream_exists(hub), "the journal stream")
+        wait_until(lambda: hub_count(hub) is not None, "the back office to create the journal stream")
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(till.directory), hub.url])
         try:
-            wait_until(lambda: hub_count(hub) > 0, "the till to start sending", seconds=30)
+            wait_until(lambda: hub_count(hub), "the till to start sending", seconds=30)
         finally:
             kill(child)
         sent_before_kill = hub_count(hub)
@@ -74,24 +74,6 @@ def test_a_till_killed_mid_publish_sends_again_and_the_hub_holds_each_entry_once
         assert hub_count(hub) == total  # each entry once, though some were sent twice
         assert office.central.breaks() == []
         assert office.central.terminals()["T01"].checked_to == total
-
-
-def _stream_exists(hub) -> bool:
-    from pos.fleet.hub import connect
-    from pos.config import Sync
-
-    async def exists() -> bool:
-        from nats.js.errors import NotFoundError
-
-        client = await connect(Sync(url=hub.url), "test")
-        try:
-            await client.jetstream().stream_info("POS_JOURNAL")
-            return True
-        except NotFoundError:
-            return False
-        finally:
-            await client.close()
-    return asyncio.run(exists())
 
 
 def test_an_entry_edited_in_the_tills_journal_is_flagged_by_the_back_office(make_till, hub, database, tmp_path):
