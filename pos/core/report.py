@@ -258,9 +258,9 @@ def compute_report(kind: str, shift: Shift, *, invoices: Iterable[Invoice], sale
             requested = requested.plus(refund.amount_tiyn, refund.amount_sat)
             continue
         done[refund.tender] = done[refund.tender].plus(refund.amount_tiyn, refund.amount_sat)
-        for line in refund.lines:
-            row = vat.get(line.vat_rate_bp, VatRow(line.vat_rate_bp))
-            vat[line.vat_rate_bp] = replace(row, refunds_tiyn=row.refunds_tiyn + line.amount_tiyn)
+        for returned in refund.lines:
+            row = vat.get(returned.vat_rate_bp, VatRow(returned.vat_rate_bp))
+            vat[returned.vat_rate_bp] = replace(row, refunds_tiyn=row.refunds_tiyn + returned.amount_tiyn)
 
     cash = CashDrawer(shift.opening_float_tiyn, tenders[CASH].tiyn, done[CASH].tiyn, shift.counted_cash_tiyn)
     return Report(kind=kind, number=number, shift=shift, made_at=at, sales=total, tenders=tenders,

@@ -56,7 +56,7 @@ def verify_store(directory: Path, since: date | None = None) -> Verdict:
             return Verdict(False, f"journal: {exc}")
         if not ledger.count:
             return Verdict(False, f"journal: no entries{f' since {since}' if since else ''} in {directory}")
-        files, held = store_files(directory), set()
+        files, held = store_files(directory), set[tuple[str, str]]()
         problem = (_changed_record(files, ledger, held) or _changed_file(directory, files, ledger, since is None)
                    or _missing_record(ledger, held))
         if problem:

@@ -136,7 +136,7 @@ class FileBackend:
         return db
 
     def stamp_of(self, name: str) -> dict[str, int]:
-        return self.db(name).storage.read().get(STAMP, {})
+        return (self.db(name).storage.read() or {}).get(STAMP, {})  # TinyDB's None: an empty file
 
     def journal_seq_of(self, name: str) -> int:
         """Opening checks one file of the last operation this way: from the stamp at the file's end
@@ -151,7 +151,7 @@ class FileBackend:
                     return int(found[1])
             except OSError:
                 pass  # read_tables says what is wrong
-        tables = cached.storage.read() if cached else read_tables(self.path(name), self.directory) or {}
+        tables = (cached.storage.read() if cached else read_tables(self.path(name), self.directory)) or {}
         return tables.get(JOURNAL_STAMP, {}).get("seq", 0)
 
     def journal(self, clock: Callable[[], datetime], terminal: str | None) -> Journal:

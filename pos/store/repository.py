@@ -26,7 +26,7 @@ import json
 import logging
 import threading
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Protocol, TypeVar, overload
 
 from tinydb import TinyDB, where
 from tinydb.queries import QueryLike
@@ -143,6 +143,14 @@ def _hashes(files: list[tuple[Held, bytes]]) -> tuple[tuple[str, str], ...]:
     return tuple((storage.name, digest(raw)) for storage, raw in files)
 
 
+@overload
+def _newest(open_copy: Record, closed_copy: Record | None) -> Record: ...
+
+
+@overload
+def _newest(open_copy: Record | None, closed_copy: Record | None) -> Record | None: ...
+
+
 def _newest(open_copy: Record | None, closed_copy: Record | None) -> Record | None:
     if open_copy is None or closed_copy is None:
         return open_copy or closed_copy
@@ -246,9 +254,9 @@ class TinyStore:
                 else:
                     self._close(record, date.fromisoformat(data["day"]), self._open_record(data["id"]) is not None)
             elif entry.kind == MOVED:
-                record = _newest(self._open_record(data["id"]), self._closed_record(data["id"]))
-                if self._open_record(data["id"]) is not None and record is not None:
-                    self._close(record, date.fromisoformat(data["day"]), in_open=True)
+                newest = _newest(self._open_record(data["id"]), self._closed_record(data["id"]))
+                if self._open_record(data["id"]) is not None and newest is not None:
+                    self._close(newest, date.fromisoformat(data["day"]), in_open=True)
             elif entry.kind in DAY_RECORDS:
                 self._put_record(entry.kind, data)
             elif entry.kind == STATE_PUT:
@@ -352,7 +360,7 @@ class TinyStore:
 
     @_operation
     def invoices_for_day(self, day: date) -> list[Invoice]:
-        records = {r["id"]: r for r in self._table(day_name(day), INVOICES)}
+        records: dict[str, Record] = {r["id"]: r for r in self._table(day_name(day), INVOICES)}
         for record in self._table(OPEN, INVOICES):
             invoice = _decode(record, self._backend.describe(OPEN))
             if business_day(invoice.created_at) == day:
@@ -565,7 +573,7 @@ class TinyStore:
         whatever the caller believes, and never edited (nothing else writes Z records)."""
         stored = next((s for s in self._records(RECORDS, SHIFT_RECORD, Shift.from_dict) if s.number == closed.number),
                       None)
-        if stored is None or not closed.closed:
+        if stored is None or closed.closed_at is None:
             raise ShiftError(f"shift {closed.number} is not a stored shift being closed")
         if stored.closed or any(z.shift == closed.number for z in self._z_reports()):
             raise ShiftError(f"shift {closed.number} is closed already, with its Z report: a Z is made once")
