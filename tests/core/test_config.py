@@ -232,3 +232,40 @@ def test_closing_the_day_defaults_to_manager_approved_refunds_at_the_locked_rate
     chosen = parse_config(with_keys("shift", 'cashier_refund_max_kzt = 5000\nrefund_rate = "today"'), Path("x.toml"))
     assert (chosen.shift.cashier_refund_max_kzt, chosen.shift.refund_rate) == (5000, "today")
 
+
+# ---- issue 13: [sync] and [backoffice] -------------------------------------------------------
+def test_the_fleet_is_off_by_default():
+    config = load_config(DEFAULT_PATH)
+    assert (config.sync.url, config.backoffice.database) == ("", "")
+    assert (config.sync.stream, config.sync.subject, config.backoffice.replicas) == ("POS_JOURNAL", "pos.journal", 1)
+
+
+def test_a_hub_with_tls_and_credentials_loads_and_keeps_its_secrets_out_of_repr():
+    config = parse_config(with_keys("sync", 'url = "tls://till:s3cret@hub.shop.kz:4222"\ntls_ca = "/etc/pos/ca.pem"\n'
+                                            'credentials = "/etc/pos/t01.creds"') +
+                          '[backoffice]\ndatabase = "postgresql://pos:s3cret@db/pos"\n', Path("x.toml"))
+    assert (config.sync.tls_ca, config.sync.credentials) == ("/etc/pos/ca.pem", "/etc/pos/t01.creds")
+    assert "s3cret" not in repr(config.sync) and "s3cret" not in repr(config.backoffice)
+
+
+@pytest.mark.parametrize("section, body, message", [
+    ("sync", 'url = "http://hub:4222"', "[sync] url: a string (not shown: it may be secret) must be the hub's address"),
+    ("sync", 'tls_cert = "/etc/pos/t01.pem"', "[sync] tls_cert and tls_key go together"),
+    ("sync", 'user = "t01"\ntoken = "abc"', "[sync] user and token: choose one way of logging in"),
+    ("sync", 'password = "s3cret"', "[sync] password: needs [sync] user"),
+    ("sync", 'stream = "pos.journal"', "[sync] stream: 'pos.journal' must be a stream name"),
+    ("backoffice", 'database = "mysql://db/pos"', "[backoffice] database: a string (not shown: it may be secret)"),
+    ("backoffice", "replicas = 2", "[backoffice] replicas: 2 must be one of 1, 3, 5"),
+])
+def test_a_wrong_fleet_setting_is_named(section, body, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys(section, body), Path("x.toml"))
+    assert message in str(err.value) and "s3cret" not in str(err.value)
+
+
+@pytest.mark.parametrize("section, key", [("sync", "url"), ("sync", "password"), ("sync", "token"),
+                                          ("backoffice", "database")])
+def test_fleet_secrets_are_never_echoed(section, key):
+    with pytest.raises(ConfigError) as err:
+        parse_config(with_keys(section, f'{key} = ["nats://u:s3cret@hub"]'), Path("x.toml"))
+    assert str(err.value).startswith(f"x.toml: [{section}] {key}: ") and "s3cret" not in str(err.value)
