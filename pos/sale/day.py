@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Callable
+from typing import Callable, TypeVar
 
 from pos.checkout import ChargeError, Checkout
 from pos.config import Config
@@ -50,6 +50,7 @@ SPLIT_VOID = "split_void"  # {invoice, cash_tiyn}: the Bitcoin part was not paid
 #: A split sale's cash part, kept until its invoice is handed over (or not paid).
 SPLIT_STATE = "day.split"
 SALE_COUNTER = "sale"
+T = TypeVar("T")
 
 
 def pin_state(name: str) -> str:
@@ -243,7 +244,8 @@ class Day:
         return cart.totals().total
 
     @staticmethod
-    def _tender(build: Callable[[], Tender]) -> Tender:
+    def _tender(build: Callable[[], T]) -> T:
+        """What `build` makes of a tender (or of the Bitcoin part of a split); DayError if refused."""
         try:
             return build()
         except TenderError as exc:
@@ -290,12 +292,13 @@ class Day:
         """A manager closes the shift with the drawer counted: the Z, numbered by the store, which
         refuses a second Z for the shift. The returned report carries the Z's number; the Z record
         (store.z_reports) carries the journal head its paper prints."""
-        self.manager(manager, "closing the shift with Z")
+        approver = self.manager(manager, "closing the shift with Z")
         shift, _ = self.open_now()
+        at = self._clock()
         try:
-            closed = shift.close(counted_cash_tiyn=counted_cash_tiyn, at=self._clock(), by=manager.name)
+            closed = shift.close(counted_cash_tiyn=counted_cash_tiyn, at=at, by=approver.name)
             invoices, sales, refunds = self.records_of(closed)
-            report = compute_report(Z, closed, invoices=invoices, sales=sales, refunds=refunds, at=closed.closed_at)
+            report = compute_report(Z, closed, invoices=invoices, sales=sales, refunds=refunds, at=at)
             with acting(MANAGER):
                 z = self._store.close_shift(closed, figures(report))
         except (ShiftError, ReportError) as exc:
