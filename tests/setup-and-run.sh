@@ -18,4 +18,6 @@ fi
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
 npm ci --prefix pos/regtest --no-audit --no-fund
+# The type checker first ([tool.mypy] in pyproject.toml: pos and drivers); an error stops the run.
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -n 2 "$@"
