@@ -26,7 +26,7 @@ import json
 import logging
 import threading
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Protocol, TypeVar, overload
+from typing import Any, Callable, Concatenate, Iterable, ParamSpec, Protocol, TypeVar, overload
 
 from tinydb import TinyDB, where
 from tinydb.queries import QueryLike
@@ -86,11 +86,15 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def _operation(method: Callable) -> Callable:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _operation(method: Callable[Concatenate[TinyStore, P], R]) -> Callable[Concatenate[TinyStore, P], R]:
     """One at a time; a damaged file found on the way stops the store until a person has dealt with it."""
 
     @functools.wraps(method)
-    def run(self: "TinyStore", *args: Any, **kwargs: Any) -> Any:
+    def run(self: TinyStore, *args: P.args, **kwargs: P.kwargs) -> R:
         with self._mutex:
             if self._refusal:
                 self._go_on_if_dealt_with()
