@@ -26,7 +26,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Final
 
 from pos.chain.backend import BitcoinlibBackend, second_opinion
 from pos.chain.gap import record_paid
@@ -35,11 +35,13 @@ from pos.chain.verified import BackendsDisagree, VerifiedBackend
 from pos.config import Config
 from pos.core.invoice import INVALID, PAID_LATE, PAID_OVER, Invoice
 from pos.core.payment import Observation, Policy, evaluate, vanished_counted
-from pos.core.ports import BackendStatus, ChainBackend, ChainUnavailable, Store
+from pos.core.ports import BackendState, BackendStatus, ChainBackend, ChainUnavailable, Store
 
 log = logging.getLogger(__name__)
 
-ONLINE, DEGRADED, OFFLINE = "online", "degraded", "offline"
+ONLINE: Final = "online"
+DEGRADED: Final = "degraded"
+OFFLINE: Final = "offline"
 DEFAULT_MAX_BACKOFF_SECONDS = 60
 #: Two backends disagreeing on an invoice (or on the tip) at this many full polls raise one alert:
 #: fewer would alarm on every payment, which reaches one node a moment before the other.
@@ -203,7 +205,7 @@ class Watcher:
         record_paid(self._store, after)
         return True
 
-    def _failed(self, now: datetime, state: str, detail: str, height: int | None = None) -> BackendStatus:
+    def _failed(self, now: datetime, state: BackendState, detail: str, height: int | None = None) -> BackendStatus:
         self._failures += 1
         wait = min(self.poll_seconds * 2 ** (self._failures - 1), self._max_backoff)
         self._retry_at = now + timedelta(seconds=wait)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pos.core.cashier import Cashier
 from pos.core.invoice import Invoice, Payment
@@ -145,9 +145,14 @@ class RateSource(Protocol):
     def quote(self) -> Rate: ...
 
 
+#: The chain backend at the last poll: fully answered, the tip read but not every address, not even the tip.
+BackendState = Literal["online", "degraded", "offline"]
+PrinterState = Literal["ok", "problem", "unknown"]
+
+
 @dataclass(frozen=True)
 class BackendStatus:
-    state: str  # "online" | "degraded" | "offline"
+    state: BackendState
     height: int = 0
     last_good_poll: datetime | None = None
     detail: str = ""  # English, for the log; the screens say `watched` in the cashier's language
@@ -168,5 +173,5 @@ class PrinterStatus:
     warnings: tuple[str, ...] = field(default=())
 
     @property
-    def state(self) -> str:
-        return {True: "ok", False: "problem", None: "unknown"}[self.ok]
+    def state(self) -> PrinterState:
+        return "ok" if self.ok else "unknown" if self.ok is None else "problem"

@@ -19,7 +19,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pos.core.catalog import CatalogError
 from pos.core.ports import Store, StoreError
@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OFFLINE, SENDING, ONLINE = "offline", "sending", "online"
+SyncState = Literal["offline", "sending", "online"]
+OFFLINE: Final = "offline"
+SENDING: Final = "sending"
+ONLINE: Final = "online"
 #: Entries sent before their acknowledgements are awaited.
 BATCH = 256
 #: How often an idle connection looks for new entries.
@@ -45,7 +48,7 @@ STOP_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: str  # OFFLINE, SENDING or ONLINE
+    state: SyncState
     backlog: int  # journal entries the hub does not hold yet
     detail: str = ""  # English, for the log: why offline
 
@@ -59,7 +62,8 @@ class TillSync:
         self._subject = hub.subject(sync, terminal)
         self._outbox = Outbox(store, directory)
         self._lock = threading.Lock()
-        self._state, self._detail = OFFLINE, "not connected yet"
+        self._state: SyncState = OFFLINE
+        self._detail = "not connected yet"
         self._backlog = 0
         self._offer: Offer | None = None
         self._revision = current.version.revision if current else 0
@@ -141,7 +145,7 @@ class TillSync:
         except asyncio.TimeoutError:
             pass
 
-    def _set(self, state: str, detail: str = "") -> None:
+    def _set(self, state: SyncState, detail: str = "") -> None:
         with self._lock:
             changed = (self._state, self._detail) != (state, detail)
             self._state, self._detail = state, detail

@@ -8,13 +8,17 @@ manager (it stays until acknowledged in History)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.widgets import Static
 
-from pos.core.ports import BackendStatus, PrinterStatus
+from pos.core.ports import BackendState, BackendStatus, PrinterState, PrinterStatus
 from pos.core.text import printable
 from pos.ui.base import PosNode
+
+if TYPE_CHECKING:
+    from pos.fleet.till_sync import SyncState
 
 
 @dataclass(frozen=True)
@@ -29,13 +33,13 @@ class StatusInfo:
     store: str = ""  # why the store cannot be used (sales stopped), "" while it works
     test_key: bool = False  # [chain] xpub is the public test key: anyone can spend what it receives
     mock_printer: bool = False  # the mock driver: nothing is printed on paper
-    sync: str = ""  # the fleet hub: "" (no [sync]), "online", "sending" or "offline" (pos.fleet.till_sync)
+    sync: SyncState | Literal[""] = ""  # the fleet hub; "" without [sync]
     sync_backlog: int = 0  # journal entries the hub does not hold yet
 
 
-BACKEND_STYLE = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
-PRINTER_STYLE = {"ok": "#000000 on #00aa00", "problem": "#aaaaaa on #aa0000", "unknown": "#000000 on #aa5500"}
-SYNC_STYLE = {"online": "#000000 on #00aa00", "sending": "#000000 on #aa5500", "offline": "#000000 on #aa5500"}
+BACKEND_STYLE: dict[BackendState, str] = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
+PRINTER_STYLE: dict[PrinterState, str] = {"ok": "#000000 on #00aa00", "problem": "#aaaaaa on #aa0000", "unknown": "#000000 on #aa5500"}
+SYNC_STYLE: dict[SyncState, str] = {"online": "#000000 on #00aa00", "sending": "#000000 on #aa5500", "offline": "#000000 on #aa5500"}
 
 
 class StatusBar(PosNode, Static):
