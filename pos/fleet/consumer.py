@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from pos.fleet import hub
 from pos.fleet.central import Central, CentralError, Stored
 from pos.fleet.hub import HubError, Place
 from pos.fleet.prices import CatalogVersion, offer_of
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # nats is imported where it is used, off the till's start-up
+    from nats.js import JetStreamContext
+    from nats.js.api import StreamConfig
+
     from pos.config import Config
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,7 @@ FETCH_SECONDS = 1.0
 CATALOG_HISTORY = 10
 
 
-def stream_config(config: Config) -> Any:
+def stream_config(config: Config) -> StreamConfig:
     from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
     sync, office = config.sync, config.backoffice
@@ -39,7 +42,7 @@ def stream_config(config: Config) -> Any:
                         duplicate_window=office.duplicate_window_minutes * 60.0)
 
 
-async def ensure_stream(js: Any, config: Config) -> None:
+async def ensure_stream(js: JetStreamContext, config: Config) -> None:
     """Create the journal stream, or bring an existing one to the configuration."""
     from nats.js.errors import BadRequestError
 

@@ -19,7 +19,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from pos.core.catalog import CatalogError
 from pos.core.ports import Store, StoreError
@@ -29,6 +29,8 @@ from pos.fleet.outbox import Outbox, Outgoing
 from pos.fleet.prices import Offer, keep, offer_of
 
 if TYPE_CHECKING:
+    from nats.js import JetStreamContext
+
     from pos.config import Sync
     from pos.sale.till import Till
 
@@ -179,7 +181,7 @@ class TillSync:
                 prices.cancel()
             await client.close()
 
-    async def _start_after_what_the_hub_holds(self, js: Any) -> None:
+    async def _start_after_what_the_hub_holds(self, js: JetStreamContext) -> None:
         from nats.js.errors import NotFoundError
 
         self._outbox.rewind()
@@ -198,7 +200,7 @@ class TillSync:
             return
         self._outbox.skip_to(place.seq)
 
-    async def _send(self, js: Any, batch: list[Outgoing]) -> None:
+    async def _send(self, js: JetStreamContext, batch: list[Outgoing]) -> None:
         """Publish the batch, then count what the hub acknowledged, in order; a failure sends the rest again."""
         from nats.js.errors import NoStreamResponseError
 
@@ -219,7 +221,7 @@ class TillSync:
             if len(done) < len(batch):
                 self._outbox.rewind()
 
-    async def _watch_prices(self, js: Any) -> None:
+    async def _watch_prices(self, js: JetStreamContext) -> None:
         """Every new version of the price list, checked here, offered to the till."""
         from nats.js.errors import BucketNotFoundError
 
