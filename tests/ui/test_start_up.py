@@ -23,16 +23,18 @@ async def test_the_collector_paused_for_start_up_runs_again_after_the_first_fram
 
 
 async def test_a_running_collector_is_left_alone(english) -> None:
+    frozen = gc.get_freeze_count()  # an earlier in-process start in this worker may have frozen some
     async with running(english) as pilot:
         assert pilot.app.background_started
-        assert gc.isenabled() and gc.get_freeze_count() == 0
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
 
 
 async def test_a_collector_paused_by_someone_else_stays_paused(english) -> None:
+    frozen = gc.get_freeze_count()
     gc.disable()  # Textual does so during smooth scrolling
     try:
         async with running(english) as pilot:
             assert pilot.app.background_started
-            assert not gc.isenabled() and gc.get_freeze_count() == 0
+            assert not gc.isenabled() and gc.get_freeze_count() == frozen
     finally:
         gc.enable()
