@@ -281,3 +281,63 @@ def config_file(directory: Path, hub: Hub, database: str) -> Path:
                     f'[sync]\nurl = "{hub.url}"\nretry_seconds = 1\n'
                     f'[backoffice]\ndatabase = "{database}"\nack_wait_seconds = 2\n', encoding="utf-8")
     return path
+
+
+# ---- a three-node hub ----------------------------------------------------------------
+class Cluster:
+    """Three nats-server -js nodes routed to each other (cluster `pos`), each with its own store directory."""
+
+    SIZE = 3
+
+    def __init__(self, binary: str, directory: Path) -> None:
+        self.binary, self.directory = binary, directory
+        self.ports = [(free_port(), free_port()) for _ in range(self.SIZE)]  # (clients, routes) per node
+        self.processes: list[subprocess.Popen | None] = [None] * self.SIZE
+
+    @property
+    def url(self) -> str:
+        """[sync] url: the three nodes, comma separated, as README tells a merchant to list them."""
+        return ",".join(f"nats://127.0.0.1:{client}" for client, _ in self.ports)
+
+    def name(self, node: int) -> str:
+        return f"n{node + 1}"
+
+    def start(self) -> None:
+        for node, (client, route) in enumerate(self.ports):
+            store = self.directory / self.name(node)
+            store.mkdir(exist_ok=True)
+            routes = ",".join(f"nats://127.0.0.1:{r}" for n, (_, r) in enumerate(self.ports) if n != node)
+            self.processes[node] = subprocess.Popen(
+                [self.binary, "-js", "-a", "127.0.0.1", "-p", str(client), "-sd", str(store),
+                 "--server_name", self.name(node), "--cluster_name", "pos",
+                 "--cluster", f"nats://127.0.0.1:{route}", "--routes", routes],
+                stdout=subprocess.DEVNULL, stderr=open(store / "nats.log", "ab"))
+        for node, (client, _) in enumerate(self.ports):
+            wait_until(lambda: _listening(client), f"node {self.name(node)} to listen")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL to one node: no goodbye to its peers or clients."""
+        node = next(n for n in range(self.SIZE) if self.name(n) == name)
+        process = self.processes[node]
+        assert process is not None
+        kill(process)
+        self.processes[node] = None
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(10)
+
+
+@pytest.fixture
+def cluster(tmp_path) -> Iterator[Cluster]:
+    binary = shutil.which("nats-server")
+    if binary is None:
+        pytest.fail("nats-server is not installed: run tests/setup-and-run.sh (Debian package nats-server)")
+    directory = tmp_path / "cluster"
+    directory.mkdir()
+    running = Cluster(binary, directory)
+    running.start()
+    yield running
+    running.stop()
