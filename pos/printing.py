@@ -6,8 +6,10 @@ the UI runs it in a thread worker and never cancels it halfway). A job is
 finished only after its bytes went out and the printer then reports no problem;
 otherwise it stays queued with its attempts and last error, and the next
 process_queue() - when the printer is back - prints it. Each queued receipt
-therefore prints once; only a crash between the printing and the store write
-can print it again (at least once beats lost).
+therefore prints once. A job is marked "sending" in the store just before its bytes
+go out: a job found so after a crash or a power cut (between the paper and the
+store's record of it) may be on paper already, so it is treated as below, "sent,
+not confirmed", never printed a second time as an original.
 
 A printer that takes the bytes but then does not answer its status query (no
 DLE EOT support, a write-only device, a printer switched off mid-receipt) may or
@@ -128,9 +130,19 @@ class PrintService:
         if new != record:
             self.store.put_state(receipt_key(job.invoice_id), new)
 
+    def _sent_before_a_stop(self, job: PrintJob) -> PrintResult:
+        """The terminal stopped while this job's bytes were going out: maybe on paper, maybe not."""
+        reason = "the terminal stopped while the receipt was printing"
+        log.warning("receipt %06d of %s (job %s) sent, but not confirmed: %s", job.receipt_no, job.invoice_id,
+                    job.id, reason)
+        with self._queue_lock:
+            self._remember(job, reason)
+            self.store.finish_print(job.id)
+        return PrintResult(job, "unconfirmed", reason)
+
     def _failed(self, job: PrintJob, error: str) -> PrintResult:
         with self._queue_lock:
-            job = replace(job, attempts=job.attempts + 1, last_error=error)
+            job = replace(job, attempts=job.attempts + 1, last_error=error, sending=False)
             self.store.update_print(job)
         return PrintResult(job, "failed", error)
 
@@ -141,6 +153,9 @@ class PrintService:
         with self._printer_lock:
             status: PrinterStatus | None = None
             for job in self.store.pending_prints():
+                if job.sending:
+                    results.append(self._sent_before_a_stop(job))
+                    continue
                 invoice = self.store.get_invoice(job.invoice_id)
                 if invoice is None:
                     results.append(self._failed(job, f"invoice {job.invoice_id} is not in the store"))
@@ -173,6 +188,8 @@ class PrintService:
         before = before or self._status()
         if before.ok is False:
             raise PrinterError(before.detail, before.problems[0] if before.problems else "error")
+        with self._queue_lock:
+            self.store.update_print(replace(job, sending=True))  # from here on it may reach the paper
         try:
             self.printer.print_receipt(receipt)
         except PrinterError as exc:

@@ -37,16 +37,20 @@ class PrintJob:
     last_error: str = ""
     # Taken when the job is queued, so a retry or a COPY prints the same number.
     receipt_no: int = 0
+    # Saved just before the bytes go to the printer: a job found so after a restart may be on
+    # paper already, so it is never printed again by itself (pos.printing).
+    sending: bool = False
 
     def to_dict(self) -> dict:
         return {"id": self.id, "invoice_id": self.invoice_id, "created_at": self.created_at.isoformat(),
                 "copy": self.copy, "attempts": self.attempts, "last_error": self.last_error,
-                "receipt_no": self.receipt_no}
+                "receipt_no": self.receipt_no, "sending": self.sending}
 
     @classmethod
     def from_dict(cls, d: dict) -> "PrintJob":
         return cls(d["id"], d["invoice_id"], datetime.fromisoformat(d["created_at"]), bool(d.get("copy")),
-                   int(d.get("attempts", 0)), str(d.get("last_error", "")), int(d.get("receipt_no", 0)))
+                   int(d.get("attempts", 0)), str(d.get("last_error", "")), int(d.get("receipt_no", 0)),
+                   bool(d.get("sending", False)))
 
 
 class Store(Protocol):
