@@ -52,6 +52,7 @@ from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
+from pos.sale.day import Day, DayEvent
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
 if TYPE_CHECKING:
@@ -118,6 +119,10 @@ class PosApp(App[None]):
         self._use_language(language)
         self.currency = TENGE
         self.till.subscribe(self._till_event)
+        self.day = Day(store=services.store, checkout=services.checkout, config=config, clock=services.clock,
+                       tr=lambda *a, **k: self.tr(*a, **k))
+        self.day.subscribe(self._day_event)
+        self.day.follow(self.till)  # split sales recorded as the till hands their invoices over
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier,
                                                     mock_printer=config.printer.driver == "mock"))
@@ -475,6 +480,11 @@ class PosApp(App[None]):
         elif event.name in (sale.PAYMENT_LOST, sale.ACKNOWLEDGED):
             self.emit("alert", {"kind": event.name, "invoice": invoice.id})
             self._show_tallies()
+
+    def _day_event(self, event: DayEvent) -> None:
+        fields = ui_events.day_event(event)
+        if fields is not None:
+            self.emit(event.name, fields)
 
     def _tell_screens(self, invoices: list[Invoice]) -> None:
         for screen in self.screen_stack:

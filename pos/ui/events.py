@@ -11,6 +11,7 @@ from typing import Callable
 from pos.core.invoice import Invoice
 from pos.core.money import format_kzt
 from pos.core.ports import BackendStatus, PrinterStatus
+from pos.sale.day import REFUND_STATE, REPORT_PRINTED, SHIFT_OPENED, DayEvent
 
 #: Receives (event name, fields). The app calls it on its event loop.
 EventSink = Callable[[str, dict], None]
@@ -43,3 +44,19 @@ def backend_state(status: BackendStatus) -> dict:
 
 def printer_state(status: PrinterStatus) -> dict:
     return {"state": status.state, "problems": list(status.problems)}
+
+
+#: The day's events headless mode announces, with the fields each carries (pos.sale.day).
+DAY_EVENTS: dict[str, tuple[str, ...]] = {
+    SHIFT_OPENED: ("shift", "cashier"),
+    REPORT_PRINTED: ("kind", "number"),
+    REFUND_STATE: ("refund", "invoice", "state", "txid"),
+}
+
+
+def day_event(event: DayEvent) -> dict | None:
+    """The fields of a day's event announced outside, or None for one kept inside the terminal."""
+    keys = DAY_EVENTS.get(event.name)
+    if keys is None:
+        return None
+    return {key: event.data.get(key) for key in keys}
