@@ -233,7 +233,7 @@ class BackOffice:
         self._stopping: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.progress: Progress | None = None
-        self._thread = threading.Thread(target=asyncio.run, args=(self._run(),), daemon=True)
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
         self._ready = threading.Event()
 
     async def _run(self) -> None:

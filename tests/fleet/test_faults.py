@@ -10,7 +10,7 @@ import sys
 from pos.core.invoice import invoice_id
 from pos.fleet.outbox import CURSOR_STATE
 from pos.fleet.till_sync import ONLINE
-from tests.fleet.conftest import back_office, fleet_config, kill, wait_until
+from tests.fleet.conftest import BackOffice, back_office, config_file, fleet_config, kill, wait_until
 from tests.ui.fakes import START
 
 DAY = START.date()
@@ -96,3 +96,52 @@ def test_an_entry_edited_in_the_tills_journal_is_flagged_by_the_back_office(make
         assert [(t, s) for t, s, _ in breaks] == [("T01", seq)]  # that entry only: the next still links to it
         assert f"entry {seq} does not match its hash" in breaks[0][2]
         assert office.central.terminals()["T01"].checked_to == total
+
+
+def test_the_back_office_killed_mid_insert_stores_each_entry_once_after_a_restart(make_till, hub, database, tmp_path):
+    till = make_till("T01")
+    sold = till.sell("BREAD-01")
+    till.store.import_closed([dataclasses.replace(sold, id=invoice_id("T01", n), seq=n) for n in range(100, 4100)])
+    make_stream(fleet_config(hub, database))
+    till.start_sync()
+    total = till.store.journal_head().seq
+    wait_until(lambda: hub_count(hub) == total, "the till to send its backlog to the hub")
+
+    command = [sys.executable, "-m", "pos", "backoffice", "--config", str(config_file(tmp_path, hub, database))]
+    office = BackOffice(fleet_config(hub, database))  # only to look at the database
+    try:
+        first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: office.entries("T01") > 0, "the back office to store its first batch", seconds=30)
+        finally:
+            kill(first)
+        held = office.entries("T01")
+        assert 0 < held < total  # killed with the backlog half stored
+
+        second = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: office.entries("T01") == total, "the restarted back office to store the rest",
+                       seconds=30)
+        finally:
+            second.terminate()
+            assert second.wait(10) == 0
+        stored = office.rows("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM entries")[0]
+        assert stored == (total, total, 1, total)
+        assert office.central.breaks() == []
+        assert office.central.terminals()["T01"].checked_to == total
+    finally:
+        office.central.close()
+
+
+def make_stream(config) -> None:
+    """The journal stream as the back office makes it, so a till can send before the back office runs."""
+    from pos.fleet.consumer import ensure_stream
+    from pos.fleet.hub import connect
+
+    async def make() -> None:
+        client = await connect(config.sync, "test")
+        try:
+            await ensure_stream(client.jetstream(), config)
+        finally:
+            await client.close()
+    asyncio.run(make())
