@@ -22,6 +22,7 @@ BENCHMARKS = [
     "startup",
     "charge",
     "memory",
+    "fleet",
 ]
 
 

@@ -38,6 +38,8 @@ FIGURES = {
     "memory": ["memory: RSS after start-up", "memory: RSS after the first sale", "memory: RSS after 50 sales",
                "memory: growth over 50 sales", "memory: growth per sale after the first",
                "memory: the store's files (JSON) after 50 sales"],
+    "fleet": ["fleet: sale on a till -> its row in PostgreSQL, online", "fleet: catch-up of a day offline",
+              "fleet: back office inserts"],
 }
 
 

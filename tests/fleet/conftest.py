@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import glob
-import os
-import pwd
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -29,6 +23,7 @@ from typing import Callable, Iterator
 import nats.js  # noqa: F401  # before the threads that use it: imports racing in two threads can deadlock
 import pytest
 
+from pos.bench.fleet import RigError, free_port, listening, new_database, postgres_cluster
 from pos.fleet.central import Central
 from pos.fleet.consumer import Progress, consume
 from pos.fleet.till_sync import TillSync
@@ -40,12 +35,6 @@ from tests.ui.fakes import Clock
 WAIT_SECONDS = 20.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_until(condition: Callable[[], object], what: str, seconds: float = WAIT_SECONDS) -> object:
     deadline = time.monotonic() + seconds
     while True:
@@ -55,14 +44,6 @@ def wait_until(condition: Callable[[], object], what: str, seconds: float = WAIT
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {seconds} s waiting for {what}")
         time.sleep(0.05)
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 # ---- the hub -------------------------------------------------------------------------
@@ -81,7 +62,7 @@ class Hub:
         self.process = subprocess.Popen(
             [self.binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.directory)],
             stdout=subprocess.DEVNULL, stderr=open(self.directory / "nats.log", "ab"))
-        wait_until(lambda: _listening(self.port) or self.process.poll() is not None, "nats-server to listen")
+        wait_until(lambda: listening(self.port) or self.process.poll() is not None, "nats-server to listen")
         assert self.process.poll() is None, (self.directory / "nats.log").read_text()[-2000:]
 
     def stop(self) -> None:
@@ -105,53 +86,20 @@ def hub(tmp_path) -> Iterator[Hub]:
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-    if found is None:
-        pytest.fail(f"PostgreSQL's {name} is not installed: run tests/setup-and-run.sh (Debian package postgresql)")
-    return found
-
-
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
-    """A PostgreSQL cluster of the session's own; its URL without a database name.
-
-    Its directory is not under pytest's tmp_path: pytest removes old numbered directories
-    there, which a second pytest run at the same time would do under the server's feet.
-    """
-    directory = Path(tempfile.mkdtemp(prefix="pos-fleet-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # the server refuses root: run it as the Debian package's postgres user
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail("running as root, PostgreSQL needs the `postgres` user (Debian package postgresql)")
-        os.chown(directory, owner.pw_uid, owner.pw_gid)
-        as_user = [shutil.which("runuser") or "runuser", "-u", "postgres", "--"]
-    port = free_port()
-    data = directory / "data"
+    """A PostgreSQL cluster of the session's own (pos.bench.fleet's rig); its URL without a database name."""
     try:
-        subprocess.run([*as_user, _pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "pos", "--no-sync",
-                        "-E", "UTF8", "--no-locale"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w", "-o",
-                        f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                       check=True, stdout=subprocess.DEVNULL)
-        yield f"postgresql://pos@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(directory, ignore_errors=True)
+        with postgres_cluster() as server:
+            yield server
+    except RigError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
 def database(postgres) -> str:
     """A fresh, empty database for one test."""
-    import psycopg
-
-    name = f"fleet_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{postgres}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"{postgres}/{name}"
+    return new_database(postgres)
 
 
 # ---- tills and the back office -----------------------------------------------------
@@ -313,7 +261,7 @@ class Cluster:
                  "--cluster", f"nats://127.0.0.1:{route}", "--routes", routes],
                 stdout=subprocess.DEVNULL, stderr=open(store / "nats.log", "ab"))
         for node, (client, _) in enumerate(self.ports):
-            wait_until(lambda: _listening(client), f"node {self.name(node)} to listen")
+            wait_until(lambda: listening(client), f"node {self.name(node)} to listen")
 
     def kill(self, name: str) -> None:
         """SIGKILL to one node: no goodbye to its peers or clients."""
