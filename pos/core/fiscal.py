@@ -23,7 +23,7 @@ treat as done, fix the data, or ask a person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -116,6 +116,17 @@ class Registration:
     ticket_url: str
     recovered: bool = False
 
+    def to_dict(self) -> dict:
+        return {**asdict(self), "registered_at": self.registered_at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Registration":
+        """ValueError/KeyError/TypeError for a record that is not one (the store names where)."""
+        fields = {**d, "registered_at": datetime.fromisoformat(d["registered_at"])}
+        registration = cls(**fields)
+        check_time(registration.registered_at, f"receipt {registration.external_id}: the time registered", ReceiptError)
+        return registration
+
 
 @dataclass(frozen=True)
 class ReturnBasis:
@@ -159,6 +170,45 @@ class FiscalReceipt:
     @property
     def total_tiyn(self) -> int:
         return sum(p.total_tiyn for p in self.positions)
+
+
+@dataclass(frozen=True)
+class FiscalJob:
+    """A sale waiting for (or done with) its fiscal receipt: the store's queue record.
+
+    Written in the same store operation as the sale itself, so a sale recorded is a receipt
+    queued, whatever stops the terminal; it carries the sale, so the sender needs nothing else.
+    `registration` is what the register gave back; `done` with no registration means it holds
+    the receipt but its attributes could not be read back (AlreadyRegistered): never sent again.
+    """
+
+    sale: TenderedSale
+    queued_at: datetime
+    done: bool = False
+    registration: Registration | None = None
+    note: str = ""  # why it is done without attributes, or the last error while it waits
+
+    @property
+    def id(self) -> str:
+        return self.sale.id
+
+    def receipt(self) -> FiscalReceipt:
+        return sale_receipt(self.sale)
+
+    def registered(self, registration: Registration | None, note: str = "") -> "FiscalJob":
+        return replace(self, done=True, registration=registration, note=note)
+
+    def to_dict(self) -> dict:
+        return {"operation": SALE, "sale": self.sale.to_dict(), "queued_at": self.queued_at.isoformat(),
+                "done": self.done, "note": self.note,
+                "registration": None if self.registration is None else self.registration.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FiscalJob":
+        registration = d.get("registration")
+        return cls(sale=TenderedSale.from_dict(d["sale"]), queued_at=datetime.fromisoformat(d["queued_at"]),
+                   done=bool(d["done"]), note=str(d.get("note", "")),
+                   registration=None if registration is None else Registration.from_dict(registration))
 
 
 @dataclass(frozen=True)

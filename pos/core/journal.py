@@ -38,7 +38,9 @@ STATE_PUT, PRINT_QUEUED, PRINT_UPDATED, PRINT_DONE = "state", "print_queued", "p
 # The day's records (pos.sale.day): each entry carries {"id", "day", "record"}; `day` is the business day
 # whose file holds it, None for the small working set (people, shifts, Z reports, refunds not yet paid).
 CASHIER_RECORD, SHIFT_RECORD, SALE_RECORD, REFUND_RECORD, Z_RECORD = "cashier_record", "shift", "sale", "refund", "z_report"
-DAY_RECORDS = (CASHIER_RECORD, SHIFT_RECORD, SALE_RECORD, REFUND_RECORD, Z_RECORD)
+#: A sale's fiscal receipt (pos.core.fiscal.FiscalJob): queued in the working set with its sale, in the day file once sent.
+FISCAL_RECORD = "fiscal"
+DAY_RECORDS = (CASHIER_RECORD, SHIFT_RECORD, SALE_RECORD, REFUND_RECORD, Z_RECORD, FISCAL_RECORD)
 
 #: Longest journal line read back (an invoice of a few hundred lines is ~100 KB): bounds memory on a hostile file.
 MAX_LINE_BYTES = 4 * 1024 * 1024

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from pos.core.cashier import Cashier
+from pos.core.fiscal import FiscalJob
 from pos.core.invoice import Invoice, Payment
 from pos.core.journal import Head
 from pos.core.money import Rate
@@ -101,8 +102,20 @@ class Store(Protocol):
 
     def z_reports(self) -> list[ZRecord]: ...
 
-    def save_sale(self, sale: TenderedSale) -> None:
-        """ValueError if a sale of that id is stored already: sale records are written once."""
+    def save_sale(self, sale: TenderedSale, fiscal: bool = False) -> None:
+        """ValueError if a sale of that id is stored already: sale records are written once.
+        `fiscal`: its fiscal receipt is queued in the same write."""
+
+    def queue_fiscal(self, sale: TenderedSale) -> None:
+        """Queue the fiscal receipt of a sale recorded as an invoice (Bitcoin alone); once."""
+
+    def pending_fiscal(self) -> list[FiscalJob]:
+        """Fiscal receipts waiting to be registered, oldest first."""
+
+    def save_fiscal(self, job: FiscalJob) -> None:
+        """A fiscal receipt's new state (done: out of the queue)."""
+
+    def fiscal_job(self, sale: TenderedSale) -> FiscalJob | None: ...
 
     def sales_for_day(self, day: date) -> list[TenderedSale]: ...
 

@@ -90,6 +90,7 @@ class Day:
                  tr: Callable[..., str]) -> None:
         self._store, self._checkout, self._config, self._clock, self._tr = store, checkout, config, clock, tr
         self._listeners: list[Listener] = []
+        self._fiscal = config.fiscal.provider != "none"  # each sale queues its fiscal receipt (pos.sale.fiscal_sender)
         self.cashier: Cashier | None = None  # who signed in to the shift open at the till
 
     # ---- events ------------------------------------------------------------------------
@@ -200,7 +201,7 @@ class Day:
                              at=self._clock(), totals=cart.totals(), shift=split["shift"],
                              tenders=(cash, BitcoinTender(invoice.total_tiyn, invoice.id)))
         try:
-            self._store.save_sale(sale)
+            self._store.save_sale(sale, fiscal=self._fiscal)
         except ValueError:
             pass  # recorded before a stop; the split was not yet forgotten
         self._forget_split(invoice.id)
@@ -257,7 +258,7 @@ class Day:
         terminal = self._config.terminal.id
         sale = tendered_sale(id=sale_id(terminal, seq), terminal_id=terminal, cashier=cashier.name,
                              at=self._clock(), totals=cart.totals(), tenders=tenders, shift=shift.number)
-        self._store.save_sale(sale)
+        self._store.save_sale(sale, fiscal=self._fiscal)
         change = sum(t.change_tiyn for t in tenders if isinstance(t, CashTender))
         self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=change)
         return sale

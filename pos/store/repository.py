@@ -33,9 +33,10 @@ from tinydb.queries import QueryLike
 from tinydb.table import Document, Table
 
 from pos.core.cashier import MAX_CASHIERS, Cashier
+from pos.core.fiscal import FiscalJob
 from pos.core.invoice import Invoice, utcnow
 from pos.core.journal import (
-    ADOPTED, CASHIER_RECORD, COUNTER, DAY_RECORDS, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED,
+    ADOPTED, CASHIER_RECORD, COUNTER, DAY_RECORDS, FISCAL_RECORD, IMPORTED, INVOICE, MOVED, PRINT_DONE, PRINT_QUEUED, PRINT_UPDATED,
     REFUND_RECORD, SALE_RECORD, SHIFT_RECORD, STARTED, STATE_PUT, STORE_CREATED, SYSTEM, Z_RECORD,
     Draft, Entry, Head, canonical, digest, invoice_record,
 )
@@ -596,12 +597,50 @@ class TinyStore:
         return sorted(self._records(RECORDS, Z_RECORD, ZRecord.from_dict), key=lambda z: z.number)
 
     @_operation
-    def save_sale(self, sale: TenderedSale) -> None:
-        """A sale paid in cash, by card or split, in the file of its business day; written once."""
+    def save_sale(self, sale: TenderedSale, fiscal: bool = False) -> None:
+        """A sale paid in cash, by card or split, in the file of its business day; written once.
+
+        `fiscal`: its fiscal receipt is queued (FiscalJob) in the same operation."""
         day = business_day(sale.at)
         if any(s.id == sale.id for s in self._records(day_name(day), SALE_RECORD, TenderedSale.from_dict)):
             raise ValueError(f"sale {sale.id} is already stored: a sale record is never rewritten")
-        self._run([self._record(SALE_RECORD, sale.id, sale.to_dict(), day)])
+        drafts = [self._record(SALE_RECORD, sale.id, sale.to_dict(), day)]
+        if fiscal:
+            drafts.append(self._fiscal_draft(FiscalJob(sale, self._clock())))
+        self._run(drafts)
+
+    def _fiscal_draft(self, job: FiscalJob) -> Draft:
+        """Waiting: in the working set; done: in the file of its sale's business day."""
+        return self._record(FISCAL_RECORD, job.id, job.to_dict(), business_day(job.sale.at) if job.done else None)
+
+    @_operation
+    def queue_fiscal(self, sale: TenderedSale) -> None:
+        """Queue the fiscal receipt of a sale recorded elsewhere (a Bitcoin sale: its invoice); once."""
+        if self._fiscal_job(sale) is None:
+            self._run([self._fiscal_draft(FiscalJob(sale, self._clock()))])
+
+    @_operation
+    def pending_fiscal(self) -> list[FiscalJob]:
+        """Receipts not yet registered, in the order their sales were made."""
+        jobs = self._records(RECORDS, FISCAL_RECORD, FiscalJob.from_dict)
+        return sorted(jobs, key=lambda j: (j.queued_at, j.id))
+
+    @_operation
+    def save_fiscal(self, job: FiscalJob) -> None:
+        """A receipt's state: done, it leaves the queue for its sale's day file, in one operation."""
+        self._run([self._fiscal_draft(job)])
+
+    @_operation
+    def fiscal_job(self, sale: TenderedSale) -> FiscalJob | None:
+        """The sale's fiscal receipt, waiting or done; None if none was queued."""
+        return self._fiscal_job(sale)
+
+    def _fiscal_job(self, sale: TenderedSale) -> FiscalJob | None:
+        for name in (RECORDS, day_name(business_day(sale.at))):
+            found = [j for j in self._records(name, FISCAL_RECORD, FiscalJob.from_dict) if j.id == sale.id]
+            if found:
+                return found[0]
+        return None
 
     @_operation
     def sales_for_day(self, day: date) -> list[TenderedSale]:

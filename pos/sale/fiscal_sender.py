@@ -1,0 +1,87 @@
+"""Sends the store's queued fiscal receipts to the register, in order, off the till's path.
+
+A sale never waits for the register: the sale's store operation queues its receipt
+(pos.store's FiscalJob), and this sender registers the queue, oldest first, whenever it
+runs (a background thread, `start`). Exactly once, whatever stops it:
+
+* every receipt carries the sale's id as its external number, so sending it again after a
+  kill or a lost answer (between the register's registration and the store's record of it)
+  is recognised by the register, which gives the registration back (`recovered`) instead of
+  registering a second sale (Webkassa's error 14, read back by the adapter);
+* a receipt leaves the queue only in the store operation that records its registration.
+
+When the register cannot be reached (FiscalUnavailable) or needs a person (NeedsAttention),
+the queue stops there and is tried again at the next round: receipts stay in sale order.
+A receipt the register refuses (FiscalRejected) would block every later one forever, so it
+is kept in the queue with the reason, skipped, and reported in `last_error` for a person.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+
+from pos.core.fiscal import AlreadyRegistered, FiscalError, FiscalRegister, FiscalRejected, FiscalUnavailable, \
+    NeedsAttention
+from pos.core.ports import Store
+
+log = logging.getLogger(__name__)
+#: Seconds between rounds of the background sender (a round sends everything it can).
+INTERVAL_SECONDS = 5.0
+
+
+class FiscalSender:
+    def __init__(self, store: Store, register: FiscalRegister) -> None:
+        self._store, self._register = store, register
+        self._round = threading.Lock()  # one round at a time: a receipt is never in flight twice
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error = ""  # what stopped the last round, for the status line and the log; "" when none
+
+    def send_pending(self) -> int:
+        """One round: register what is queued, in order, until the register fails. Blocking. Returns
+        how many receipts were registered."""
+        with self._round:
+            sent = 0
+            self.last_error = ""
+            for job in self._store.pending_fiscal():
+                if job.note:  # refused before: kept for a person, not sent again by itself
+                    continue
+                try:
+                    registration = self._register.register(job.receipt())
+                except AlreadyRegistered as exc:
+                    self._store.save_fiscal(job.registered(None, str(exc)))
+                    sent += 1
+                    continue
+                except FiscalRejected as exc:
+                    self._store.save_fiscal(replace(job, note=str(exc)))
+                    self.last_error = str(exc)
+                    continue
+                except (FiscalUnavailable, NeedsAttention) as exc:
+                    self.last_error = str(exc)
+                    log.warning("fiscal receipt %s waits: %s", job.id, exc)
+                    return sent
+                self._store.save_fiscal(job.registered(registration))
+                sent += 1
+            return sent
+
+    def start(self, interval_seconds: float = INTERVAL_SECONDS) -> None:
+        """Send in a daemon thread: now, then every `interval_seconds` until stop()."""
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.send_pending()
+                except FiscalError as exc:  # a register's error outside the typed ones above
+                    self.last_error = str(exc)
+                except Exception:  # the store refusing (a damaged file): logged, tried again next round
+                    log.exception("fiscal sender: round failed")
+                self._stop.wait(interval_seconds)
+
+        self._thread = threading.Thread(target=loop, name="fiscal-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
