@@ -80,7 +80,7 @@ def wait_until(condition: Callable[[], object], what: str, seconds: float = WAIT
         time.sleep(0.002)
 
 
-def _binary(name: str, package: str) -> str:
+def binary(name: str, package: str) -> str:
     found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)),
                                        None)
     if found is None:
@@ -93,7 +93,7 @@ def nats_hub(directory: Path) -> Iterator[str]:
     """A nats-server -js on a port the OS gives, its store in `directory`; its URL."""
     port = free_port()
     with open(directory / "nats.log", "ab") as log:
-        process = subprocess.Popen([_binary("nats-server", "nats-server"), "-js", "-a", "127.0.0.1", "-p", str(port),
+        process = subprocess.Popen([binary("nats-server", "nats-server"), "-js", "-a", "127.0.0.1", "-p", str(port),
                                     "-sd", str(directory)], stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_until(lambda: listening(port) or process.poll() is not None, "nats-server to listen", 20)
@@ -123,9 +123,9 @@ def postgres_cluster() -> Iterator[str]:
         os.chown(directory, owner.pw_uid, owner.pw_gid)
         as_user = [shutil.which("runuser") or "runuser", "-u", "postgres", "--"]
     port, data = free_port(), directory / "data"
-    ctl = _binary("pg_ctl", "postgresql")
+    ctl = binary("pg_ctl", "postgresql")
     try:
-        subprocess.run([*as_user, _binary("initdb", "postgresql"), "-D", str(data), "-A", "trust", "-U", "pos",
+        subprocess.run([*as_user, binary("initdb", "postgresql"), "-D", str(data), "-A", "trust", "-U", "pos",
                         "--no-sync", "-E", "UTF8", "--no-locale"], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE)
         subprocess.run([*as_user, ctl, "-D", str(data), "-l", str(directory / "log"), "-w", "-o",

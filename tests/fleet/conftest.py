@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import shutil
 import signal
 import subprocess
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 import nats.js  # noqa: F401  # before the threads that use it: imports racing in two threads can deadlock
 import pytest
 
-from pos.bench.fleet import RigError, free_port, listening, new_database, postgres_cluster
+from pos.bench.fleet import RigError, binary, free_port, listening, new_database, postgres_cluster
 from pos.fleet.central import Central
 from pos.fleet.consumer import Progress, consume
 from pos.fleet.till_sync import TillSync
@@ -33,6 +32,7 @@ from tests.ui.conftest import make_config, make_services
 from tests.ui.fakes import Clock
 
 WAIT_SECONDS = 20.0
+Server = TypeVar("Server", "Hub", "Cluster")
 
 
 def wait_until(condition: Callable[[], object], what: str, seconds: float = WAIT_SECONDS) -> object:
@@ -72,17 +72,22 @@ class Hub:
         self.process = None
 
 
-@pytest.fixture
-def hub(tmp_path) -> Iterator[Hub]:
-    binary = shutil.which("nats-server")
-    if binary is None:
-        pytest.fail("nats-server is not installed: run tests/setup-and-run.sh (Debian package nats-server)")
-    directory = tmp_path / "hub"
+def _serve(kind: Callable[[str, Path], Server], directory: Path) -> Iterator[Server]:
+    """A hub of `kind` started in `directory` (made here), stopped after the test."""
+    try:
+        nats_server = binary("nats-server", "nats-server")
+    except RigError as exc:
+        pytest.fail(str(exc))
     directory.mkdir()
-    running = Hub(binary, directory)
+    running = kind(nats_server, directory)
     running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def hub(tmp_path) -> Iterator[Hub]:
+    yield from _serve(Hub, tmp_path / "hub")
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------
@@ -280,12 +285,4 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path) -> Iterator[Cluster]:
-    binary = shutil.which("nats-server")
-    if binary is None:
-        pytest.fail("nats-server is not installed: run tests/setup-and-run.sh (Debian package nats-server)")
-    directory = tmp_path / "cluster"
-    directory.mkdir()
-    running = Cluster(binary, directory)
-    running.start()
-    yield running
-    running.stop()
+    yield from _serve(Cluster, tmp_path / "cluster")
