@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Callable
 from pos.checkout import Checkout
 from pos.config import Config
 from pos.core.catalog import Catalog, CatalogError, RowError, load_catalog
+from pos.core.fiscal import FiscalError
 from pos.core.journal import SYSTEM, WATCHER, Acting
 from pos.core.payment import Policy
 from pos.core.ports import StoreError
+from pos.sale.fiscal_sender import FiscalSender
 from pos.sale.till import Till
 
 if TYPE_CHECKING:  # the adapters are imported by build_services only, off the import path
@@ -80,10 +82,13 @@ class Services:
     till: Till
     warnings: list[str] = field(default_factory=list)
     sync: TillSync | None = None  # the fleet's hub ([sync] url), None when off
+    fiscal: FiscalSender | None = None  # sends the fiscal receipts ([fiscal] provider), None when off; the App starts it
 
     def close(self) -> None:
         if self.sync is not None:
             self.sync.stop()
+        if self.fiscal is not None:
+            self.fiscal.stop()
         self.printer.close()
         self.store.close()
 
@@ -97,6 +102,7 @@ def build_services(
     from pos.chain.bip21 import payment_uri
     from pos.chain.keys import KeyRefused, check_key_text, lazy_key
     from pos.chain.watcher import Watcher, default_backend_factory
+    from pos.fiscal import register_for
     from pos.fleet.prices import saved_offer
     from pos.printing import PrintService
     from pos.rates import rate_source
@@ -140,9 +146,14 @@ def build_services(
                 cashier=config.terminal.cashier)
     warnings = [f"catalog {catalog_path(config)}: {e}" for e in catalog_errors]
     sync = start_sync(config, store, till, kept) if config.sync.url else None
+    try:
+        register = register_for(config.fiscal)
+    except FiscalError as exc:
+        raise StartupError(f"{config.source}: {exc}") from None
+    fiscal = None if register is None else FiscalSender(Acting(store, SYSTEM), register)
     return Services(config=config, store=store, catalog=catalog, catalog_errors=catalog_errors,
                     checkout=checkout, watcher=watcher, printing=printing, printer=printer, clock=clock,
-                    till=till, warnings=warnings, sync=sync)
+                    till=till, warnings=warnings, sync=sync, fiscal=fiscal)
 
 
 def start_sync(config: Config, store: Store, till: Till, kept: Offer | None) -> TillSync:

@@ -30,7 +30,7 @@ from pos.core.payment import EXPIRED_EVENT, HANDED_OVER
 from pos.core.localtime import business_day
 from pos.core.ports import Store
 from pos.core.refund import Refund
-from pos.core.report import X, Z, Report, ReportError, compute_report, figures
+from pos.core.report import X, Z, Report, ReportError, as_sale, compute_report, figures
 from pos.core.shift import Shift, ShiftError
 from pos.core.tender import (
     BitcoinTender, CardTender, CashTender, Tender, TenderedSale, TenderError, bitcoin_part, tendered_sale,
@@ -218,10 +218,25 @@ class Day:
                 self.split_settled(invoice)
             elif invoice is None or invoice.state in (CANCELLED_STATE, EXPIRED):
                 self.split_unpaid(invoice_id)
+        if self._fiscal:
+            self._queue_bitcoin_sales()
+
+    def _queue_bitcoin_sales(self) -> None:
+        """Bitcoin-only sales handed over while the terminal was stopping (after the Till's record,
+        before their receipt was queued) get it now; queue_fiscal keeps one per sale."""
+        shift = self.shift
+        if shift is None:
+            return
+        invoices, sales, _ = self.records_of(shift)
+        split = {invoice_id for sale in sales for invoice_id in sale.invoice_ids}
+        for invoice in invoices:
+            if invoice.handed_over and invoice.id not in split:
+                self._store.queue_fiscal(as_sale(invoice))
 
     def _on_till_event(self, event: TillEvent) -> None:
         if event.name == HANDED_OVER:
-            self.split_settled(event.invoice)
+            if self.split_settled(event.invoice) is None and self._fiscal:
+                self._store.queue_fiscal(as_sale(event.invoice))  # a sale paid in Bitcoin alone
         elif event.name in (CANCELLED, EXPIRED_EVENT):
             self.split_unpaid(event.invoice.id)
 

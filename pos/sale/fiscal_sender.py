@@ -29,6 +29,7 @@ from pos.core.ports import Store
 log = logging.getLogger(__name__)
 #: Seconds between rounds of the background sender (a round sends everything it can).
 INTERVAL_SECONDS = 5.0
+STOP_WAIT_SECONDS = 2.0
 
 
 class FiscalSender:
@@ -82,6 +83,7 @@ class FiscalSender:
         self._thread.start()
 
     def stop(self) -> None:
+        """No new round; a receipt in flight is not waited for: a stop mid-send is safe (resent, recovered)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout=STOP_WAIT_SECONDS)

@@ -155,6 +155,8 @@ class PosApp(App[None]):
         self.poll_chain()
         self.process_prints()
         self.refresh_rate()
+        if self.services.fiscal is not None:  # fiscal receipts go out in their own thread, in order
+            self.services.fiscal.start()
 
     def _warm_up(self) -> str:
         """Derive an address and draw its QR once, off the UI thread: bitcoinlib and qrcode are

@@ -135,3 +135,33 @@ def test_the_background_sender_sends_what_is_sold_while_it_runs(shop, fake):
     finally:
         sender.stop()
     assert registered(fake) == ids
+
+
+def test_a_bitcoin_sale_is_queued_at_its_hand_over_and_a_split_once_as_one_sale(shop, fake):
+    services = shop.services
+    shop.day.follow(services.till)
+    cart = services.checkout.new_cart()
+    cart.add("TEA-01")
+    bitcoin = services.till.charge(cart)
+    split = shop.day.split_charge(cart, 500_00, 500_00)
+    for invoice in (bitcoin, split):
+        services.watcher.pay(invoice.address, invoice.amount_sat)
+    services.till.apply(services.till.poll())
+    [split_sale] = services.store.sales_for_day(shop.today)
+    assert sorted(j.id for j in services.store.pending_fiscal()) == sorted([bitcoin.id, split_sale.id])
+    shop.day.follow(services.till)  # a restart's catch-up queues nothing twice
+    assert len(services.store.pending_fiscal()) == 2
+    assert FiscalSender(services.store, Webkassa(settings_for(fake))).send_pending() == 2
+    assert sorted(registered(fake)) == sorted([bitcoin.id, split_sale.id])
+
+
+def test_a_bitcoin_sale_handed_over_while_stopping_is_queued_at_the_next_start(shop):
+    services = shop.services
+    cart = services.checkout.new_cart()
+    cart.add("TEA-01")
+    invoice = services.till.charge(cart)  # nobody follows the till: the stop came before the queue
+    services.watcher.pay(invoice.address, invoice.amount_sat)
+    services.till.apply(services.till.poll())
+    assert services.store.pending_fiscal() == []
+    shop.day.follow(services.till)
+    assert [j.id for j in services.store.pending_fiscal()] == [invoice.id]
