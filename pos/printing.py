@@ -38,7 +38,7 @@ from drivers.escpos import ProfileError
 from pos.config import Config
 from pos.core.invoice import Invoice
 from pos.core.ports import PrinterStatus, PrintJob, Store
-from pos.core.receipt import ReceiptSettings, build_receipt
+from pos.core.receipt import Receipt, ReceiptSettings, build_receipt
 
 RECEIPT_COUNTER = "receipt"
 JOB_COUNTER = "print_job"
@@ -185,22 +185,37 @@ class PrintService:
         gave no status at all.
         """
         receipt = build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy)
-        before = before or self._status()
-        if before.ok is False:
-            raise PrinterError(before.detail, before.problems[0] if before.problems else "error")
+        self._ready(before or self._status())
         with self._queue_lock:
             self.store.update_print(replace(job, sending=True))  # from here on it may reach the paper
-        try:
-            self.printer.print_receipt(receipt)
-        except PrinterError as exc:
-            self.last_status = exc.status()
-            raise
+        self._send(receipt)
         after = self._status()
         if after.ok is False:
             raise PrinterError(f"after printing: {after.detail}", after.problems[0] if after.problems else "error")
         if after.ok is None:
             raise _Unconfirmed(after.detail)
         return after
+
+    def print_report(self, report: Receipt) -> PrinterStatus:
+        """Blocking: an X or Z report's paper, now (not queued: a report is asked for at the
+        printer, and asked again if it did not come out). PrinterError when it was not printed."""
+        with self._printer_lock:
+            self._ready(self._status())
+            self._send(report)
+            return self._status()
+
+    @staticmethod
+    def _ready(before: PrinterStatus) -> None:
+        """PrinterError when the printer said, before the paper was sent, that it cannot print."""
+        if before.ok is False:
+            raise PrinterError(before.detail, before.problems[0] if before.problems else "error")
+
+    def _send(self, receipt: Receipt) -> None:
+        try:
+            self.printer.print_receipt(receipt)
+        except PrinterError as exc:
+            self.last_status = exc.status()
+            raise
 
     def _status(self) -> PrinterStatus:
         self.last_status = self.printer.status()

@@ -30,6 +30,7 @@ from pos.core.known_keys import is_public_test_key
 from pos.core.money import Rate
 from pos.core.text import printable
 from pos.core.ports import BackendStatus, PrinterStatus, StoreError
+from pos.core.receipt import Receipt
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
@@ -594,6 +595,20 @@ class PosApp(App[None]):
         if results:  # printed or failed: the Done screen shows which
             for screen in self.screen_stack:
                 screen.post_message(ReceiptsChanged())
+
+    def print_report(self, report: Receipt) -> None:
+        """An X or Z report's paper to the printer, in a worker; a failure is said (ask again)."""
+        printing = self.services.printing
+
+        def failed(exc: Exception) -> None:
+            self._printed(([], printing.last_status))
+            self.say(self.tr("error.report_print", reason=str(exc)), error=True)
+
+        self.run_blocking("print", lambda: printing.print_report(report), self._report_printed, failed)
+
+    def _report_printed(self, status: PrinterStatus) -> None:
+        self._printed(([], status))
+        self.say(self.tr("shift.report_printed"))
 
     def test_printer(self) -> None:
         self.run_blocking("print", self.services.printing.status, self._tested)

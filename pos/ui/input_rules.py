@@ -61,3 +61,14 @@ def read_rate(tr: Tr, text: str) -> int:
     if tiyn <= 0:
         raise InputRejected(tr("error.rate", text=shown(text)))
     return tiyn
+
+
+def read_amount(tr: Tr, text: str) -> int:
+    """Tenge as typed (a float, cash counted or handed over) -> tiyn, zero or more."""
+    try:
+        tiyn = parse_kzt(text)
+    except MoneyError:
+        raise InputRejected(tr("error.amount", text=shown(text))) from None
+    if tiyn < 0:
+        raise InputRejected(tr("error.amount", text=shown(text)))
+    return tiyn

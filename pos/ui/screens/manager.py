@@ -1,4 +1,5 @@
-"""Manager (behind the PIN): exchange rate, printer test, backend status, settings, language."""
+"""Manager (behind the PIN): exchange rate, printer test, backend status, settings, language, and the
+shift with its X and Z reports (pos.ui.screens.shift)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pos.core.text import printable
 from pos.i18n import LANGUAGE_NAMES, LANGUAGES
 from pos.ui.dialogs.prompt import InputRejected
 from pos.ui.format import local_time
+from pos.ui.screens.shift import ShiftScreen
 from pos.ui.input_rules import read_rate
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
@@ -27,6 +29,7 @@ class ManagerScreen(PosNode, Screen[None]):
         Binding("f3", "refresh_rate", "key.refresh_rate"),
         Binding("f4", "test_print", "key.test_print"),
         Binding("f5", "next_language", "key.language"),
+        Binding("f6", "shift", "key.shift"),
         Binding("f10", "exit_app", "key.exit_app"),
         Binding("escape", "back", "key.back"),
     ]
@@ -136,6 +139,9 @@ class ManagerScreen(PosNode, Screen[None]):
     def action_next_language(self) -> None:
         current = LANGUAGES.index(self.pos.language)
         self.pos.set_language(LANGUAGES[(current + 1) % len(LANGUAGES)])
+
+    def action_shift(self) -> None:
+        self.pos.push_screen(ShiftScreen())
 
     def action_exit_app(self) -> None:
         self.pos.exit()

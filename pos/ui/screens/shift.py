@@ -1,0 +1,188 @@
+"""Shift (from the Manager screen): open a shift with a person's PIN and the float, print X,
+close it with Z.
+
+The figures and the rules are pos.sale.day's: this screen asks who (name and their own PIN) and
+how much, shows the report's paper as it is printed, and hands it to the printer through the
+App. A shift still open after a restart goes on with whoever signs in for X or Z.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Label, Static
+
+from pos.core.cashier import Cashier
+from pos.core.ports import StoreError
+from pos.core.report import Report
+from pos.core.report_slip import build_report_slip
+from pos.core.text import printable
+from pos.sale.day import DayError
+from pos.ui.base import PosNode
+from pos.ui.dialogs.prompt import InputRejected, PromptDialog
+from pos.ui.format import local_time
+from pos.ui.input_rules import read_amount
+from pos.ui.widgets.footer import PosFooter
+from pos.ui.widgets.message_line import MessageLine
+from pos.ui.widgets.status_bar import StatusBar
+
+
+class ShiftScreen(PosNode, Screen[None]):
+    CSS_PATH = "shift.tcss"
+
+    BINDINGS = [
+        Binding("f2", "open_shift", "key.open_shift"),
+        Binding("f3", "x_report", "key.x_report"),
+        Binding("f4", "z_report", "key.z_report"),
+        Binding("escape", "back", "key.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._paper = ""  # the last report's text, kept across a change of language
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="shift-body"):
+            yield Label(self.pos.tr("shift.title"), id="shift-title")
+            yield Static(id="shift-info", markup=False)  # names come from the store
+            with VerticalScroll(id="report-box"):
+                yield Static(self._paper, id="report", markup=False)
+        yield MessageLine()
+        yield PosFooter()
+
+    def on_mount(self) -> None:
+        self.show_shift()
+
+    async def language_changed(self) -> None:
+        await self.recompose()
+        self.show_shift()
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.query_one(MessageLine).show(text, error=error)
+
+    def show_shift(self) -> None:
+        app = self.pos
+        shift = app.day.shift
+        if shift is None:
+            text = app.tr("shift.none")
+        else:
+            at_till = app.day.cashier.name if app.day.cashier else "-"
+            text = app.tr("shift.open", number=shift.number, opened_by=shift.cashier, cashier=at_till,
+                          float=app.kzt(shift.opening_float_tiyn), at=local_time(shift.opened_at, with_date=True))
+        self.query_one("#shift-info", Static).update(printable(text))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        is_open = self.pos.day.shift is not None
+        if action == "open_shift":
+            return None if is_open else True
+        if action in ("x_report", "z_report"):
+            return True if is_open else None
+        return True
+
+    # ---- who is asking -----------------------------------------------------
+    def _sign_in(self, then: Callable[[Cashier], None]) -> None:
+        """Name, then that person's own PIN (refused PINs count towards their lockout)."""
+        tr = self.pos.tr
+
+        def read_name(text: str) -> str:
+            if not text.strip():
+                raise InputRejected(tr("shift.name_needed"))
+            return text.strip()
+
+        def named(name: str | None) -> None:
+            if name is None:
+                return
+
+            def check_pin(pin: str) -> Cashier:
+                try:
+                    return self.pos.day.sign_in(name, pin)
+                except DayError as exc:
+                    raise InputRejected(self.pos.reason(exc)) from None
+
+            self.pos.push_screen(PromptDialog(tr("shift.pin_of", name=name), check_pin, password=True),
+                                 lambda who: then(who) if who is not None else None)
+
+        self.pos.push_screen(PromptDialog(tr("shift.who"), read_name), named)
+
+    def _do(self, step: Callable[[], object]) -> bool:
+        """Run a step of the day: False, said on the message line, when it is refused."""
+        try:
+            step()
+        except DayError as exc:
+            self.say(self.pos.reason(exc), error=True)
+            return False
+        except StoreError as exc:
+            self.pos.store_failed(exc)
+            return False
+        return True
+
+    # ---- actions -----------------------------------------------------------
+    def action_open_shift(self) -> None:
+        tr = self.pos.tr
+
+        def signed_in(who: Cashier) -> None:
+            def counted(float_tiyn: int | None) -> None:
+                if float_tiyn is not None and self._do(lambda: self.pos.day.open_shift(who, float_tiyn)):
+                    self.show_shift()
+                    self.say(tr("shift.opened", cashier=who.name, float=self.pos.kzt(float_tiyn)))
+
+            self.pos.push_screen(PromptDialog(tr("shift.float"), lambda t: read_amount(tr, t)), counted)
+
+        self._sign_in(signed_in)
+
+    def action_x_report(self) -> None:
+        if self.pos.day.cashier is None:  # a shift left open by a restart: whoever signs in goes on with it
+            self._sign_in(self._x)
+            return
+        self._x(None)
+
+    def _x(self, who: Cashier | None) -> None:
+        day = self.pos.day
+        reports: list[Report] = []
+
+        def report() -> None:
+            if who is not None:
+                day.continue_shift(who)
+            reports.append(day.x_report())
+
+        if self._do(report):
+            self._show_report(reports[0])
+
+    def action_z_report(self) -> None:
+        tr = self.pos.tr
+
+        def counted(cash_tiyn: int | None) -> None:
+            if cash_tiyn is not None:
+                self._sign_in(lambda who: self._z(who, cash_tiyn))
+
+        self.pos.push_screen(PromptDialog(tr("shift.counted"), lambda t: read_amount(tr, t)), counted)
+
+    def _z(self, manager: Cashier, counted_cash_tiyn: int) -> None:
+        day = self.pos.day
+        reports: list[Report] = []
+
+        def close() -> None:
+            if day.cashier is None:
+                day.continue_shift(manager)
+            reports.append(day.z_report(manager, counted_cash_tiyn))
+
+        if self._do(close):
+            self._show_report(reports[0])
+            self.show_shift()
+
+    def _show_report(self, report: Report) -> None:
+        app = self.pos
+        slip = build_report_slip(report, app.services.printing.settings, now=app.services.clock())
+        self._paper = slip.text()
+        self.query_one("#report", Static).update(self._paper)
+        self.say(app.tr("shift.report_printing", kind=report.kind))
+        app.print_report(slip)
+
+    def action_back(self) -> None:
+        self.pos.pop_screen()

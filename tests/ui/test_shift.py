@@ -1,0 +1,103 @@
+"""The Shift screen (Manager, F6): a person opens the shift with their PIN and the float, X prints
+and changes nothing, a manager closes it with Z and the counted cash; each report shown and printed."""
+
+from __future__ import annotations
+
+from textual.widgets._footer import FooterKey
+
+from pos.sale.day import add_cashier
+from pos.ui.screens.manager import ManagerScreen
+from pos.ui.screens.shift import ShiftScreen
+from pos.ui.widgets.footer import PosFooter
+from tests.ui.conftest import make_config, make_services, message, running, settle, shown
+from tests.ui.test_manager import open_manager
+
+
+def people(services) -> None:
+    add_cashier(services.store, "Aigerim", "cashier", "1111", services.clock())
+    add_cashier(services.store, "Dana", "manager", "2222", services.clock())
+
+
+async def open_shift_screen(pilot) -> None:
+    await open_manager(pilot)
+    assert isinstance(pilot.app.screen, ManagerScreen)
+    await pilot.press("f6")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ShiftScreen)
+
+
+async def answer(pilot, *texts: str) -> None:
+    """Type each text into the dialog that asks for it."""
+    for text in texts:
+        await pilot.press(*text, "enter")
+        await settle(pilot)
+
+
+async def test_open_x_and_z_through_the_shift_screen_with_each_report_on_screen_and_paper() -> None:
+    services = make_services(make_config(ui={"language": "en"}))
+    people(services)
+    async with running(services) as pilot:
+        await open_shift_screen(pilot)
+        assert shown(pilot, "#shift-info").startswith("No shift is open")
+        await pilot.press("f2")
+        await answer(pilot, "Aigerim", "1111", "5000")
+        assert message(pilot) == "Shift opened by Aigerim, float 5 000.00 ₸"
+        assert "Shift 1, opened by Aigerim" in shown(pilot, "#shift-info")
+        assert services.store.current_shift().opening_float_tiyn == 5000_00
+
+        await pilot.press("f3")
+        await settle(pilot)
+        assert message(pilot) == "Report printed"
+        x_paper = services.printer.text
+        assert "X REPORT" in x_paper and shown(pilot, "#report").strip() == x_paper.strip()
+        assert services.store.current_shift() is not None  # X closes nothing
+
+        services.printer.clear()
+        await pilot.press("f4")
+        await answer(pilot, "5000", "Dana", "2222")
+        assert message(pilot) == "Report printed"
+        assert services.store.current_shift() is None
+        assert [z.number for z in services.store.z_reports()] == [1]
+        assert "Z" in services.printer.text
+        assert shown(pilot, "#shift-info").startswith("No shift is open")
+
+
+async def test_a_cashier_cannot_close_with_z_and_a_wrong_pin_keeps_the_dialog_open() -> None:
+    services = make_services(make_config(ui={"language": "en"}))
+    people(services)
+    async with running(services) as pilot:
+        await open_shift_screen(pilot)
+        await pilot.press("f2")
+        await answer(pilot, "Aigerim", "9999")
+        assert message(pilot).startswith("PIN refused: Wrong PIN")
+        await answer(pilot, "1111", "100")  # the wrong PIN is selected: typing replaces it
+        assert services.store.current_shift() is not None
+        await pilot.press("f4")
+        await answer(pilot, "100", "Aigerim", "1111")
+        assert isinstance(pilot.app.screen, ShiftScreen)
+        assert message(pilot) == "A manager's name and PIN are needed for this"
+        assert services.store.current_shift() is not None
+        assert services.store.z_reports() == []
+
+
+async def test_a_report_the_printer_cannot_print_is_said_and_the_z_still_closes_the_shift() -> None:
+    services = make_services(make_config(ui={"language": "en"}))
+    people(services)
+    async with running(services) as pilot:
+        await open_shift_screen(pilot)
+        await pilot.press("f2")
+        await answer(pilot, "Aigerim", "1111", "0")
+        services.printer.fail("paper_end")
+        await pilot.press("f4")
+        await answer(pilot, "0", "Dana", "2222")
+        assert message(pilot).startswith("Report not printed:")
+        assert services.store.current_shift() is None
+        assert "Z" in shown(pilot, "#report") and pilot.app.status.printer.state == "problem"
+
+
+async def test_the_managers_keys_with_shift_fit_80_columns_in_every_language() -> None:
+    for language in ("kk", "ru", "en"):
+        async with running(make_services(make_config(ui={"language": language}))) as pilot:
+            await open_manager(pilot)
+            keys = pilot.app.screen.query_one(PosFooter).query(FooterKey)
+            assert keys.last().region.right <= 80, language
