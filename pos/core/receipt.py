@@ -5,8 +5,9 @@
 settings and `now` give the same document, which drivers.escpos turns into bytes
 and the mock printer, the UI and the tests turn into text.
 
-The slip is labelled a payment slip, not a fiscal receipt: the terminal has no
-fiscal registration. Times are Asia/Almaty, read from the `tzdata` package (a
+The slip is labelled a payment slip, not a fiscal receipt, unless the online cash
+register has registered the sale (pos.core.fiscal.Registration, passed as `fiscal`):
+then it carries the fiscal block and the OFD's QR. Times are Asia/Almaty, read from the `tzdata` package (a
 dependency kept current) rather than the OS's copy, which may predate the switch
 to UTC+5 on 1 March 2024. The tenge sign is never put on paper (no printer code
 page has it): amounts say KZT.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, Unpack
 
+from pos.core.fiscal import Registration
 from pos.core.invoice import PROCESSING, Invoice, SaleLine
 from pos.core.localtime import almaty
 from pos.core.money import format_btc, format_kzt, format_sats
@@ -115,6 +117,8 @@ class ReceiptSettings:
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "title": "PAYMENT SLIP", "not_fiscal": "Not a fiscal receipt", "copy": "COPY",
+        "fiscal": "FISCAL RECEIPT", "fiscal_sign": "Fiscal sign", "rnm": "RNM", "znm": "ZNM", "ofd": "OFD",
+        "offline": "Offline mode", "qr_ticket": "QR: the receipt at the OFD",
         "test_network": "Test network: no real money", "bin": "BIN", "terminal": "Terminal",
         "cashier": "Cashier", "date": "Date", "printed": "Printed", "receipt_no": "Receipt No",
         "invoice": "Invoice", "line_discount": "discount", "discounts": "Discounts", "vat": "incl. VAT",
@@ -131,6 +135,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "ru": {
         "title": "КВИТАНЦИЯ ОБ ОПЛАТЕ", "not_fiscal": "Не является фискальным чеком", "copy": "КОПИЯ",
+        "fiscal": "ФИСКАЛЬНЫЙ ЧЕК", "fiscal_sign": "ФП", "rnm": "РНМ", "znm": "ЗНМ", "ofd": "ОФД",
+        "offline": "Автономный режим", "qr_ticket": "QR: чек на сайте ОФД",
         "test_network": "Тестовая сеть: не настоящие деньги", "bin": "БИН", "terminal": "Терминал",
         "cashier": "Кассир", "date": "Дата", "printed": "Напечатано", "receipt_no": "Квитанция №",
         "invoice": "Счёт", "line_discount": "скидка", "discounts": "Скидки", "vat": "в т.ч. НДС",
@@ -147,6 +153,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "kk": {
         "title": "ТӨЛЕМ ТҮБІРТЕГІ", "not_fiscal": "Фискалдық чек емес", "copy": "КӨШІРМЕ",
+        "fiscal": "ФИСКАЛДЫҚ ЧЕК", "fiscal_sign": "Фискалдық белгі", "rnm": "РНМ", "znm": "ЗНМ", "ofd": "ФДО",
+        "offline": "Дербес режим", "qr_ticket": "QR: ФДО сайтындағы чек",
         "test_network": "Сынақ желісі: нақты ақша емес", "bin": "БСН", "terminal": "Терминал",
         "cashier": "Кассир", "date": "Күні", "printed": "Басылды", "receipt_no": "Түбіртек №",
         "invoice": "Шот", "line_discount": "жеңілдік", "discounts": "Жеңілдіктер", "vat": "оның ішінде ҚҚС",
@@ -267,8 +275,11 @@ class _Layout:
 
 
 def build_receipt(invoice: Invoice, settings: ReceiptSettings, *, number: int, now: datetime,
-                  copy: bool = False) -> Receipt:
-    """The slip for an invoice as it stands at `now` (its payment status is printed as is)."""
+                  copy: bool = False, fiscal: Registration | None = None) -> Receipt:
+    """The slip for an invoice as it stands at `now` (its payment status is printed as is).
+
+    With the register's `fiscal` registration of the sale it is a fiscal receipt: the fiscal
+    block (fiscal_block) and the OFD's QR; without one it says it is not a fiscal receipt."""
     w = LABELS[settings.language]
     lang, cols = settings.language, settings.columns
     out = _Layout(cols)
@@ -279,7 +290,7 @@ def build_receipt(invoice: Invoice, settings: ReceiptSettings, *, number: int, n
         out.centered(paper_text(settings.merchant_address))
     out.add(Rule())
     out.centered(w["title"], bold=True)
-    out.centered(w["not_fiscal"])
+    out.centered(w["not_fiscal"] if fiscal is None else w["fiscal"], bold=fiscal is not None)
     if copy:
         out.centered(w["copy"], bold=True, wide=True, tall=True)
     if invoice.network != "mainnet":
@@ -336,8 +347,28 @@ def build_receipt(invoice: Invoice, settings: ReceiptSettings, *, number: int, n
     else:
         out.add(QR(invoice.uri or invoice.address))
         out.centered(w["qr_request"])
+    if fiscal is not None:
+        fiscal_block(out, fiscal, w)
     if settings.footer:
         out.add(Feed())
         out.centered(paper_text(settings.footer))
     out.add(Feed(2), Cut())
     return Receipt(cols, tuple(out.blocks), copy)
+
+
+def fiscal_block(out: _Layout, fiscal: Registration, w: dict[str, str]) -> None:
+    """What the register gave back, as the law wants it on paper: the fiscal sign, the cashbox's
+    registration (РНМ) and factory (ЗНМ) numbers, the OFD, "offline" when registered offline,
+    and the QR of the OFD's link, exactly as returned (the adapter checked it printable)."""
+    out.add(Rule())
+    out.centered(w["fiscal"], bold=True)
+    out.pair(w["fiscal_sign"], paper_text(fiscal.fiscal_sign))
+    out.pair(w["rnm"], paper_text(fiscal.registration_number))
+    out.pair(w["znm"], paper_text(fiscal.factory_number))
+    out.pair(w["date"], local_time(fiscal.registered_at))
+    out.lines([w["ofd"]])
+    out.lines(wrap(paper_text(fiscal.ofd_name), out.columns))
+    if fiscal.offline:
+        out.centered(w["offline"], bold=True)
+    out.add(QR(fiscal.ticket_url))
+    out.centered(w["qr_ticket"])
