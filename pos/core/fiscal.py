@@ -66,6 +66,11 @@ class NeedsAttention(FiscalError):
     with a Z), offline for over 72 h, no open shift, wrong login or API key, cashbox blocked."""
 
 
+class NoOpenShift(NeedsAttention):
+    """The register has no open shift: for a Z, it was closed already (an earlier Z whose answer
+    was lost: a Z is not idempotent), so its figures are only in the provider's cabinet."""
+
+
 class ReceiptError(ValueError):
     """A record that cannot become a fiscal receipt; the message says why."""
 
@@ -237,6 +242,23 @@ class ShiftReport:
     returns_count: int
     returns_tiyn: int
     offline: bool
+
+
+@dataclass(frozen=True)
+class FiscalZ:
+    """The register's side of the terminal's Z: its own Z report, or why there is none (`note`).
+
+    Printed beside the terminal's figures; `matches` says whether the register counted the same
+    sales and returns. No report (a lost answer then "no open shift", the register unreachable)
+    never matches: a person compares with the provider's cabinet."""
+
+    report: ShiftReport | None
+    note: str = ""
+
+    def matches(self, sales: tuple[int, int], returns: tuple[int, int]) -> bool:
+        """`sales` and `returns` as the terminal counts them: (count, tiyn)."""
+        r = self.report
+        return r is not None and (r.sales_count, r.sales_tiyn) == sales and (r.returns_count, r.returns_tiyn) == returns
 
 
 class FiscalRegister(Protocol):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pos.core.fiscal import FiscalZ
 from pos.core.receipt import (
     CURRENCY, LABELS, Receipt, ReceiptSettings, Rule, _Layout, Cut, Feed, local_time, money, paper_text, percent,
+    wrap,
 )
 from pos.core.money import format_sats
 from pos.core.report import BITCOIN_SIDE, Z, Report, Tally
@@ -20,6 +22,9 @@ from pos.core.tender import TENDER_KINDS
 REPORT_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "X": "X REPORT", "Z": "Z REPORT", "no": "No", "not_fiscal_report": "Not a fiscal document",
+        "register": "FISCAL REGISTER", "terminal_side": "Till", "register_side": "Register",
+        "sales_count": "Sales", "returns_count": "Returns", "returns_sum": "Returns sum", "sales_sum": "Sales sum",
+        "register_z": "Register Z No", "matches": "Figures match", "mismatch": "FIGURES DIFFER",
         "x_note": "The shift stays open", "shift": "Shift", "opened": "Opened", "closed": "Closed",
         "sales": "SALES", "bitcoin": "Bitcoin", "cash": "Cash", "card": "Card", "sales_total": "Total sales",
         "by_vat": "BY VAT RATE", "vat_rate": "VAT", "refunds": "REFUNDS", "refunds_total": "Total refunds",
@@ -31,6 +36,10 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     },
     "ru": {
         "X": "X-ОТЧЁТ", "Z": "Z-ОТЧЁТ", "no": "№", "not_fiscal_report": "Не является фискальным документом",
+        "register": "ФИСКАЛЬНЫЙ РЕГИСТРАТОР", "terminal_side": "Касса", "register_side": "ККМ",
+        "sales_count": "Продажи", "returns_count": "Возвраты", "returns_sum": "Сумма возвр.",
+        "sales_sum": "Сумма продаж", "register_z": "Z ККМ №", "matches": "Суммы совпадают",
+        "mismatch": "СУММЫ НЕ СОВПАДАЮТ",
         "x_note": "Смена не закрывается", "shift": "Смена", "opened": "Открыта", "closed": "Закрыта",
         "sales": "ПРОДАЖИ", "bitcoin": "Bitcoin", "cash": "Наличные", "card": "Карта",
         "sales_total": "Всего продаж", "by_vat": "ПО СТАВКАМ НДС", "vat_rate": "НДС", "refunds": "ВОЗВРАТЫ",
@@ -43,6 +52,10 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     },
     "kk": {
         "X": "X-ЕСЕП", "Z": "Z-ЕСЕП", "no": "№", "not_fiscal_report": "Фискалдық құжат емес",
+        "register": "ФИСКАЛДЫҚ ТІРКЕГІШ", "terminal_side": "Касса", "register_side": "ККМ",
+        "sales_count": "Сатулар", "returns_count": "Қайтарулар", "returns_sum": "Қайтару сомасы",
+        "sales_sum": "Сату сомасы", "register_z": "ККМ Z №", "matches": "Сомалар сәйкес",
+        "mismatch": "СОМАЛАР СӘЙКЕС ЕМЕС",
         "x_note": "Ауысым жабылмайды", "shift": "Ауысым", "opened": "Ашылды", "closed": "Жабылды",
         "sales": "САТУЛАР", "bitcoin": "Bitcoin", "cash": "Қолма-қол", "card": "Карта",
         "sales_total": "Барлық сату", "by_vat": "ҚҚС МӨЛШЕРЛЕМЕСІ БОЙЫНША", "vat_rate": "ҚҚС",
@@ -69,8 +82,10 @@ def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def build_report_slip(report: Report, settings: ReceiptSettings, *, now: datetime) -> Receipt:
-    """The report as printed at `now`; the same report, settings and time give the same paper."""
+def build_report_slip(report: Report, settings: ReceiptSettings, *, now: datetime,
+                      fiscal: FiscalZ | None = None) -> Receipt:
+    """The report as printed at `now`; the same report, settings and time give the same paper.
+    A Z with the register's side (`fiscal`) prints both sets of figures side by side."""
     w = {**LABELS[settings.language], **REPORT_LABELS[settings.language]}
     out = _Layout(settings.columns)
     shift = report.shift
@@ -137,5 +152,35 @@ def build_report_slip(report: Report, settings: ReceiptSettings, *, now: datetim
         out.pair(_counted(_first_upper(w[where]), tally), money(tally.tiyn))
         if tally.sat:
             out.lines([format_sats(tally.sat).rjust(settings.columns)])
+    if fiscal is not None:
+        _register_side(out, report, fiscal, w)
     out.add(Feed(2), Cut())
     return Receipt(settings.columns, tuple(out.blocks))
+
+
+def _register_side(out: _Layout, report: Report, fiscal: FiscalZ, w: dict[str, str]) -> None:
+    """The till's figures beside the register's Z, and whether they agree (flagged when not)."""
+    refunds = sum(t.count for t in report.refunds.values())
+    sales, returns = (report.sales.count, report.sales.tiyn), (refunds, report.refunds_tiyn)
+    theirs = fiscal.report
+    value = 13  # the widest amount a shift prints, "99 999 999.99"
+
+    def row(label: str, mine: str, register: str) -> None:
+        width = out.columns - 2 * value
+        if len(label) > width:  # a narrow roll: the label on a line of its own
+            out.lines([label])
+            label = ""
+        out.lines([label.ljust(width) + mine.rjust(value) + register.rjust(value)])
+
+    out.add(Rule())
+    out.lines([w["register"]], bold=True)
+    if theirs is not None:
+        out.pair(w["register_z"], f"{theirs.report_number:06d}")
+    row("", w["terminal_side"], w["register_side"])
+    row(w["sales_count"], str(sales[0]), "-" if theirs is None else str(theirs.sales_count))
+    row(w["sales_sum"], money(sales[1]), "-" if theirs is None else money(theirs.sales_tiyn))
+    row(w["returns_count"], str(returns[0]), "-" if theirs is None else str(theirs.returns_count))
+    row(w["returns_sum"], money(returns[1]), "-" if theirs is None else money(theirs.returns_tiyn))
+    out.centered(w["matches"] if fiscal.matches(sales, returns) else w["mismatch"], bold=True)
+    if fiscal.note:
+        out.lines(wrap(paper_text(fiscal.note), out.columns))

@@ -56,7 +56,7 @@ from typing import Any, Callable
 from pos.config import FISCAL_PAYMENT_TYPES, Fiscal
 from pos.core.fiscal import (
     RETURN, SALE, AlreadyRegistered, CashboxInfo, FiscalError, FiscalReceipt, FiscalRejected, FiscalUnavailable,
-    NeedsAttention, Registration, ShiftReport, kzt, quantity, tiyn_of,
+    NeedsAttention, NoOpenShift, Registration, ShiftReport, kzt, quantity, tiyn_of,
 )
 from pos.core.localtime import almaty
 from pos.core.money import format_kzt
@@ -253,6 +253,8 @@ def _error(endpoint: str, errors: Any) -> FiscalError:
         return FiscalRejected(message, code)
     if code == DUPLICATE:
         return AlreadyRegistered(message, code)
+    if code == NO_OPEN_SHIFT:
+        return NoOpenShift(message, code)
     return NeedsAttention(message, code)
 
 

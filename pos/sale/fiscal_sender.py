@@ -23,7 +23,7 @@ import threading
 from dataclasses import replace
 
 from pos.core.fiscal import AlreadyRegistered, FiscalError, FiscalRegister, FiscalRejected, FiscalUnavailable, \
-    NeedsAttention
+    FiscalZ, NeedsAttention, NoOpenShift
 from pos.core.ports import Store
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,19 @@ class FiscalSender:
                 self._store.save_fiscal(job.registered(registration))
                 sent += 1
             return sent
+
+    def close_shift(self) -> FiscalZ:
+        """Blocking: the register's Z, after sending what is queued (its figures then count every
+        sale the terminal's Z counts). A register that answers "no open shift" has closed it
+        already: the answer to an earlier Z was lost, so the figures are not known here."""
+        self.send_pending()
+        try:
+            return FiscalZ(self._register.z_report())
+        except NoOpenShift as exc:
+            return FiscalZ(None, f"the register's shift was closed already (an earlier Z's answer lost?): "
+                                 f"its Z figures are in the provider's cabinet ({exc})")
+        except FiscalError as exc:
+            return FiscalZ(None, f"the register's shift is not closed: {exc}")
 
     def start(self, interval_seconds: float = INTERVAL_SECONDS) -> None:
         """Send in a daemon thread: now, then every `interval_seconds` until stop()."""
