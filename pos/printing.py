@@ -39,6 +39,7 @@ from pos.config import Config
 from pos.core.invoice import Invoice
 from pos.core.ports import PrinterStatus, PrintJob, Store
 from pos.core.receipt import Receipt, ReceiptSettings, build_receipt
+from pos.core.report import as_sale
 
 RECEIPT_COUNTER = "receipt"
 JOB_COUNTER = "print_job"
@@ -184,7 +185,9 @@ class PrintService:
         problem right after it), _Unconfirmed when it went out but the printer then
         gave no status at all.
         """
-        receipt = build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy)
+        fiscal = self.store.fiscal_job(as_sale(invoice))  # registered by now: the slip is the fiscal receipt
+        receipt = build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy,
+                                fiscal=fiscal.registration if fiscal else None)
         self._ready(before or self._status())
         with self._queue_lock:
             self.store.update_print(replace(job, sending=True))  # from here on it may reach the paper

@@ -9,8 +9,12 @@ from dataclasses import replace
 
 from drivers.decode import decode
 from drivers.escpos import Profile, encode_receipt
+from drivers.mock import MockPrinter
 from pos.core.receipt import build_receipt
-from tests.drivers.conftest import NOW, settings, settled
+from pos.core.report import as_sale
+from pos.printing import PrintService
+from pos.store import memory_store
+from tests.drivers.conftest import NOW, config, settings, settled
 from tests.fiscal.test_receipt import registered
 
 #: A TicketUrl as Webkassa returns them: query string, ampersands, a date with a space and a plus.
@@ -55,3 +59,21 @@ def test_a_phone_reads_the_ticket_url_from_the_raster_qr(tmp_path):
     pbm.write_bytes(b"P4\n%d %d\n" % (image.width_bytes * 8, len(image.rows)) + b"".join(image.rows))
     read = subprocess.run(["zbarimg", "-q", "--raw", str(pbm)], capture_output=True, text=True, timeout=30)
     assert read.stdout.rstrip("\n") == TICKET
+
+
+def test_the_print_service_prints_the_registration_once_the_sale_has_one():
+    mock = MockPrinter()
+    store = memory_store(clock=lambda: NOW)
+    printing = PrintService(store=store, printer=mock, config=config(), clock=lambda: NOW)
+    invoice = settled()
+    store.save_invoice(invoice)
+    store.queue_fiscal(as_sale(invoice))
+    printing.submit(invoice)
+    printing.process_queue()  # not registered yet: a payment slip
+    [job] = store.pending_fiscal()
+    store.save_fiscal(job.registered(fiscal()))
+    printing.submit(invoice, copy=True)
+    printing.process_queue()
+    first, copy = mock.receipts()
+    assert "Не является фискальным чеком" in first and "ФИСКАЛЬНЫЙ ЧЕК" not in first
+    assert "ФИСКАЛЬНЫЙ ЧЕК" in copy and f"[QR] {TICKET}" in copy
