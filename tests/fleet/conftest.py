@@ -255,6 +255,12 @@ class Cluster:
     def name(self, node: int) -> str:
         return f"n{node + 1}"
 
+    def first(self, name: str) -> str:
+        """[sync] url with the node `name` listed first."""
+        node = next(n for n in range(self.SIZE) if self.name(n) == name)
+        urls = self.url.split(",")
+        return ",".join([urls[node], *(u for n, u in enumerate(urls) if n != node)])
+
     def start(self) -> None:
         for node, (client, route) in enumerate(self.ports):
             store = self.directory / self.name(node)

@@ -7,7 +7,7 @@ import dataclasses
 
 from pos.config import Sync
 from pos.core.invoice import invoice_id
-from pos.fleet.hub import connect
+from pos.fleet.hub import HubError, connect
 from pos.fleet.till_sync import ONLINE
 from pos.store import open_store
 from tests.fleet.conftest import Till, back_office, fleet_config, wait_until
@@ -39,6 +39,17 @@ def stream_state(url: str) -> tuple[int, str, int] | None:
     return asyncio.run(ask())
 
 
+def reaches(url: str) -> bool:
+    async def connected() -> bool:
+        try:
+            client = await connect(Sync(url=url, connect_timeout_seconds=1), "test")
+        except HubError:
+            return False
+        await client.close()
+        return True
+    return asyncio.run(connected())
+
+
 def test_a_node_killed_mid_stream_loses_nothing_and_stores_nothing_twice(cluster, database, tmp_path):
     config = fleet_config(cluster, database, "T01", tmp_path / "till")
     config = dataclasses.replace(config, backoffice=dataclasses.replace(config.backoffice, replicas=3))
@@ -50,12 +61,13 @@ def test_a_node_killed_mid_stream_loses_nothing_and_stores_nothing_twice(cluster
                               for n in range(100, 100 + BACKLOG)])  # a day offline: entries to send
     try:
         with back_office(config) as office:
-            state = wait_until(lambda: stream_state(cluster.url), "the stream on three nodes with a leader")
-            assert state[2] == 3
+            wait_until(lambda: (stream_state(cluster.url) or (0, "", 0))[2] == 3,
+                       "the stream on three nodes, each current, with a leader")
             till.start_sync()
             wait_until(lambda: (stream_state(cluster.url) or (0,))[0] > 0, "the till to start sending")
             leader = stream_state(cluster.url)[1]
             cluster.kill(leader)  # the stream's leader, mid-stream
+            assert all(reaches(cluster.first(leader)) for _ in range(10))  # the dead node listed first
             till.sell("MILK-01")
             till.sell("KEFIR-01", paid=False)
 
