@@ -260,4 +260,16 @@ MESSAGES: dict[str, str] = {
     "day.shift_open": "A shift is already open: close it with Z first",
     "day.tender_refused": "Payment refused: {reason}",
     "day.z_refused": "Z refused: {reason}",
+    # cash and card (pos.ui.dialogs.tender)
+    "key.other_tender": "Cash/card",
+    "key.cash": "Cash",
+    "key.card": "Card",
+    "sale.other_tender_hint": "F7: cash or card",
+    "tender.title": "To pay: {total}",
+    "tender.hint": "F2 cash, F3 card (Bitcoin is F10 on the sale), Esc back",
+    "tender.cash_given": "Cash handed over (to pay {total}), KZT",
+    "tender.card_code": "Approval code on the card slip ({total})",
+    "tender.cash_done": "Sale {sale}: {total} in cash. CHANGE: {change}",
+    "tender.card_done": "Sale {sale}: {total} by card",
+    "error.code_needed": "Type the approval code printed on the bank terminal's slip",
 }

@@ -248,4 +248,16 @@ MESSAGES: dict[str, str] = {
     "day.shift_open": "Ауысым ашық тұр: алдымен оны Z-есеппен жабыңыз",
     "day.tender_refused": "Төлем қабылданбады: {reason}",
     "day.z_refused": "Z-есеп қабылданбады: {reason}",
+    # қолма-қол және карта (pos.ui.dialogs.tender)
+    "key.other_tender": "Қолма-қол/карта",
+    "key.cash": "Қолма-қол",
+    "key.card": "Карта",
+    "sale.other_tender_hint": "F7: қолма-қол не карта",
+    "tender.title": "Төлеуге: {total}",
+    "tender.hint": "F2 қолма-қол, F3 карта (биткоин — сату экранында F10), Esc артқа",
+    "tender.cash_given": "Қолма-қол берілді (төлеуге {total}), теңге",
+    "tender.card_code": "Терминал чегіндегі авторизация коды ({total})",
+    "tender.cash_done": "Сату {sale}: {total} қолма-қол. ҚАЙТАРЫМ: {change}",
+    "tender.card_done": "Сату {sale}: {total} картамен",
+    "error.code_needed": "Банк терминалының чегіндегі авторизация кодын енгізіңіз",
 }

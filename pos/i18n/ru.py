@@ -248,4 +248,16 @@ MESSAGES: dict[str, str] = {
     "day.shift_open": "Смена уже открыта: сначала закройте её Z-отчётом",
     "day.tender_refused": "Оплата не принята: {reason}",
     "day.z_refused": "Z-отчёт не принят: {reason}",
+    # наличные и карта (pos.ui.dialogs.tender)
+    "key.other_tender": "Нал/карта",
+    "key.cash": "Наличные",
+    "key.card": "Карта",
+    "sale.other_tender_hint": "F7: наличные или карта",
+    "tender.title": "К оплате: {total}",
+    "tender.hint": "F2 наличные, F3 карта (биткоин — F10 на экране продажи), Esc назад",
+    "tender.cash_given": "Получено наличными (к оплате {total}), тенге",
+    "tender.card_code": "Код авторизации с чека терминала ({total})",
+    "tender.cash_done": "Продажа {sale}: {total} наличными. СДАЧА: {change}",
+    "tender.card_done": "Продажа {sale}: {total} картой",
+    "error.code_needed": "Введите код авторизации с чека банковского терминала",
 }

@@ -72,3 +72,10 @@ def read_amount(tr: Tr, text: str) -> int:
     if tiyn < 0:
         raise InputRejected(tr("error.amount", text=shown(text)))
     return tiyn
+
+
+def read_code(tr: Tr, text: str) -> str:
+    """A card slip's approval code as typed; the tender's own rules check it when the sale is made."""
+    if not text.strip():
+        raise InputRejected(tr("error.code_needed"))
+    return text.strip()

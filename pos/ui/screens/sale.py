@@ -6,6 +6,8 @@ keyboard, and the cashier's arrows still move the cart cursor. `3*CODE` adds thr
 
 from __future__ import annotations
 
+from typing import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,12 +17,16 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from pos.core.cart import MILLI, CartError, Discount, Line
 from pos.core.catalog import Product
+from pos.core.ports import StoreError
+from pos.core.tender import CashTender, TenderedSale
 from pos.core.text import printable
+from pos.sale.day import DayError
 from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 from pos.ui.format import SUM_WIDTH, amount, quantity
-from pos.ui.input_rules import read_discount, read_quantity
+from pos.ui.dialogs.tender import OtherTender, TenderDialog
+from pos.ui.input_rules import read_amount, read_code, read_discount, read_quantity
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
@@ -39,6 +45,8 @@ class SaleScreen(PosNode, Screen[None]):
         Binding("f5", "clear_sale", "key.clear_sale", show=False),
         Binding("f8", "void", "key.void"),
         Binding("f9", "history", "key.history"),
+        # not in the footer (no room at 80 columns): the totals line names it under the TOTAL
+        Binding("f7", "other_tender", "key.other_tender", show=False),
         Binding("f10", "charge", "key.charge"),
         Binding("up", "cursor(-1)", show=False),
         Binding("down", "cursor(1)", show=False),
@@ -128,6 +136,8 @@ class SaleScreen(PosNode, Screen[None]):
             if rate_bp:
                 parts.append(tr("sale.vat", rate=f"{rate_bp / 100:g}", amount=app.kzt(vat)))
         total = tr("sale.total", amount=app.kzt(totals.total))
+        if totals.lines:
+            total = f"{total}   {tr('sale.other_tender_hint')}"
         return "   ".join(parts) + "\n" + total
 
     def selected_line(self) -> Line | None:
@@ -206,7 +216,7 @@ class SaleScreen(PosNode, Screen[None]):
 
     # ---- actions -----------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        editing = action in ("quantity", "line_discount", "order_discount", "void", "clear_sale")
+        editing = action in ("quantity", "line_discount", "order_discount", "void", "clear_sale", "other_tender")
         if editing and (not self.cart.lines or self.pos.charging):
             return None  # shown greyed: nothing to change, or the invoice is being made from it
         return True
@@ -302,3 +312,42 @@ class SaleScreen(PosNode, Screen[None]):
             return
         if self.pos.start_charge():
             self.say(tr("sale.charging"))
+
+    def action_other_tender(self) -> None:
+        """Cash (the amount handed over, the change said) or card (the approval code on the bank
+        terminal's slip): the sale is recorded by pos.sale.day and the cart starts again."""
+        tr = self.pos.tr
+        app = self.pos
+        total = self.cart.totals().total
+
+        def paid_cash(tendered: int | None) -> None:
+            if tendered is not None:
+                self._record(lambda: app.day.cash_sale(self.cart, tendered), "tender.cash_done")
+
+        def paid_card(code: str | None) -> None:
+            if code is not None:
+                self._record(lambda: app.day.card_sale(self.cart, code), "tender.card_done")
+
+        def picked(tender: OtherTender | None) -> None:
+            if tender == "cash":
+                app.push_screen(PromptDialog(tr("tender.cash_given", total=app.kzt(total)),
+                                             lambda text: read_amount(tr, text)), paid_cash)
+            elif tender == "card":
+                app.push_screen(PromptDialog(tr("tender.card_code", total=app.kzt(total)),
+                                             lambda text: read_code(tr, text)), paid_card)
+
+        app.push_screen(TenderDialog(app.kzt(total)), picked)
+
+    def _record(self, sell: Callable[[], TenderedSale], done: str) -> None:
+        app = self.pos
+        try:
+            sale = sell()
+        except DayError as exc:
+            self.say(app.reason(exc), error=True)
+            return
+        except StoreError as exc:
+            app.store_failed(exc)
+            return
+        app.new_sale()
+        change = sum(tender.change_tiyn for tender in sale.tenders if isinstance(tender, CashTender))
+        self.say(app.tr(done, sale=sale.id, total=app.kzt(sale.total_tiyn), change=app.kzt(change)))
