@@ -53,7 +53,7 @@ from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
-from pos.sale.day import Day, DayEvent
+from pos.sale.day import Day, DayError, DayEvent
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
 if TYPE_CHECKING:
@@ -216,6 +216,17 @@ class PosApp(App[None]):
 
     def save_cart(self) -> None:
         self.stored(self.till.save_cart)  # refused: the cart stays in memory, saved by retry_store
+
+    def day_step(self, step: Callable[[], T]) -> T | None:
+        """A step of the day (pos.sale.day): its result, or None with the refusal said on the
+        message line (a store failure stops sales, as everywhere)."""
+        try:
+            return step()
+        except DayError as exc:
+            self.say(self.reason(exc), error=True)
+        except StoreError as exc:
+            self.store_failed(exc)
+        return None
 
     # ---- the store failing while the terminal runs ---------------------------------
     def stored(self, step: Callable[[], object]) -> bool:

@@ -76,3 +76,18 @@ async def test_without_an_open_shift_cash_is_refused_and_bitcoin_still_charges_o
         assert sales_today(services) == []
         invoice = await charge(pilot)
         assert invoice.total_tiyn == pilot.app.cart.totals().total
+
+
+async def test_after_a_restart_with_the_shift_open_the_cashier_signs_in_before_taking_cash() -> None:
+    services = make_services(make_config(ui={"language": "en"}))
+    async with running(services) as pilot:
+        await open_shift(pilot, services)
+    async with running(services) as pilot:  # the shift is open; nobody is signed in at this till
+        await scan(pilot, "BREAD-01")
+        await pilot.press("f7", *"Aigerim", "enter", *"1111", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, TenderDialog)
+        await pilot.press("f2", *"1000", "enter")
+        await settle(pilot)
+        [sale] = sales_today(services)
+        assert sale.cashier == "Aigerim" and sale.shift == 1

@@ -16,15 +16,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from pos.core.cart import MILLI, CartError, Discount, Line
+from pos.core.cashier import Cashier
 from pos.core.catalog import Product
-from pos.core.ports import StoreError
 from pos.core.tender import CashTender, TenderedSale
 from pos.core.text import printable
-from pos.sale.day import DayError
 from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 from pos.ui.format import SUM_WIDTH, amount, quantity
+from pos.ui.dialogs.sign_in import sign_in
 from pos.ui.dialogs.tender import OtherTender, TenderDialog
 from pos.ui.input_rules import read_amount, read_code, read_discount, read_quantity
 from pos.ui.widgets.footer import PosFooter
@@ -336,17 +336,22 @@ class SaleScreen(PosNode, Screen[None]):
                 app.push_screen(PromptDialog(tr("tender.card_code", total=app.kzt(total)),
                                              lambda text: read_code(tr, text)), paid_card)
 
-        app.push_screen(TenderDialog(app.kzt(total)), picked)
+        def goes_on(who: Cashier) -> None:
+            if app.day_step(lambda: app.day.continue_shift(who)) is not None:
+                self._choose_tender(picked)
+
+        if app.day.shift is not None and app.day.cashier is None:  # left open by a restart: who goes on with it
+            sign_in(app, goes_on)
+            return
+        self._choose_tender(picked)
+
+    def _choose_tender(self, picked: Callable[[OtherTender | None], None]) -> None:
+        self.pos.push_screen(TenderDialog(self.pos.kzt(self.cart.totals().total)), picked)
 
     def _record(self, sell: Callable[[], TenderedSale], done: str) -> None:
         app = self.pos
-        try:
-            sale = sell()
-        except DayError as exc:
-            self.say(app.reason(exc), error=True)
-            return
-        except StoreError as exc:
-            app.store_failed(exc)
+        sale = app.day_step(sell)
+        if sale is None:
             return
         app.new_sale()
         change = sum(tender.change_tiyn for tender in sale.tenders if isinstance(tender, CashTender))

@@ -8,8 +8,6 @@ App. A shift still open after a restart goes on with whoever signs in for X or Z
 
 from __future__ import annotations
 
-from typing import Callable
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -17,13 +15,12 @@ from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from pos.core.cashier import Cashier
-from pos.core.ports import StoreError
 from pos.core.report import Report
 from pos.core.report_slip import build_report_slip
 from pos.core.text import printable
-from pos.sale.day import DayError
 from pos.ui.base import PosNode
-from pos.ui.dialogs.prompt import InputRejected, PromptDialog
+from pos.ui.dialogs.prompt import PromptDialog
+from pos.ui.dialogs.sign_in import sign_in
 from pos.ui.format import local_time
 from pos.ui.input_rules import read_amount
 from pos.ui.widgets.footer import PosFooter
@@ -85,95 +82,60 @@ class ShiftScreen(PosNode, Screen[None]):
             return True if is_open else None
         return True
 
-    # ---- who is asking -----------------------------------------------------
-    def _sign_in(self, then: Callable[[Cashier], None]) -> None:
-        """Name, then that person's own PIN (refused PINs count towards their lockout)."""
-        tr = self.pos.tr
-
-        def read_name(text: str) -> str:
-            if not text.strip():
-                raise InputRejected(tr("shift.name_needed"))
-            return text.strip()
-
-        def named(name: str | None) -> None:
-            if name is None:
-                return
-
-            def check_pin(pin: str) -> Cashier:
-                try:
-                    return self.pos.day.sign_in(name, pin)
-                except DayError as exc:
-                    raise InputRejected(self.pos.reason(exc)) from None
-
-            self.pos.push_screen(PromptDialog(tr("shift.pin_of", name=name), check_pin, password=True),
-                                 lambda who: then(who) if who is not None else None)
-
-        self.pos.push_screen(PromptDialog(tr("shift.who"), read_name), named)
-
-    def _do(self, step: Callable[[], object]) -> bool:
-        """Run a step of the day: False, said on the message line, when it is refused."""
-        try:
-            step()
-        except DayError as exc:
-            self.say(self.pos.reason(exc), error=True)
-            return False
-        except StoreError as exc:
-            self.pos.store_failed(exc)
-            return False
-        return True
-
     # ---- actions -----------------------------------------------------------
     def action_open_shift(self) -> None:
         tr = self.pos.tr
 
         def signed_in(who: Cashier) -> None:
             def counted(float_tiyn: int | None) -> None:
-                if float_tiyn is not None and self._do(lambda: self.pos.day.open_shift(who, float_tiyn)):
+                if float_tiyn is None:
+                    return
+                if self.pos.day_step(lambda: self.pos.day.open_shift(who, float_tiyn)) is not None:
                     self.show_shift()
                     self.say(tr("shift.opened", cashier=who.name, float=self.pos.kzt(float_tiyn)))
 
             self.pos.push_screen(PromptDialog(tr("shift.float"), lambda t: read_amount(tr, t)), counted)
 
-        self._sign_in(signed_in)
+        sign_in(self.pos, signed_in)
 
     def action_x_report(self) -> None:
         if self.pos.day.cashier is None:  # a shift left open by a restart: whoever signs in goes on with it
-            self._sign_in(self._x)
+            sign_in(self.pos, self._x)
             return
         self._x(None)
 
     def _x(self, who: Cashier | None) -> None:
         day = self.pos.day
-        reports: list[Report] = []
 
-        def report() -> None:
+        def report() -> Report:
             if who is not None:
                 day.continue_shift(who)
-            reports.append(day.x_report())
+            return day.x_report()
 
-        if self._do(report):
-            self._show_report(reports[0])
+        x = self.pos.day_step(report)
+        if x is not None:
+            self._show_report(x)
 
     def action_z_report(self) -> None:
         tr = self.pos.tr
 
         def counted(cash_tiyn: int | None) -> None:
             if cash_tiyn is not None:
-                self._sign_in(lambda who: self._z(who, cash_tiyn))
+                sign_in(self.pos, lambda who: self._z(who, cash_tiyn))
 
         self.pos.push_screen(PromptDialog(tr("shift.counted"), lambda t: read_amount(tr, t)), counted)
 
     def _z(self, manager: Cashier, counted_cash_tiyn: int) -> None:
         day = self.pos.day
-        reports: list[Report] = []
 
-        def close() -> None:
+        def close() -> Report:
             if day.cashier is None:
                 day.continue_shift(manager)
-            reports.append(day.z_report(manager, counted_cash_tiyn))
+            return day.z_report(manager, counted_cash_tiyn)
 
-        if self._do(close):
-            self._show_report(reports[0])
+        z = self.pos.day_step(close)
+        if z is not None:
+            self._show_report(z)
             self.show_shift()
 
     def _show_report(self, report: Report) -> None:

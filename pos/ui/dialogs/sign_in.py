@@ -1,0 +1,45 @@
+"""Who is at the till: a person's name, then their own PIN (pos.sale.day.Day.sign_in).
+
+Two prompts in a row, used by the Shift screen (open, X, Z) and by the Sale screen when a shift
+left open by a restart has nobody signed in yet. A refused PIN keeps the PIN dialog open, with
+the reason (and the person's lockout) under the field.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from pos.core.cashier import Cashier
+from pos.sale.day import DayError
+from pos.ui.dialogs.prompt import InputRejected, PromptDialog
+
+if TYPE_CHECKING:
+    from pos.ui.app import PosApp
+
+
+def sign_in(app: PosApp, then: Callable[[Cashier], None]) -> None:
+    """Ask for a name and that person's PIN; `then` gets the person (nothing happens on Esc)."""
+    tr = app.tr
+
+    def read_name(text: str) -> str:
+        if not text.strip():
+            raise InputRejected(tr("shift.name_needed"))
+        return text.strip()
+
+    def named(name: str | None) -> None:
+        if name is None:
+            return
+
+        def check_pin(pin: str) -> Cashier:
+            try:
+                return app.day.sign_in(name, pin)
+            except DayError as exc:
+                raise InputRejected(app.reason(exc)) from None
+
+        def signed_in(who: Cashier | None) -> None:
+            if who is not None:
+                then(who)
+
+        app.push_screen(PromptDialog(tr("shift.pin_of", name=name), check_pin, password=True), signed_in)
+
+    app.push_screen(PromptDialog(tr("shift.who"), read_name), named)
