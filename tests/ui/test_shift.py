@@ -13,9 +13,12 @@ from tests.ui.conftest import make_config, make_services, message, running, sett
 from tests.ui.test_manager import open_manager
 
 
-def people(services) -> None:
+def staffed():
+    """An English terminal where Aigerim (cashier, PIN 1111) and Dana (manager, PIN 2222) work."""
+    services = make_services(make_config(ui={"language": "en"}))
     add_cashier(services.store, "Aigerim", "cashier", "1111", services.clock())
     add_cashier(services.store, "Dana", "manager", "2222", services.clock())
+    return services
 
 
 async def open_shift_screen(pilot) -> None:
@@ -34,8 +37,7 @@ async def answer(pilot, *texts: str) -> None:
 
 
 async def test_open_x_and_z_through_the_shift_screen_with_each_report_on_screen_and_paper() -> None:
-    services = make_services(make_config(ui={"language": "en"}))
-    people(services)
+    services = staffed()
     async with running(services) as pilot:
         await open_shift_screen(pilot)
         assert shown(pilot, "#shift-info").startswith("No shift is open")
@@ -63,8 +65,7 @@ async def test_open_x_and_z_through_the_shift_screen_with_each_report_on_screen_
 
 
 async def test_a_cashier_cannot_close_with_z_and_a_wrong_pin_keeps_the_dialog_open() -> None:
-    services = make_services(make_config(ui={"language": "en"}))
-    people(services)
+    services = staffed()
     async with running(services) as pilot:
         await open_shift_screen(pilot)
         await pilot.press("f2")
@@ -81,8 +82,7 @@ async def test_a_cashier_cannot_close_with_z_and_a_wrong_pin_keeps_the_dialog_op
 
 
 async def test_a_report_the_printer_cannot_print_is_said_and_the_z_still_closes_the_shift() -> None:
-    services = make_services(make_config(ui={"language": "en"}))
-    people(services)
+    services = staffed()
     async with running(services) as pilot:
         await open_shift_screen(pilot)
         await pilot.press("f2")
