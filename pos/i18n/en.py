@@ -242,6 +242,7 @@ MESSAGES: dict[str, str] = {
     "key.x_report": "X report",
     "key.z_report": "Close with Z",
     "shift.title": "Shift and reports",
+    "shift.fiscal_z": "Z made: closing the fiscal register's shift...",
     "shift.none": "No shift is open. F2 opens one: your name, your PIN and the float in the drawer",
     "shift.open": "Shift {number}, opened by {opened_by} at {at} with a float of {float}\nAt the till: {cashier}",
     "shift.who": "Your name",

@@ -230,6 +230,7 @@ MESSAGES: dict[str, str] = {
     "key.x_report": "X-есеп",
     "key.z_report": "Жабу (Z)",
     "shift.title": "Ауысым және есептер",
+    "shift.fiscal_z": "Z жасалды: фискалдық тіркеуіштің ауысымы жабылуда...",
     "shift.none": "Ауысым ашылмаған. F2 ашады: атыңыз, PIN-кодыңыз және жәшіктегі ұсақ ақша",
     "shift.open": "Ауысым {number}, ашқан {opened_by}, {at}, ұсақ ақша {float}\nКассада: {cashier}",
     "shift.who": "Атыңыз",

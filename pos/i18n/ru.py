@@ -230,6 +230,7 @@ MESSAGES: dict[str, str] = {
     "key.x_report": "X-отчёт",
     "key.z_report": "Закрыть (Z)",
     "shift.title": "Смена и отчёты",
+    "shift.fiscal_z": "Z сделан: закрываем смену фискального регистратора...",
     "shift.none": "Смена не открыта. F2 открывает: ваше имя, ваш PIN и размен в ящике",
     "shift.open": "Смена {number}, открыл(а) {opened_by} в {at}, размен {float}\nЗа кассой: {cashier}",
     "shift.who": "Ваше имя",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from textual.widgets._footer import FooterKey
 
+from pos.fiscal.webkassa import Webkassa
 from pos.sale.day import add_cashier
+from pos.sale.fiscal_sender import FiscalSender
 from pos.ui.screens.manager import ManagerScreen
 from pos.ui.screens.shift import ShiftScreen
 from pos.ui.widgets.footer import PosFooter
+from tests.fiscal.conftest import fake, settings_for  # noqa: F401 (the fixture)
 from tests.ui.conftest import make_config, make_services, message, running, settle, shown
 from tests.ui.test_manager import open_manager
 
@@ -101,3 +104,22 @@ async def test_the_managers_keys_with_shift_fit_80_columns_in_every_language() -
             await open_manager(pilot)
             keys = pilot.app.screen.query_one(PosFooter).query(FooterKey)
             assert keys.last().region.right <= 80, language
+
+
+async def test_with_a_fiscal_register_the_z_closes_its_shift_too_and_prints_both_figures(fake) -> None:
+    services = staffed()
+    services.fiscal = FiscalSender(services.store, Webkassa(settings_for(fake)))
+    fake.shift_open = True  # the register's shift, opened by the day's first fiscal receipt
+    try:
+        async with running(services) as pilot:
+            await open_shift_screen(pilot)
+            await pilot.press("f2")
+            await answer(pilot, "Aigerim", "1111", "5000")
+            services.printer.clear()
+            await pilot.press("f4")
+            await answer(pilot, "5000", "Dana", "2222")
+            assert len(fake.z_reports) == 1  # the register's shift is closed with the terminal's
+            assert "Figures match" in services.printer.text and "FIGURES DIFFER" not in services.printer.text
+            assert message(pilot) == "Report printed"
+    finally:
+        services.fiscal.stop()

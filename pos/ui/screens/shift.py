@@ -16,6 +16,7 @@ from textual.widgets import Label, Static
 
 from pos.core.cashier import Cashier
 from pos.core.report import Report
+from pos.core.fiscal import FiscalZ
 from pos.core.report_slip import build_report_slip
 from pos.core.text import printable
 from pos.ui.base import PosNode
@@ -134,13 +135,21 @@ class ShiftScreen(PosNode, Screen[None]):
             return day.z_report(manager, counted_cash_tiyn)
 
         z = self.pos.day_step(close)
-        if z is not None:
+        if z is None:
+            return
+        self.show_shift()
+        fiscal = self.pos.services.fiscal
+        if fiscal is None:
             self._show_report(z)
-            self.show_shift()
+            return
+        # The register's Z too ([fiscal] provider), after what is queued is sent: blocking, in a worker.
+        # The terminal's Z is made already; the paper waits for the register's figures beside it.
+        self.say(self.pos.tr("shift.fiscal_z"))
+        self.pos.run_blocking("fiscal z", fiscal.close_shift, lambda theirs: self._show_report(z, theirs))
 
-    def _show_report(self, report: Report) -> None:
+    def _show_report(self, report: Report, fiscal: FiscalZ | None = None) -> None:
         app = self.pos
-        slip = build_report_slip(report, app.services.printing.settings, now=app.services.clock())
+        slip = build_report_slip(report, app.services.printing.settings, now=app.services.clock(), fiscal=fiscal)
         self._paper = slip.text()
         self.query_one("#report", Static).update(self._paper)
         self.say(app.tr("shift.report_printing", kind=report.kind))
