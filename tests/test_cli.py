@@ -10,7 +10,7 @@ from pathlib import Path
 from pos.config import DEFAULT_PATH
 from tests.store.faults import every_file
 from pos.demo import DEMO_XPUB
-from tests.e2e.test_headless_sale import CONFIG
+from tests.e2e.headless import CONFIG
 from pos.pin import hash_pin
 from tests.printer_sim import PrinterSim
 

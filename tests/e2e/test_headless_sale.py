@@ -12,45 +12,11 @@ screenshot, as a phone would: paid earlier, a slow machine could photograph the
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
-from pos.demo import DEMO_XPUB
-from pos.rates.manual import ManualRateSource
 from pos.regtest.node import RegtestNode
-from pos.store import open_store
+from tests.e2e.headless import headless_terminal
 from tests.ui.qr_decode import decode_svg
-
-CONFIG = """
-[terminal]
-id = "E2E"
-cashier = "Dana"
-# index 99, 199, ...: clear of the addresses the chain tests pay on the same node
-slot = 99
-slots = 100
-[merchant]
-name = "Alatau Demo Grocery"
-bin = "260140000017"
-[store]
-path = "{store}"
-[chain]
-network = "regtest"
-xpub = "{xpub}"
-backend = "bcoin"
-url = "{url}"
-poll_seconds = 1
-request_timeout_seconds = 5
-[printer]
-driver = "mock"
-mock_file = "{receipts}"
-[pricing]
-rate_source = "manual"
-[ui]
-language = "en"
-"""
 
 SCRIPT = """
 # two items: one scanned by barcode, two of another by SKU
@@ -68,22 +34,10 @@ wait payment_state state=settled confirmations=1 120
 
 
 def test_a_headless_script_completes_a_sale_on_the_regtest_node(regtest_node: RegtestNode, tmp_path: Path) -> None:
-    store_dir, receipts, shot = tmp_path / "store", tmp_path / "receipts.txt", tmp_path / "charge.svg"
-    config = tmp_path / "config.toml"
-    config.write_text(CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url, receipts=receipts),
-                      encoding="utf-8")
-    script = tmp_path / "sale.script"
-    script.write_text(SCRIPT.format(shot=shot), encoding="utf-8")
-    store = open_store(store_dir)  # the manager's rate, entered before the terminal starts
-    ManualRateSource(store).enter("45000000", datetime.now(timezone.utc))
-    store.close()
-
-    process = subprocess.Popen([sys.executable, "-m", "pos", "--config", str(config), "--headless", "--script",
-                                str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    timer = threading.Timer(240, process.kill)  # a hung run fails, it does not hang the suite
-    timer.start()
+    shot = tmp_path / "charge.svg"
     events, scanned, customer = [], [], []
-    try:
+    with headless_terminal(tmp_path, regtest_node, SCRIPT.format(shot=shot)) as run:
+        process, receipts = run.process, run.receipts
         assert process.stdout is not None
         for line in process.stdout:
             event = json.loads(line)
@@ -98,9 +52,6 @@ def test_a_headless_script_completes_a_sale_on_the_regtest_node(regtest_node: Re
             elif event["event"] == "payment_state" and event["state"] == "processing":
                 regtest_node.mine(1)
         status = process.wait()
-    finally:
-        timer.cancel()
-        process.kill()
 
     [created] = [e for e in events if e["event"] == "invoice_created"]
     assert {"event": "screenshot", "file": str(shot)} in events and scanned == [created["uri"]]

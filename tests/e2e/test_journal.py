@@ -11,18 +11,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
 from pos.core.journal import COUNTER, INVOICE, STARTED, SYSTEM, WATCHER, check_chain
 from pos.core.localtime import business_day
-from pos.demo import DEMO_XPUB
-from pos.rates.manual import ManualRateSource
 from pos.regtest.node import RegtestNode
-from pos.store import open_store
 from pos.store.journal import FileJournal
-from tests.e2e.test_headless_sale import CONFIG
+from tests.e2e.headless import headless_terminal
 from tests.e2e.test_queue import SALE  # a sale handed over when seen, then the next one
 
 SCRIPT = "".join(SALE.format(code=code) for code in ("BREAD-01", "MILK-01", "TEA-01")) + """
@@ -45,23 +40,10 @@ def pos(*args: str) -> subprocess.CompletedProcess:
 
 def test_a_day_of_headless_sales_verifies_and_one_changed_byte_is_named(regtest_node: RegtestNode,
                                                                         tmp_path: Path) -> None:
-    store_dir, receipts = tmp_path / "store", tmp_path / "receipts.txt"
-    config = tmp_path / "config.toml"
-    # slot 96 (index 96, 196, ...): clear of the addresses the other tests pay on the same node
-    config.write_text(CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url, receipts=receipts)
-                      .replace("slot = 99", "slot = 96").replace('id = "E2E"', 'id = "J01"'), encoding="utf-8")
-    script = tmp_path / "day.script"
-    script.write_text(SCRIPT, encoding="utf-8")
-    store = open_store(store_dir)
-    ManualRateSource(store).enter("45000000", datetime.now(timezone.utc))
-    store.close()
-
-    process = subprocess.Popen([sys.executable, "-m", "pos", "--config", str(config), "--headless", "--script",
-                                str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    timer = threading.Timer(240, process.kill)
-    timer.start()
     events: list[dict] = []
-    try:
+    # slot 96 (index 96, 196, ...): clear of the addresses the other tests pay on the same node
+    with headless_terminal(tmp_path, regtest_node, SCRIPT, slot=96, terminal="J01") as run:
+        process, config, store_dir = run.process, run.config, run.store
         assert process.stdout is not None
         for line in process.stdout:
             event = json.loads(line)
@@ -71,9 +53,6 @@ def test_a_day_of_headless_sales_verifies_and_one_changed_byte_is_named(regtest_
             if len([e for e in events if e["event"] == "handed_over"]) == 3 and event["event"] == "handed_over":
                 regtest_node.mine(1)
         status = process.wait()
-    finally:
-        timer.cancel()
-        process.kill()
     assert status == 0, process.stderr.read() if process.stderr else ""
     invoices = [e["invoice"] for e in events if e["event"] == "invoice_created"]
     assert len(invoices) == 4

@@ -11,18 +11,11 @@ it from History with the PIN.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-from pos.demo import DEMO_XPUB
-from pos.rates.manual import ManualRateSource
 from pos.regtest.node import RegtestNode
-from pos.store import open_store
-from tests.e2e.test_headless_sale import CONFIG
+from tests.e2e.headless import headless_terminal
 
 SALE = """
 type {code}
@@ -54,26 +47,13 @@ HANDOVER_LIMIT_SECONDS = 5.0
 
 def test_three_customers_in_a_row_are_released_when_seen_and_one_block_settles_them_all(
         regtest_node: RegtestNode, tmp_path: Path) -> None:
-    store_dir, receipts = tmp_path / "store", tmp_path / "receipts.txt"
-    config = tmp_path / "config.toml"
     # slot 97 (index 97, 197, ...): clear of the addresses the other tests pay on the same node
-    config.write_text(CONFIG.format(store=store_dir, xpub=DEMO_XPUB, url=regtest_node.url, receipts=receipts)
-                      .replace("slot = 99", "slot = 97").replace('id = "E2E"', 'id = "Q01"'), encoding="utf-8")
-    script = tmp_path / "queue.script"
-    script.write_text(SCRIPT, encoding="utf-8")
-    store = open_store(store_dir)
-    ManualRateSource(store).enter("45000000", datetime.now(timezone.utc))
-    store.close()
-
-    process = subprocess.Popen([sys.executable, "-m", "pos", "--config", str(config), "--headless", "--script",
-                                str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    timer = threading.Timer(240, process.kill)
-    timer.start()
     events: list[dict] = []
     paid_at: dict[str, float] = {}
     waited: dict[str, float] = {}
     txids: dict[str, str] = {}
-    try:
+    with headless_terminal(tmp_path, regtest_node, SCRIPT, slot=97, terminal="Q01") as run:
+        process, receipts = run.process, run.receipts
         assert process.stdout is not None
         for line in process.stdout:
             event = json.loads(line)
@@ -88,9 +68,6 @@ def test_three_customers_in_a_row_are_released_when_seen_and_one_block_settles_t
                 elif len(waited) == 4:
                     regtest_node.replace(txids[event["invoice"]])
         status = process.wait()
-    finally:
-        timer.cancel()
-        process.kill()
 
     assert status == 0, (process.stderr.read() if process.stderr else "") + "\n".join(map(str, events))
     created = [e["invoice"] for e in events if e["event"] == "invoice_created"]
