@@ -40,6 +40,7 @@ from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.console import use_console_glyphs
 from pos.ui.format import TENGE, kzt
 from pos.ui.input_rules import read_rate
+from pos.ui.printer_text import printer_text, problems_text
 from pos.ui.jobs import BlockingJobs
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
 from pos.sale.pin_guard import PinGuard
@@ -600,7 +601,7 @@ class PosApp(App[None]):
         failed = [result for result in results if result.outcome == "failed"]
         if not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
             if failed:
-                self.say(self.tr("error.printer", reason=failed[-1].error), error=True)
+                self.say(self.tr("error.printer", reason=printer_text(self.tr, failed[-1].error)), error=True)
             elif unconfirmed:
                 self.say(self.tr("error.print_unconfirmed", id=unconfirmed[-1]), error=True)
         if results:  # printed or failed: the Done screen shows which
@@ -626,7 +627,7 @@ class PosApp(App[None]):
 
     def _tested(self, status: PrinterStatus) -> None:
         self._printed(([], status))
-        detail = ", ".join(status.problems) or status.detail
+        detail = problems_text(self.tr, status.problems) or status.detail
         self.say(self.tr("manager.printer_result", state=self.tr("status.printer_" + status.state), detail=detail),
                  error=status.ok is not True)
 

@@ -54,3 +54,14 @@ async def test_a_receipt_the_printer_never_confirms_is_said_on_done_not_printed_
         assert message(pilot) == ""
     assert [fields for name, fields in events if name == "receipt_unconfirmed"] == [{"invoice": invoice.id}]
     assert [fields for name, fields in events if name == "receipt_printed"] == [{"invoice": invoice.id}]  # the copy
+
+
+async def test_a_printer_fault_is_said_in_the_cashiers_language(services) -> None:
+    async with running(services) as pilot:  # Russian
+        invoice = await charge(pilot, "BREAD-01")
+        services.printer.set_status(PrinterStatus(False, ("paper_end",), "paper end"))
+        services.watcher.pay(invoice.address, invoice.amount_sat, height=services.watcher.tip)
+        await poll(pilot)
+        assert isinstance(pilot.app.screen, DoneScreen)
+        said = message(pilot)
+        assert "кончилась бумага" in said and "paper end" not in said

@@ -19,6 +19,7 @@ from textual.widgets import Static
 from pos.core.invoice import LOST_AFTER_HANDOVER, NEW, PAID_OVER, SETTLED, UNVERIFIED, Invoice
 from pos.ui.format import btc, local_time
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
+from pos.ui.printer_text import printer_text
 from pos.ui.receipts import receipt_preview
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
@@ -105,7 +106,7 @@ class DoneScreen(PosNode, Screen[None]):
         waiting = [job for job in self.pos.services.printing.pending() if job.invoice_id == self.invoice.id]
         line = self.query_one(MessageLine)
         if waiting and waiting[0].last_error:
-            line.show(tr("error.printer", reason=waiting[0].last_error), error=True)
+            line.show(tr("error.printer", reason=printer_text(tr, waiting[0].last_error)), error=True)
         elif waiting:
             line.show(tr("done.printing"))
         elif self.pos.services.printing.unconfirmed(self.invoice.id):

@@ -15,6 +15,7 @@ from pos.ui.dialogs.prompt import InputRejected
 from pos.ui.format import local_time
 from pos.ui.screens.shift import ShiftScreen
 from pos.ui.input_rules import read_rate
+from pos.ui.printer_text import problems_text
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
@@ -92,7 +93,7 @@ class ManagerScreen(PosNode, Screen[None]):
                               detail=detail)
         self.query_one("#backend-info", Static).update(printable(backend_text))
         printer = status.printer
-        problems = ", ".join(printer.problems) if printer else ""
+        problems = problems_text(tr, printer.problems) if printer else ""
         # A working printer needs no words (a driver's own are English); the mock one prints no paper
         if config.printer.driver == "mock":
             problems = tr("manager.mock_printer")
