@@ -237,6 +237,6 @@ def encode_receipt(receipt: Receipt, profile: Profile) -> bytes:
             out += qr_native(block.payload) if profile.native_qr else qr_raster(block.payload, profile.dots)
         elif isinstance(block, Cut):
             out += PARTIAL_CUT
-            if profile.cash_drawer and not receipt.copy:
+            if profile.cash_drawer and receipt.open_drawer and not receipt.copy:  # cash taken: never a COPY
                 out += DRAWER_KICK
     return bytes(out)

@@ -22,6 +22,14 @@ clears the mark.
 The first receipt of an invoice is its original; asking again while it waits
 returns the waiting job, and a reprint (copy=True) says COPY and carries the
 original's receipt number.
+
+A sale paid in cash, by card or split (submit_sale) prints its slip the same way, listing
+each tender; only a slip with a cash tender opens the drawer. With [fiscal] on, the sale's
+slip never waits for the register: it prints at once, not fiscal, and a second job, queued
+with it, prints the fiscal receipt (same number, the register's attributes and QR, no
+drawer) once pos.sale.fiscal_sender has registered the sale; until then that job waits
+without holding up the receipts behind it. (A Bitcoin-only invoice's slip is the fiscal
+receipt if the sale is registered by the time it prints.)
 """
 
 from __future__ import annotations
@@ -38,8 +46,9 @@ from drivers.escpos import ProfileError
 from pos.config import Config
 from pos.core.invoice import Invoice
 from pos.core.ports import PrinterStatus, PrintJob, Store
-from pos.core.receipt import Receipt, ReceiptSettings, build_receipt
+from pos.core.receipt import Receipt, ReceiptSettings, build_receipt, build_sale_receipt
 from pos.core.report import as_sale
+from pos.core.tender import TenderedSale
 
 RECEIPT_COUNTER = "receipt"
 JOB_COUNTER = "print_job"
@@ -51,9 +60,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def receipt_key(invoice_id: str) -> str:
-    """The store state recording an invoice's original receipt (its number and job)."""
-    return f"receipt:{invoice_id}"
+def receipt_key(document: str) -> str:
+    """The store state recording an invoice's or a sale's original receipt (its number and job)."""
+    return f"receipt:{document}"
 
 
 def receipt_settings(config: Config) -> ReceiptSettings:
@@ -83,6 +92,10 @@ class _Unconfirmed(Exception):
     """The receipt went out, but the printer gave no status afterwards: the message says why."""
 
 
+class _NotYet(Exception):
+    """A sale's fiscal receipt whose sale the register has not registered yet: it waits its turn."""
+
+
 class PrintService:
     def __init__(self, store: Store, printer: Printer, config: Config,
                  clock: Callable[[], datetime] = utcnow) -> None:
@@ -95,46 +108,62 @@ class PrintService:
     # ---- the queue (fast: store writes only) ------------------------------------
     def submit(self, invoice: Invoice, copy: bool = False) -> PrintJob:
         """Queue the invoice's receipt; print it with process_queue()."""
+        return self._queue(invoice.id, copy, invoice_id=invoice.id)
+
+    def submit_sale(self, sale: TenderedSale) -> PrintJob:
+        """Queue the slip of a sale paid in cash, by card or split (its original; asking again
+        returns that job), and, when its fiscal receipt is queued for the register, a job for
+        that receipt (see the module doc)."""
+        fiscal = self.store.fiscal_job(sale) is not None
+        return self._queue(sale.id, False, sale=sale, fiscal_after=fiscal)
+
+    def _queue(self, document: str, copy: bool, *, invoice_id: str = "", sale: TenderedSale | None = None,
+               fiscal_after: bool = False) -> PrintJob:
         with self._queue_lock:
             for job in self.store.pending_prints():
-                if job.invoice_id == invoice.id:
+                if job.document == document and not job.fiscal:
                     return job
-            record = self.store.get_state(receipt_key(invoice.id))
+            record = self.store.get_state(receipt_key(document))
             if record is not None and not copy:
                 return PrintJob.from_dict(record["job"])
             number = record["number"] if record else self.store.next_counter(RECEIPT_COUNTER)
-            job = PrintJob(id=f"P{self.store.next_counter(JOB_COUNTER):06d}", invoice_id=invoice.id,
-                           created_at=self.clock(), copy=record is not None, receipt_no=number)
+            job = PrintJob(id=self._job_id(), invoice_id=invoice_id, created_at=self.clock(), copy=record is not None,
+                           receipt_no=number, sale=sale)
             self.store.enqueue_print(job)  # first: a crash after it leaves a job, never a lost receipt
             if record is None:
                 self._remember(job)
+            if fiscal_after and record is None:
+                self.store.enqueue_print(replace(job, id=self._job_id(), fiscal=True))
             return job
+
+    def _job_id(self) -> str:
+        return f"P{self.store.next_counter(JOB_COUNTER):06d}"
 
     def pending(self) -> list[PrintJob]:
         return self.store.pending_prints()
 
-    def unconfirmed(self, invoice_id: str) -> bool:
-        """The invoice's last receipt was sent but the printer never confirmed it (see the module doc)."""
-        record = self.store.get_state(receipt_key(invoice_id))
+    def unconfirmed(self, document: str) -> bool:
+        """The invoice's (or sale's) last receipt was sent but the printer never confirmed it (see the module doc)."""
+        record = self.store.get_state(receipt_key(document))
         return bool(record and record.get("unconfirmed"))
 
     def _remember(self, job: PrintJob, unconfirmed: str = "") -> None:
         """The invoice's receipt record: its original's number and job, and whether the last
         receipt sent for it is unconfirmed (which job, and why)."""
-        record = self.store.get_state(receipt_key(job.invoice_id))
-        if record is None and job.copy:
-            return  # a copy is only ever made of a remembered original
+        record = self.store.get_state(receipt_key(job.document))
+        if record is None and (job.copy or job.fiscal):
+            return  # a copy (or a sale's fiscal receipt) is only ever made of a remembered original
         new = dict(record) if record else {"number": job.receipt_no, "job": job.to_dict()}
         new.pop("unconfirmed", None)
         if unconfirmed:
             new["unconfirmed"] = {"job": job.id, "reason": unconfirmed}
         if new != record:
-            self.store.put_state(receipt_key(job.invoice_id), new)
+            self.store.put_state(receipt_key(job.document), new)
 
     def _sent_before_a_stop(self, job: PrintJob) -> PrintResult:
         """The terminal stopped while this job's bytes were going out: maybe on paper, maybe not."""
         reason = "the terminal stopped while the receipt was printing"
-        log.warning("receipt %06d of %s (job %s) sent, but not confirmed: %s", job.receipt_no, job.invoice_id,
+        log.warning("receipt %06d of %s (job %s) sent, but not confirmed: %s", job.receipt_no, job.document,
                     job.id, reason)
         with self._queue_lock:
             self._remember(job, reason)
@@ -157,17 +186,25 @@ class PrintService:
                 if job.sending:
                     results.append(self._sent_before_a_stop(job))
                     continue
-                invoice = self.store.get_invoice(job.invoice_id)
-                if invoice is None:
-                    results.append(self._failed(job, f"invoice {job.invoice_id} is not in the store"))
+                try:
+                    receipt = self._receipt(job)
+                except _NotYet:
+                    continue
+                if isinstance(receipt, str):
+                    results.append(self._failed(job, receipt))
+                    continue
+                if receipt is None:
+                    log.info("sale %s: the register holds it, but gave no attributes to print", job.document)
+                    with self._queue_lock:
+                        self.store.finish_print(job.id)
                     continue
                 try:
-                    status = self._print(job, invoice, status)
+                    status = self._print(job, receipt, status)
                     unconfirmed = ""
                 except _Unconfirmed as exc:
                     status, unconfirmed = self.last_status, str(exc)
                     log.warning("receipt %06d of %s (job %s) sent, but the printer did not confirm it: %s",
-                                job.receipt_no, job.invoice_id, job.id, unconfirmed)
+                                job.receipt_no, job.document, job.id, unconfirmed)
                 except PrinterError as exc:
                     results.append(self._failed(job, str(exc)))
                     break
@@ -178,16 +215,37 @@ class PrintService:
                                else PrintResult(job, "printed"))
         return results
 
-    def _print(self, job: PrintJob, invoice: Invoice, before: PrinterStatus | None) -> PrinterStatus:
+    def _receipt(self, job: PrintJob) -> Receipt | str | None:
+        """The job's paper as it stands now; a string says why it cannot be made (kept queued),
+        None that there is nothing to print (a fiscal receipt the register gave no attributes for);
+        _NotYet while a sale's fiscal receipt waits for the register."""
+        if job.sale is None:
+            invoice = self.store.get_invoice(job.invoice_id)
+            if invoice is None:
+                return f"invoice {job.invoice_id} is not in the store"
+            fiscal = self.store.fiscal_job(as_sale(invoice))  # registered by now: the slip is the fiscal receipt
+            return build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy,
+                                 fiscal=fiscal.registration if fiscal else None)
+        registration = None
+        if job.fiscal:
+            fiscal = self.store.fiscal_job(job.sale)
+            if fiscal is not None and not fiscal.done:
+                raise _NotYet()
+            if fiscal is None or fiscal.registration is None:
+                return None
+            registration = fiscal.registration
+        invoices = {invoice.id: invoice for invoice in map(self.store.get_invoice, job.sale.invoice_ids) if invoice}
+        receipt = build_sale_receipt(job.sale, invoices, self.settings, number=job.receipt_no, now=self.clock(),
+                                     copy=job.copy, fiscal=registration)
+        return replace(receipt, open_drawer=False) if job.fiscal else receipt  # the slip opened it
+
+    def _print(self, job: PrintJob, receipt: Receipt, before: PrinterStatus | None) -> PrinterStatus:
         """Status, receipt, status; returns the last status (the next job's `before`).
 
         Raises PrinterError when the receipt was not printed (before it was sent, or a
         problem right after it), _Unconfirmed when it went out but the printer then
         gave no status at all.
         """
-        fiscal = self.store.fiscal_job(as_sale(invoice))  # registered by now: the slip is the fiscal receipt
-        receipt = build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy,
-                                fiscal=fiscal.registration if fiscal else None)
         self._ready(before or self._status())
         with self._queue_lock:
             self.store.update_print(replace(job, sending=True))  # from here on it may reach the paper

@@ -28,10 +28,15 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class PrintJob:
-    """A receipt waiting for the printer; kept in the store until it has printed once."""
+    """A receipt waiting for the printer; kept in the store until it has printed once.
+
+    An invoice's slip names its invoice; a sale's (cash, card, split) carries the sale record
+    itself, as its FiscalJob does, so printing it needs nothing else. A job stored before
+    sales printed (no "sale") is an invoice's, as it always was.
+    """
 
     id: str
-    invoice_id: str
+    invoice_id: str  # "" for a sale's slip
     created_at: datetime
     copy: bool = False
     attempts: int = 0
@@ -41,17 +46,31 @@ class PrintJob:
     # Saved just before the bytes go to the printer: a job found so after a restart may be on
     # paper already, so it is never printed again by itself (pos.printing).
     sending: bool = False
+    sale: TenderedSale | None = None
+    # The sale's fiscal receipt, printed once the register has registered the sale (its slip
+    # went out before that: a sale never waits for the register).
+    fiscal: bool = False
+
+    @property
+    def document(self) -> str:
+        """The invoice or sale the receipt is for."""
+        return self.sale.id if self.sale is not None else self.invoice_id
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "invoice_id": self.invoice_id, "created_at": self.created_at.isoformat(),
-                "copy": self.copy, "attempts": self.attempts, "last_error": self.last_error,
-                "receipt_no": self.receipt_no, "sending": self.sending}
+        d = {"id": self.id, "invoice_id": self.invoice_id, "created_at": self.created_at.isoformat(),
+             "copy": self.copy, "attempts": self.attempts, "last_error": self.last_error,
+             "receipt_no": self.receipt_no, "sending": self.sending}
+        if self.sale is not None:
+            d |= {"sale": self.sale.to_dict(), "fiscal": self.fiscal}
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "PrintJob":
+        sale = d.get("sale")
         return cls(d["id"], d["invoice_id"], datetime.fromisoformat(d["created_at"]), bool(d.get("copy")),
                    int(d.get("attempts", 0)), str(d.get("last_error", "")), int(d.get("receipt_no", 0)),
-                   bool(d.get("sending", False)))
+                   bool(d.get("sending", False)), None if sale is None else TenderedSale.from_dict(sale),
+                   bool(d.get("fiscal", False)))
 
 
 class Store(Protocol):

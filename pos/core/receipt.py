@@ -1,7 +1,8 @@
 """The payment slip as a document: a short list of typed blocks, no printer codes.
 
 `build_receipt(invoice, settings, number=..., now=...)` lays an invoice out for a
-32- or 48-column roll in Kazakh, Russian or English. It is pure: the same invoice,
+32- or 48-column roll in Kazakh, Russian or English; `build_sale_receipt(sale, invoices, ...)`
+lays out a sale paid in cash, by card or split the same way, listing each tender. It is pure: the same invoice,
 settings and `now` give the same document, which drivers.escpos turns into bytes
 and the mock printer, the UI and the tests turn into text.
 
@@ -18,12 +19,13 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict, Unpack
+from typing import Mapping, Protocol, TypedDict, Unpack
 
 from pos.core.fiscal import Registration
 from pos.core.invoice import PROCESSING, Invoice, SaleLine
 from pos.core.localtime import almaty
 from pos.core.money import format_btc, format_kzt, format_sats
+from pos.core.tender import BitcoinTender, CardTender, CashTender, TenderedSale
 
 LEFT, CENTER, RIGHT = "left", "center", "right"
 CURRENCY = "KZT"
@@ -71,6 +73,8 @@ class Receipt:
     columns: int
     blocks: tuple[Block, ...]
     copy: bool = False
+    # Pulse the cash drawer after the cut (a cash tender's original; drivers.escpos, if a drawer is fitted).
+    open_drawer: bool = False
 
     def text(self) -> str:
         return render_text(self.blocks, self.columns)
@@ -132,6 +136,8 @@ LABELS: dict[str, dict[str, str]] = {
         "paid_partial": "partly paid", "paid_over": "overpaid", "paid_late": "paid late",
         "lost_after_handover": "PAYMENT LOST", "refund_owed": "refund owed", "unconfirmed": "unconfirmed",
         "unverified": "UNVERIFIED",
+        "sale": "Sale", "cash": "Cash", "card": "Card", "bitcoin": "Bitcoin", "tendered": "Tendered",
+        "change": "Change", "approval_code": "Approval code",
     },
     "ru": {
         "title": "КВИТАНЦИЯ ОБ ОПЛАТЕ", "not_fiscal": "Не является фискальным чеком", "copy": "КОПИЯ",
@@ -150,6 +156,8 @@ LABELS: dict[str, dict[str, str]] = {
         "paid_partial": "оплачен частично", "paid_over": "переплата", "paid_late": "оплачен с опозданием",
         "lost_after_handover": "ОПЛАТА ПОТЕРЯНА", "refund_owed": "к возврату", "unconfirmed": "не подтверждён",
         "unverified": "НЕ ПРОВЕРЕН",
+        "sale": "Продажа", "cash": "Наличные", "card": "Карта", "bitcoin": "Bitcoin", "tendered": "Внесено",
+        "change": "Сдача", "approval_code": "Код авторизации",
     },
     "kk": {
         "title": "ТӨЛЕМ ТҮБІРТЕГІ", "not_fiscal": "Фискалдық чек емес", "copy": "КӨШІРМЕ",
@@ -168,6 +176,8 @@ LABELS: dict[str, dict[str, str]] = {
         "paid_partial": "ішінара төленді", "paid_over": "артық төленді", "paid_late": "кеш төленді",
         "lost_after_handover": "ТӨЛЕМ ЖОҒАЛДЫ", "refund_owed": "қайтарылуы тиіс", "unconfirmed": "расталмаған",
         "unverified": "ТЕКСЕРІЛМЕГЕН",
+        "sale": "Сату", "cash": "Қолма-қол", "card": "Карта", "bitcoin": "Bitcoin", "tendered": "Берілді",
+        "change": "Қайтарым", "approval_code": "Авторизация коды",
     },
 }
 
@@ -274,6 +284,23 @@ class _Layout:
         self.blocks.extend(blocks)
 
 
+class _Sold(Protocol):
+    """What an invoice and a sale record both carry: what was sold and who sold it."""
+
+    @property
+    def terminal_id(self) -> str: ...
+    @property
+    def cashier(self) -> str: ...
+    @property
+    def lines(self) -> tuple[SaleLine, ...]: ...
+    @property
+    def discount_tiyn(self) -> int: ...
+    @property
+    def vat(self) -> dict[int, int]: ...
+    @property
+    def total_tiyn(self) -> int: ...
+
+
 def build_receipt(invoice: Invoice, settings: ReceiptSettings, *, number: int, now: datetime,
                   copy: bool = False, fiscal: Registration | None = None) -> Receipt:
     """The slip for an invoice as it stands at `now` (its payment status is printed as is).
@@ -281,9 +308,66 @@ def build_receipt(invoice: Invoice, settings: ReceiptSettings, *, number: int, n
     With the register's `fiscal` registration of the sale it is a fiscal receipt: the fiscal
     block (fiscal_block) and the OFD's QR; without one it says it is not a fiscal receipt."""
     w = LABELS[settings.language]
-    lang, cols = settings.language, settings.columns
-    out = _Layout(cols)
+    out = _Layout(settings.columns)
+    _heading(out, settings, copy=copy, fiscal=fiscal, networks=(invoice.network,))
+    _particulars(out, settings, invoice, (w["invoice"], invoice.id), number=number, sold_at=invoice.created_at,
+                 now=now)
+    _goods(out, settings, invoice)
 
+    _bitcoin_amount(out, invoice, w)
+    out.pair(w["rate_source"], f"{paper_text(invoice.rate.source)}, {local_time(invoice.rate.at)}")
+    out.pair(w["network"], invoice.network)
+    out.lines([w["address"]])
+    out.lines(chunks(invoice.address, out.columns))
+    _bitcoin_outcome(out, invoice, settings.language)
+    out.add(Rule())
+
+    if invoice.payments:
+        out.add(QR("\n".join(p.txid for p in invoice.payments)))
+        out.centered(w["qr_tx"])
+    else:
+        out.add(QR(invoice.uri or invoice.address))
+        out.centered(w["qr_request"])
+    return _ending(out, settings, fiscal=fiscal, copy=copy)
+
+
+def build_sale_receipt(sale: TenderedSale, invoices: Mapping[str, Invoice], settings: ReceiptSettings, *,
+                       number: int, now: datetime, copy: bool = False,
+                       fiscal: Registration | None = None) -> Receipt:
+    """The slip for a sale paid in cash, by card or split: the goods and totals as on the Bitcoin
+    slip, then each tender: cash with what was handed over and the change, card with its approval
+    code, Bitcoin with its invoice (`invoices`, by id: amount in BTC and sat, rate, transactions,
+    status as it stands at `now`; only the invoice id when it is not at hand).
+
+    The drawer opens for an original with a cash tender (Receipt.open_drawer), never for a COPY."""
+    w = LABELS[settings.language]
+    out = _Layout(settings.columns)
+    used = [invoices[t.invoice_id] for t in sale.tenders if isinstance(t, BitcoinTender) and t.invoice_id in invoices]
+    _heading(out, settings, copy=copy, fiscal=fiscal, networks=tuple(invoice.network for invoice in used))
+    _particulars(out, settings, sale, (w["sale"], sale.id), number=number, sold_at=sale.at, now=now)
+    _goods(out, settings, sale)
+    for tender in sale.tenders:
+        out.pair(w[tender.kind], f"{money(tender.amount_tiyn)} {CURRENCY}", bold=True)
+        if isinstance(tender, CashTender):
+            out.pair(f"  {w['tendered']}", money(tender.tendered_tiyn))
+            out.pair(f"  {w['change']}", money(tender.change_tiyn), bold=True)
+        elif isinstance(tender, CardTender):
+            out.pair(f"  {w['approval_code']}", paper_text(tender.approval_code))
+        else:
+            out.pair(f"  {w['invoice']}", tender.invoice_id)
+            invoice = invoices.get(tender.invoice_id)
+            if invoice is not None:
+                _bitcoin_amount(out, invoice, w)
+                _bitcoin_outcome(out, invoice, settings.language)
+    out.add(Rule())
+    cash = any(isinstance(tender, CashTender) for tender in sale.tenders)
+    return _ending(out, settings, fiscal=fiscal, copy=copy, open_drawer=cash and not copy)
+
+
+def _heading(out: _Layout, settings: ReceiptSettings, *, copy: bool, fiscal: Registration | None,
+             networks: tuple[str, ...]) -> None:
+    """The merchant, what the paper is (fiscal or not, COPY), and a test network shouted."""
+    w = LABELS[settings.language]
     out.centered(paper_text(settings.merchant_name), bold=True, tall=True)
     out.centered(f"{w['bin']} {settings.merchant_bin}")
     if settings.merchant_address:
@@ -293,67 +377,77 @@ def build_receipt(invoice: Invoice, settings: ReceiptSettings, *, number: int, n
     out.centered(w["not_fiscal"] if fiscal is None else w["fiscal"], bold=fiscal is not None)
     if copy:
         out.centered(w["copy"], bold=True, wide=True, tall=True)
-    if invoice.network != "mainnet":
-        out.centered(invoice.network.upper(), bold=True, wide=True, tall=True)
+    for network in dict.fromkeys(n for n in networks if n != "mainnet"):
+        out.centered(network.upper(), bold=True, wide=True, tall=True)
         out.centered(w["test_network"], bold=True)
     out.add(Rule())
 
+
+def _particulars(out: _Layout, settings: ReceiptSettings, sold: _Sold, document: tuple[str, str], *,
+                 number: int, sold_at: datetime, now: datetime) -> None:
+    """The receipt's number, the invoice's or sale's id (`document`: label, id), who, where and when."""
+    w = LABELS[settings.language]
     out.pair(w["receipt_no"], f"{number:06d}")
-    out.pair(w["invoice"], invoice.id)
-    out.pair(w["terminal"], invoice.terminal_id)
-    cashier = paper_text(invoice.cashier or settings.cashier)
+    out.pair(*document)
+    out.pair(w["terminal"], sold.terminal_id)
+    cashier = paper_text(sold.cashier or settings.cashier)
     if cashier:
         out.pair(w["cashier"], cashier)
-    out.pair(w["date"], local_time(invoice.created_at))
+    out.pair(w["date"], local_time(sold_at))
     out.pair(w["printed"], local_time(now))
     out.add(Rule())
 
-    for line in invoice.lines:
+
+def _goods(out: _Layout, settings: ReceiptSettings, sold: _Sold) -> None:
+    """The lines, their discounts, the VAT included at each rate and the total."""
+    w, lang, cols = LABELS[settings.language], settings.language, settings.columns
+    for line in sold.lines:
         out.lines(wrap(paper_text(line.name(lang)), cols))
         out.lines(pair(f"  {quantity(line, lang)} x {money(line.unit_price_tiyn)}", money(line.gross_tiyn), cols))
         if line.discount_tiyn:
             out.lines(pair(f"  {w['line_discount']}", f"-{money(line.discount_tiyn)}", cols))
     out.add(Rule())
 
-    if invoice.discount_tiyn:
-        out.pair(w["discounts"], f"-{money(invoice.discount_tiyn)}")
-    vat = [(rate, amount) for rate, amount in sorted(invoice.vat.items()) if rate > 0]
+    if sold.discount_tiyn:
+        out.pair(w["discounts"], f"-{money(sold.discount_tiyn)}")
+    vat = [(rate, amount) for rate, amount in sorted(sold.vat.items()) if rate > 0]
     for rate, amount in vat:
         out.pair(f"{w['vat']} {percent(rate)}", money(amount))
     if not vat:
         out.lines([w["no_vat"]])
-    out.pair(w["total"], f"{money(invoice.total_tiyn)} {CURRENCY}", bold=True, tall=True)
+    out.pair(w["total"], f"{money(sold.total_tiyn)} {CURRENCY}", bold=True, tall=True)
     out.add(Rule())
 
+
+def _bitcoin_amount(out: _Layout, invoice: Invoice, w: dict[str, str]) -> None:
+    """What the invoice asked in BTC and sat, what came if that differs, and the locked rate."""
     out.pair(w["amount"], f"{format_btc(invoice.amount_sat)} BTC")
-    out.lines([format_sats(invoice.amount_sat).rjust(cols)])
+    out.lines([format_sats(invoice.amount_sat).rjust(out.columns)])
     if invoice.payments and invoice.received_sat != invoice.amount_sat:
         out.pair(w["received"], f"{format_btc(invoice.received_sat)} BTC")
     out.pair(w["rate"], f"1 BTC = {money(invoice.rate.tiyn_per_btc)} {CURRENCY}")
-    out.pair(w["rate_source"], f"{paper_text(invoice.rate.source)}, {local_time(invoice.rate.at)}")
-    out.pair(w["network"], invoice.network)
-    out.lines([w["address"]])
-    out.lines(chunks(invoice.address, cols))
+
+
+def _bitcoin_outcome(out: _Layout, invoice: Invoice, language: str) -> None:
+    """The invoice's transactions, if any came, and its payment status at print time."""
+    w = LABELS[language]
     if invoice.payments:
         out.lines([w["transaction"] if len(invoice.payments) == 1 else w["transactions"]])
         for payment in invoice.payments:
-            out.lines(chunks(payment.txid, cols))
-    out.pair(w["status"], payment_status(invoice, lang), bold=True)
-    out.add(Rule())
+            out.lines(chunks(payment.txid, out.columns))
+    out.pair(w["status"], payment_status(invoice, language), bold=True)
 
-    if invoice.payments:
-        out.add(QR("\n".join(p.txid for p in invoice.payments)))
-        out.centered(w["qr_tx"])
-    else:
-        out.add(QR(invoice.uri or invoice.address))
-        out.centered(w["qr_request"])
+
+def _ending(out: _Layout, settings: ReceiptSettings, *, fiscal: Registration | None, copy: bool,
+            open_drawer: bool = False) -> Receipt:
+    """The fiscal block when registered, the merchant's footer, the cut."""
     if fiscal is not None:
-        fiscal_block(out, fiscal, w)
+        fiscal_block(out, fiscal, LABELS[settings.language])
     if settings.footer:
         out.add(Feed())
         out.centered(paper_text(settings.footer))
     out.add(Feed(2), Cut())
-    return Receipt(cols, tuple(out.blocks), copy)
+    return Receipt(out.columns, tuple(out.blocks), copy, open_drawer)
 
 
 def fiscal_block(out: _Layout, fiscal: Registration, w: dict[str, str]) -> None:

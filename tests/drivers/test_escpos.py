@@ -24,8 +24,8 @@ KAZAKH = "ӘәҒғҚқҢңӨөҰұҮүҺһІі"
 RUSSIAN = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 
 
-def encode(*blocks, profile=Profile(), copy=False) -> bytes:
-    return encode_receipt(Receipt(profile.columns, tuple(blocks), copy), profile)
+def encode(*blocks, profile=Profile(), copy=False, open_drawer=False) -> bytes:
+    return encode_receipt(Receipt(profile.columns, tuple(blocks), copy, open_drawer), profile)
 
 
 # ---- commands ------------------------------------------------------------------
@@ -87,12 +87,13 @@ def test_without_native_qr_the_profile_sends_a_raster_and_it_fits_the_paper():
     assert image.width_bytes * 8 <= 384
 
 
-def test_the_drawer_opens_after_the_cut_of_an_original_never_for_a_copy():
+def test_the_drawer_opens_after_the_cut_of_an_original_that_asks_for_it_never_for_a_copy():
     drawer = Profile(cash_drawer=True)
-    assert encode(Cut(), profile=drawer) == HEAD + PARTIAL_CUT + DRAWER_KICK
+    assert encode(Cut(), profile=drawer, open_drawer=True) == HEAD + PARTIAL_CUT + DRAWER_KICK
     assert DRAWER_KICK == b"\x1bp\x00\x19\xfa"
-    assert encode(Cut(), profile=drawer, copy=True) == HEAD + PARTIAL_CUT
-    assert encode(Cut()) == HEAD + PARTIAL_CUT
+    assert encode(Cut(), profile=drawer, open_drawer=True, copy=True) == HEAD + PARTIAL_CUT
+    assert encode(Cut(), profile=drawer) == HEAD + PARTIAL_CUT  # no cash taken: the drawer stays shut
+    assert encode(Cut(), open_drawer=True) == HEAD + PARTIAL_CUT  # no drawer fitted
 
 
 def test_an_unknown_codec_is_refused_with_a_readable_message():
