@@ -10,8 +10,9 @@ approves larger refunds and closes the shift with the Z report. Every record car
 cashier of the shift it was made in.
 
 Crash safety: each record is one journaled store operation (pos.store.repository), the
-Z report with the shift's closing; a split sale's cash part waits in a state document until
-its invoice is handed over, so a restart finds it.
+Z report with the shift's closing; a split sale's cash part is kept in a state document before
+its invoice is made (the Till charges and shows that invoice as any other) and waits there until
+the invoice is handed over or given up, so a restart records it once or gives the cash back.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Callable, TypeVar
 
 from pos.checkout import ChargeError, Checkout
 from pos.config import Config
-from pos.core.cart import Cart
+from pos.core.cart import Cart, Totals
 from pos.core.cashier import Cashier
-from pos.core.invoice import CANCELLED as CANCELLED_STATE, EXPIRED, SETTLED, Invoice
+from pos.core.invoice import CANCELLED as CANCELLED_STATE, EXPIRED, INVALID, NEW, SETTLED, Invoice
 from pos.core.journal import MANAGER, acting
 from pos.core.payment import EXPIRED_EVENT, HANDED_OVER
 from pos.core.localtime import business_day
@@ -37,7 +38,7 @@ from pos.core.tender import (
 )
 from pos.pin import hash_pin
 from pos.sale.pin_guard import PinGuard
-from pos.sale.till import CANCELLED, Till, TillEvent
+from pos.sale.till import CANCELLED, CREATED, REFUND_OWED, Till, TillEvent
 
 # The events of the day (README, "Headless events"), with their data's keys.
 SHIFT_OPENED = "shift_opened"  # {shift, cashier}
@@ -45,9 +46,10 @@ REPORT_PRINTED = "report_printed"  # {kind: X|Z, number}: the report is made and
 REFUND_STATE = "refund_state"  # {refund, invoice, state, txid}
 DRAWER_OPEN = "drawer_open"  # {reason}: the cash drawer is to be opened (a cash sale or refund)
 SALE_RECORDED = "sale_recorded"  # {sale, total_tiyn, change_tiyn}
-SPLIT_VOID = "split_void"  # {invoice, cash_tiyn}: the Bitcoin part was not paid: give the cash part back
+SPLIT_VOID = "split_void"  # {sale, invoice, cash_tiyn}: the Bitcoin part was not paid: give the cash part back
 
-#: A split sale's cash part, kept until its invoice is handed over (or not paid).
+#: Split sales' cash parts by sale number, with their invoice once made, kept until it is handed over
+#: (or not paid).
 SPLIT_STATE = "day.split"
 SALE_COUNTER = "sale"
 T = TypeVar("T")
@@ -56,6 +58,11 @@ T = TypeVar("T")
 def pin_state(name: str) -> str:
     """The state document counting one person's wrong PINs."""
     return f"day.pin_lock.{name}"
+
+
+def cash_part(split: dict) -> CashTender:
+    """The cash part of a split kept in SPLIT_STATE."""
+    return CashTender(split["cash"]["amount_tiyn"], split["cash"]["tendered_tiyn"])
 
 
 class DayError(ChargeError):
@@ -85,6 +92,19 @@ def add_cashier(store: Store, name: str, role: str, pin: str, at: datetime) -> C
     return cashier
 
 
+@dataclass(frozen=True)
+class Split:
+    """A split sale as the cashier typed it, checked (Day.split): the cash part and the rest, which the
+    Till charges in Bitcoin (Day.charge_split)."""
+
+    cash: CashTender
+    bitcoin_tiyn: int
+
+    def bitcoin_part(self, totals: Totals) -> Totals:
+        """The invoice's share of the sale's totals (pos.core.tender.bitcoin_part)."""
+        return bitcoin_part(totals, self.bitcoin_tiyn)
+
+
 class Day:
     def __init__(self, *, store: Store, checkout: Checkout, config: Config, clock: Callable[[], datetime],
                  tr: Callable[..., str]) -> None:
@@ -92,6 +112,7 @@ class Day:
         self._listeners: list[Listener] = []
         self._fiscal = config.fiscal.provider != "none"  # each sale queues its fiscal receipt (pos.sale.fiscal_sender)
         self.cashier: Cashier | None = None  # who signed in to the shift open at the till
+        self._till: Till | None = None  # the till followed: it charges a split's Bitcoin part
 
     # ---- events ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -168,56 +189,66 @@ class Day:
         total = self._total(cart)
         return self._record(cart, (self._tender(lambda: CardTender(total, approval_code)),))
 
-    def split_charge(self, cart: Cart, cash_tiyn: int, tendered_tiyn: int) -> Invoice:
-        """Blocking (the invoice's address and rate): `cash_tiyn` in cash, the rest as a Bitcoin
-        invoice for the Till's Charge screen. The sale is recorded when the invoice is handed
-        over (split_handed_over); until then its cash part waits in the store."""
-        shift, cashier = self.open_now()
+    def split(self, cart: Cart, cash_tiyn: int, tendered_tiyn: int) -> Split:
+        """`cash_tiyn` of the cart in cash (`tendered_tiyn` handed over), the rest in Bitcoin: checked on
+        the event loop before the charge (DayError if a part is refused); nothing is kept yet."""
         total = self._total(cart)
-        cash = self._tender(lambda: CashTender(cash_tiyn, tendered_tiyn))
-        rest = total - cash_tiyn
-        self._tender(lambda: bitcoin_part(cart.totals(), rest))  # refused before an address is taken
-        invoice = self._checkout.charge(cart, cashier.name, lambda totals: bitcoin_part(totals, rest))
+        split = Split(self._tender(lambda: CashTender(cash_tiyn, tendered_tiyn)), total - cash_tiyn)
+        self._tender(lambda: split.bitcoin_part(cart.totals()))  # refused before an address is taken
+        return split
+
+    def charge_split(self, cart: Cart, split: Split) -> Invoice:
+        """Blocking, in the worker that charges: the split's Bitcoin part charged by the Till this day
+        follows, for the app to show as any invoice (Till.show, then Till.charged).
+
+        The cash part is kept in the store under the sale's number before the invoice is made, and
+        linked to it before the app can show it: a stop in between leaves a split with no invoice,
+        which `follow` gives back at the next start. A refused charge forgets it at once."""
+        if self._till is None:
+            raise DayError("a split is charged by the till the day follows: call follow(till) first",
+                           "day.tender_refused", reason="no till")
+        shift, cashier = self.open_now()
         number = sale_id(self._config.terminal.id, self._store.next_counter(SALE_COUNTER))
-        pending = (self._store.get_state(SPLIT_STATE) or {}).get("sales", {})
-        self._store.put_state(SPLIT_STATE, {"sales": {**pending, invoice.id: {
-            "sale": number, "cart": cart.to_dict(), "cash": cash.to_dict(), "shift": shift.number,
-            "cashier": cashier.name}}})
-        self.publish(DRAWER_OPEN, reason="split sale", invoice=invoice.id)
+        waiting = {"cart": cart.to_dict(), "cash": split.cash.to_dict(), "shift": shift.number,
+                   "cashier": cashier.name, "invoice": ""}
+        self._keep_split(number, waiting)
+        try:
+            invoice = self._till.charge(cart, split.bitcoin_part, cashier.name)
+        except Exception:
+            self._forget_split(number)
+            raise
+        self._keep_split(number, {**waiting, "invoice": invoice.id})
         return invoice
 
-    def split_settled(self, invoice: Invoice) -> TenderedSale | None:
-        """The Till handed `invoice` over (its HANDED_OVER event): the split sale it is part of is
-        recorded, once: its number was taken at the charge, so a restart between the record and
-        forgetting the split finds it stored. None when the invoice is not a split's."""
-        pending = (self._store.get_state(SPLIT_STATE) or {}).get("sales", {})
-        split = pending.get(invoice.id)
-        if split is None:
-            return None
-        cart = self._checkout.new_cart()
-        cart.restore(split["cart"])
-        cash = CashTender(split["cash"]["amount_tiyn"], split["cash"]["tendered_tiyn"])
-        sale = tendered_sale(id=split["sale"], terminal_id=self._config.terminal.id, cashier=split["cashier"],
-                             at=self._clock(), totals=cart.totals(), shift=split["shift"],
-                             tenders=(cash, BitcoinTender(invoice.total_tiyn, invoice.id)))
-        try:
-            self._store.save_sale(sale, fiscal=self._fiscal)
-        except ValueError:
-            pass  # recorded before a stop; the split was not yet forgotten
-        self._forget_split(invoice.id)
-        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=cash.change_tiyn)
-        return sale
+    def split_charge(self, cart: Cart, cash_tiyn: int, tendered_tiyn: int) -> Invoice:
+        """Both steps at once, blocking (headless use and tests): split, then charge_split."""
+        return self.charge_split(cart, self.split(cart, cash_tiyn, tendered_tiyn))
+
+    def split_cash(self, invoice: Invoice) -> CashTender | None:
+        """The cash part of the split sale `invoice` is the Bitcoin part of, waiting or recorded (the
+        Charge and Done screens say it); None for a sale paid in Bitcoin alone."""
+        waiting = self._split_of(invoice.id)
+        if waiting is not None:
+            return cash_part(waiting[1])
+        days = {business_day(invoice.created_at), business_day(invoice.handed_over_at or self._clock())}
+        return next((tender for day in sorted(days) for sale in self._store.sales_for_day(day)
+                     if invoice.id in sale.invoice_ids for tender in sale.tenders
+                     if isinstance(tender, CashTender)), None)
 
     def follow(self, till: Till) -> None:
-        """Record split sales as the Till hands their invoices over (or gives them up), and catch up
-        on what happened to them while the terminal was stopped."""
+        """Record split sales as the Till hands their invoices over (or gives the cash back when it
+        gives them up), and catch up on what happened to them while the terminal was stopped: a split
+        whose invoice was never made, or made and never shown, gives its cash back now."""
         till.subscribe(self._on_till_event)
-        for invoice_id in list((self._store.get_state(SPLIT_STATE) or {}).get("sales", {})):
-            invoice = self._store.get_invoice(invoice_id)
+        self._till = till
+        for number, split in list(self._waiting_splits().items()):
+            invoice = self._store.get_invoice(split["invoice"]) if split["invoice"] else None
             if invoice is not None and (invoice.handed_over or invoice.state == SETTLED):
-                self.split_settled(invoice)
-            elif invoice is None or invoice.state in (CANCELLED_STATE, EXPIRED):
-                self.split_unpaid(invoice_id)
+                self._record_split(number, invoice)
+            elif invoice is None or invoice.state in (CANCELLED_STATE, EXPIRED, INVALID):
+                self._void_split(number)
+            elif invoice.state == NEW and not invoice.payments and till.on_screen_id is None:
+                till.cancel(invoice.id)  # never shown: its CANCELLED event gives the cash back
         if self._fiscal:
             self._queue_bitcoin_sales()
 
@@ -234,24 +265,56 @@ class Day:
                 self._store.queue_fiscal(as_sale(invoice))
 
     def _on_till_event(self, event: TillEvent) -> None:
-        if event.name == HANDED_OVER:
-            if self.split_settled(event.invoice) is None and self._fiscal:
+        split = self._split_of(event.invoice.id)
+        if event.name == CREATED and split is not None:  # on screen: the cash part goes in the drawer
+            self.publish(DRAWER_OPEN, reason="split sale", sale=split[0], invoice=event.invoice.id)
+        elif event.name == HANDED_OVER:
+            if split is not None:
+                self._record_split(split[0], event.invoice)
+            elif self._fiscal:
                 self._store.queue_fiscal(as_sale(event.invoice))  # a sale paid in Bitcoin alone
-        elif event.name in (CANCELLED, EXPIRED_EVENT):
-            self.split_unpaid(event.invoice.id)
+        elif event.name in (CANCELLED, EXPIRED_EVENT, REFUND_OWED) and split is not None:
+            self._void_split(split[0])
 
-    def split_unpaid(self, invoice_id: str) -> None:
-        """The split's invoice was cancelled or expired: nothing is sold, the cash part goes back."""
-        split = (self._store.get_state(SPLIT_STATE) or {}).get("sales", {}).get(invoice_id)
-        if split is not None:
-            self._forget_split(invoice_id)
-            self.publish(SPLIT_VOID, invoice=invoice_id, cash_tiyn=split["cash"]["amount_tiyn"])
-            self.publish(DRAWER_OPEN, reason="split cash back", invoice=invoice_id)
+    def _record_split(self, number: str, invoice: Invoice) -> TenderedSale:
+        """The split's invoice was handed over: the whole sale recorded, once. Its number was taken at
+        the charge, so a stop between the record and forgetting the split finds it stored."""
+        split = self._waiting_splits()[number]
+        cart = self._checkout.new_cart()
+        cart.restore(split["cart"])
+        cash = cash_part(split)
+        sale = tendered_sale(id=number, terminal_id=self._config.terminal.id, cashier=split["cashier"],
+                             at=self._clock(), totals=cart.totals(), shift=split["shift"],
+                             tenders=(cash, BitcoinTender(invoice.total_tiyn, invoice.id)))
+        try:
+            self._store.save_sale(sale, fiscal=self._fiscal)
+        except ValueError:
+            pass  # recorded before a stop; the split was not yet forgotten
+        self._forget_split(number)
+        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=cash.change_tiyn)
+        return sale
 
-    def _forget_split(self, invoice_id: str) -> None:
-        pending = dict((self._store.get_state(SPLIT_STATE) or {}).get("sales", {}))
-        pending.pop(invoice_id, None)
-        self._store.put_state(SPLIT_STATE, {"sales": pending} if pending else None)
+    def _void_split(self, number: str) -> None:
+        """The split's invoice was cancelled, expired or never made: nothing is sold, the cash goes back."""
+        split = self._waiting_splits()[number]
+        self._forget_split(number)
+        self.publish(SPLIT_VOID, sale=number, invoice=split["invoice"], cash_tiyn=split["cash"]["amount_tiyn"])
+        self.publish(DRAWER_OPEN, reason="split cash back", sale=number, invoice=split["invoice"])
+
+    def _waiting_splits(self) -> dict[str, dict]:
+        """Split sales not yet recorded nor given back, by sale number (SPLIT_STATE)."""
+        return (self._store.get_state(SPLIT_STATE) or {}).get("sales", {})
+
+    def _split_of(self, invoice_id: str) -> tuple[str, dict] | None:
+        return next(((number, split) for number, split in self._waiting_splits().items()
+                     if split["invoice"] == invoice_id), None)
+
+    def _keep_split(self, number: str, split: dict) -> None:
+        self._store.put_state(SPLIT_STATE, {"sales": {**self._waiting_splits(), number: split}})
+
+    def _forget_split(self, number: str) -> None:
+        waiting = {n: split for n, split in self._waiting_splits().items() if n != number}
+        self._store.put_state(SPLIT_STATE, {"sales": waiting} if waiting else None)
 
     def _total(self, cart: Cart) -> int:
         self.open_now()

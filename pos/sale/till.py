@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pos.checkout import ChargeError, Checkout
 from pos.config import Chain
-from pos.core.cart import Cart
+from pos.core.cart import Cart, Totals
 from pos.core.catalog import Catalog
 from pos.core.invoice import NEW, PROCESSING, SETTLED, IllegalTransition, Invoice
 from pos.core.journal import MANAGER, acting
@@ -130,9 +130,12 @@ class Till:
         cart.restore(self.cart.to_dict())
         return cart
 
-    def charge(self, cart: Cart) -> Invoice:
-        """Blocking (address derivation, maybe a rate fetch): call from a worker, then charged()."""
-        return self._checkout.charge(cart, self.cashier)
+    def charge(self, cart: Cart, part: Callable[[Totals], Totals] | None = None, cashier: str = "") -> Invoice:
+        """Blocking (address derivation, maybe a rate fetch): call from a worker, then show() and charged().
+
+        `part`: the share of the cart this invoice charges (a split sale's Bitcoin part, pos.sale.day),
+        `cashier`: who charges it when not the till's own (the shift's cashier)."""
+        return self._checkout.charge(cart, cashier or self.cashier, part)
 
     def charged(self, invoice: Invoice) -> None:
         """The new invoice is on the Charge screen: remembered there across a power cut."""

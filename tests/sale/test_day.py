@@ -4,6 +4,7 @@ refunds in the sale's tenders, Bitcoin refunds seen on the chain, X and Z."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 
@@ -11,10 +12,13 @@ from pos.core.invoice import PROCESSING, sale_lines
 from pos.core.money import Rate
 from pos.core.refund import DONE, REQUESTED
 from pos.core.report import X, Z
-from pos.core.tender import BITCOIN, CARD, CASH
+from pos.checkout import ChargeError
+from pos.core.invoice import Invoice
+from pos.core.tender import BITCOIN, CARD, CASH, BitcoinTender, CashTender
 from pos.i18n import Translator
-from pos.sale.day import DRAWER_OPEN, REFUND_STATE, REPORT_PRINTED, SALE_RECORDED, SHIFT_OPENED, SPLIT_VOID, \
-    Day, DayError, DayEvent
+from pos.sale.day import DRAWER_OPEN, REFUND_STATE, REPORT_PRINTED, SALE_RECORDED, SHIFT_OPENED, SPLIT_STATE, \
+    SPLIT_VOID, Day, DayError, DayEvent
+from pos.sale.till import Till
 from pos.sale.refunds import Refunds
 from tests.ui.conftest import make_config, make_services
 from tests.ui.fakes import START
@@ -50,6 +54,30 @@ class Shop:
 
     def open(self, float_tiyn: int = 10_000_00) -> None:
         self.day.open_shift(self.day.sign_in("Aigerim", "1111"), float_tiyn)
+        self.day.follow(self.services.till)
+
+    def charge_split(self, cart, cash_tiyn: int, tendered_tiyn: int) -> Invoice:
+        """As the app does (PosApp.start_charge): checked, charged in a worker, shown, announced."""
+        split = self.day.split(cart, cash_tiyn, tendered_tiyn)
+        invoice = self.day.charge_split(cart, split)
+        self.services.till.show(invoice)
+        self.services.till.charged(invoice)
+        return invoice
+
+    def pay(self, invoice: Invoice) -> None:
+        """The customer pays the whole invoice; the till's next poll sees it."""
+        self.services.watcher.pay(invoice.address, invoice.amount_sat)
+        self.services.till.apply(self.services.till.poll())
+
+    def restart(self) -> tuple[Day, Till]:
+        """The terminal started again on the same store: a new till and day, the shift going on."""
+        s = self.services
+        till = Till(store=s.store, checkout=s.checkout, watcher=s.watcher, policy=s.till.policy, clock=s.clock)
+        self.day = Day(store=s.store, checkout=s.checkout, config=s.config, clock=s.clock, tr=Translator("en"))
+        self.day.subscribe(self.events.append)
+        self.day.follow(till)
+        self.day.continue_shift(self.aigerim)
+        return self.day, till
 
 
 @pytest.fixture
@@ -119,48 +147,146 @@ def test_a_card_sale_keeps_the_bank_terminals_approval_code(shop):
 
 def test_a_split_sale_is_recorded_when_its_bitcoin_part_is_handed_over(shop):
     shop.open()
-    shop.day.follow(shop.services.till)
     cart = shop.cart("TEA-01", "BREAD-01")
     total = cart.totals().total
-    invoice = shop.day.split_charge(cart, 500_00, 1000_00)
+    invoice = shop.charge_split(cart, 500_00, 1000_00)
     assert invoice.total_tiyn == total - 500_00 and sum(l.total_tiyn for l in invoice.lines) == invoice.total_tiyn
+    assert invoice.cashier == "Aigerim" and shop.services.till.on_screen_id == invoice.id  # the till's own invoice
+    assert shop.named(DRAWER_OPEN) == [{"reason": "split sale", "sale": "T01-S000001", "invoice": invoice.id}]
     assert shop.named(SALE_RECORDED) == []  # nothing sold until the Bitcoin part is seen
-    shop.services.watcher.pay(invoice.address, invoice.amount_sat)
-    shop.services.till.apply(shop.services.till.poll())
+    assert shop.day.split_cash(invoice) == CashTender(500_00, 1000_00)
+    shop.pay(invoice)
     [sale] = shop.services.store.sales_for_day(START.date())
-    assert [(t.kind, t.amount_tiyn) for t in sale.tenders] == [(CASH, 500_00), (BITCOIN, total - 500_00)]
+    assert sale.tenders == (CashTender(500_00, 1000_00), BitcoinTender(total - 500_00, invoice.id))
     assert sale.total_tiyn == total and sale.lines == sale_lines(cart.totals())  # the whole sale, not its part
+    assert shop.named(SALE_RECORDED) == [{"sale": sale.id, "total_tiyn": total, "change_tiyn": 500_00}]
     assert shop.services.store.get_invoice(invoice.id).state == PROCESSING
+    assert shop.day.split_cash(invoice) == CashTender(500_00, 1000_00)  # from the record now
+    assert shop.services.store.get_state(SPLIT_STATE) is None
 
 
 def test_a_split_whose_invoice_is_cancelled_gives_the_cash_back_and_sells_nothing(shop):
     shop.open()
-    shop.day.follow(shop.services.till)
-    invoice = shop.day.split_charge(shop.cart("TEA-01"), 500_00, 500_00)
+    invoice = shop.charge_split(shop.cart("TEA-01"), 500_00, 500_00)
     shop.services.till.cancel(invoice.id)
-    assert shop.named(SPLIT_VOID) == [{"invoice": invoice.id, "cash_tiyn": 500_00}]
-    assert shop.services.store.sales_for_day(START.date()) == []
+    assert shop.named(SPLIT_VOID) == [{"sale": "T01-S000001", "invoice": invoice.id, "cash_tiyn": 500_00}]
+    assert shop.named(DRAWER_OPEN)[-1] == {"reason": "split cash back", "sale": "T01-S000001", "invoice": invoice.id}
+    assert shop.services.store.sales_for_day(START.date()) == [] and shop.day.split_cash(invoice) is None
 
 
-def test_a_split_handed_over_while_the_terminal_was_stopped_is_recorded_at_the_next_start(shop):
+def test_a_split_whose_invoice_expires_or_is_closed_underpaid_gives_the_cash_back(shop):
     shop.open()
-    invoice = shop.day.split_charge(shop.cart("TEA-01"), 500_00, 500_00)  # nobody follows the till yet
-    shop.services.watcher.pay(invoice.address, invoice.amount_sat)
+    expired = shop.charge_split(shop.cart("TEA-01"), 500_00, 500_00)
+    shop.services.till.leave()
+    underpaid = shop.charge_split(shop.cart("TEA-01"), 600_00, 600_00)
+    shop.services.watcher.pay(underpaid.address, underpaid.amount_sat // 2)
     shop.services.till.apply(shop.services.till.poll())
+    shop.services.till.close_refund_owed(underpaid.id, "Бауыржан")
+    shop.services.clock.advance(hours=1)
+    shop.services.till.apply(shop.services.till.poll())
+    assert sorted((v["invoice"], v["cash_tiyn"]) for v in shop.named(SPLIT_VOID)) == [
+        (expired.id, 500_00), (underpaid.id, 600_00)]
     assert shop.services.store.sales_for_day(START.date()) == []
-    shop.day.follow(shop.services.till)  # the start after a restart
-    [sale] = shop.services.store.sales_for_day(START.date())
-    assert sale.invoice_ids == (invoice.id,)
-    shop.day.follow(shop.services.till)  # and once only
-    assert len(shop.services.store.sales_for_day(START.date())) == 1
 
 
-def test_the_bitcoin_part_of_a_split_must_leave_something_to_pay(shop):
+def test_a_refused_bitcoin_part_keeps_nothing_and_takes_no_address(shop):
     shop.open()
     cart = shop.cart("BREAD-01")
     with pytest.raises(DayError):
-        shop.day.split_charge(cart, cart.totals().total, cart.totals().total)
+        shop.day.split(cart, cart.totals().total, cart.totals().total)  # nothing left to pay in Bitcoin
+    with pytest.raises(DayError, match="change cannot be negative"):
+        shop.day.split(cart, 100_00, 50_00)
     assert shop.services.store.counter("invoice") == 0
+
+
+def test_a_charge_that_fails_forgets_the_cash_part(shop):
+    shop.open()
+    cart = shop.cart("BREAD-01")
+    split = shop.day.split(cart, 150_00, 150_00)  # 100 KZT in Bitcoin: below what a payment can carry
+    with pytest.raises(ChargeError, match="below the 546 sat"):
+        shop.day.charge_split(cart, split)
+    assert shop.services.store.get_state(SPLIT_STATE) is None and shop.named(DRAWER_OPEN) == []
+
+
+class Killed(BaseException):
+    """kill -9: nothing after it runs (not even `except Exception`)."""
+
+
+WRITES = ("next_counter", "save_invoice", "put_state", "save_sale", "record", "queue_fiscal")
+
+
+def before_each_write(store, before) -> None:
+    for name in WRITES:
+        write = getattr(store, name)
+
+        def watched(*args, _write=write, **kwargs):
+            before()
+            return _write(*args, **kwargs)
+
+        setattr(store, name, watched)
+
+
+def kill_at_write(store, n: int) -> None:
+    """The store's n-th write from now on never happens, nor anything after it: each write is one
+    all-or-nothing store operation, so a stop before each is a kill -9 at every moment."""
+    writes = itertools.count()
+
+    def stop_at_n() -> None:
+        if next(writes) == n:
+            raise Killed
+
+    before_each_write(store, stop_at_n)
+
+
+def revive(store) -> None:
+    for name in WRITES:
+        vars(store).pop(name, None)
+
+
+def writes_of_a_split() -> int:
+    shop = Shop()
+    shop.open()
+    writes = []
+    before_each_write(shop.services.store, lambda: writes.append(1))
+    shop.pay(shop.charge_split(shop.cart("TEA-01"), 500_00, 1000_00))
+    return len(writes)
+
+
+def test_a_kill_at_any_moment_of_a_split_neither_loses_the_cash_part_nor_records_the_sale_twice():
+    writes = writes_of_a_split()
+    assert writes >= 6  # sale number, cash part kept, invoice number, address, invoice, link, ...
+    outcomes = set()
+    for n in range(writes + 1):
+        shop = Shop()
+        shop.open()
+        kill_at_write(shop.services.store, n)
+        paid = False
+        try:
+            invoice = shop.charge_split(shop.cart("TEA-01"), 500_00, 1000_00)
+            paid = True  # the customer scans the QR on screen
+            shop.pay(invoice)
+        except Killed:
+            pass
+        revive(shop.services.store)
+        day, till = shop.restart()
+        on_screen = till.resume()
+        if on_screen is not None and not paid:
+            shop.services.watcher.pay(on_screen.address, on_screen.amount_sat)
+        till.apply(till.poll())  # as the app does at start
+        sales = shop.services.store.sales_for_day(START.date())
+        voids = shop.named(SPLIT_VOID)
+        assert len(sales) + len(voids) <= 1, f"stopped before write {n}: {sales} {voids}"
+        if sales:
+            assert [(t.kind, t.amount_tiyn) for t in sales[0].tenders] == [(CASH, 500_00), (BITCOIN, 950_00)]
+            outcomes.add("sold")
+        elif voids:
+            assert voids[0]["cash_tiyn"] == 500_00  # the cashier is told to give it back
+            outcomes.add("cash back")
+        else:  # only before the first two writes (the sale's number, keeping its cash part): no QR, no drawer
+            assert n <= 1 and shop.named(DRAWER_OPEN) == [], f"stopped before write {n}: the cash part lost"
+            outcomes.add("nothing")
+        assert shop.services.store.get_state(SPLIT_STATE) is None, f"stopped before write {n}"
+    assert outcomes == {"nothing", "cash back", "sold"}
 
 
 # ---- refunds -------------------------------------------------------------------------------
@@ -198,8 +324,7 @@ def test_a_refund_by_lines_takes_each_line_once(shop):
 
 def test_a_split_sale_goes_back_in_each_of_its_tenders_in_proportion(shop):
     shop.open()
-    shop.day.follow(shop.services.till)
-    invoice = shop.day.split_charge(shop.cart("TEA-01"), 500_00, 500_00)
+    invoice = shop.charge_split(shop.cart("TEA-01"), 500_00, 500_00)
     shop.services.watcher.pay(invoice.address, invoice.amount_sat)
     shop.services.till.apply(shop.services.till.poll())
     [sale] = shop.services.store.sales_for_day(START.date())
@@ -280,10 +405,9 @@ def test_x_changes_no_record_and_z_is_a_managers_made_once(shop):
 
 def test_the_z_counts_the_shifts_cash_card_split_and_refunds(shop):
     shop.open()
-    shop.day.follow(shop.services.till)
     cash = shop.day.cash_sale(shop.cart("BREAD-01"), 1000_00)
     card = shop.day.card_sale(shop.cart("BOOK-01"), "A1B2C3")
-    invoice = shop.day.split_charge(shop.cart("TEA-01"), 500_00, 500_00)
+    invoice = shop.charge_split(shop.cart("TEA-01"), 500_00, 500_00)
     shop.services.watcher.pay(invoice.address, invoice.amount_sat, height=shop.services.watcher.tip)
     shop.services.till.apply(shop.services.till.poll())
     shop.refunds.refund_sale(cash)
