@@ -357,8 +357,8 @@ def build_sale_receipt(sale: TenderedSale, invoices: Mapping[str, Invoice], sett
             out.pair(f"  {w['invoice']}", tender.invoice_id)
             invoice = invoices.get(tender.invoice_id)
             if invoice is not None:
-                _bitcoin_amount(out, invoice, w)
-                _bitcoin_outcome(out, invoice, settings.language)
+                _bitcoin_amount(out, invoice, w, indent="  ")
+                _bitcoin_outcome(out, invoice, settings.language, indent="  ")
     out.add(Rule())
     cash = any(isinstance(tender, CashTender) for tender in sale.tenders)
     return _ending(out, settings, fiscal=fiscal, copy=copy, open_drawer=cash and not copy)
@@ -419,23 +419,24 @@ def _goods(out: _Layout, settings: ReceiptSettings, sold: _Sold) -> None:
     out.add(Rule())
 
 
-def _bitcoin_amount(out: _Layout, invoice: Invoice, w: dict[str, str]) -> None:
-    """What the invoice asked in BTC and sat, what came if that differs, and the locked rate."""
-    out.pair(w["amount"], f"{format_btc(invoice.amount_sat)} BTC")
+def _bitcoin_amount(out: _Layout, invoice: Invoice, w: dict[str, str], indent: str = "") -> None:
+    """What the invoice asked in BTC and sat, what came if that differs, and the locked rate
+    (labels after `indent`: under a split's Bitcoin tender)."""
+    out.pair(indent + w["amount"], f"{format_btc(invoice.amount_sat)} BTC")
     out.lines([format_sats(invoice.amount_sat).rjust(out.columns)])
     if invoice.payments and invoice.received_sat != invoice.amount_sat:
-        out.pair(w["received"], f"{format_btc(invoice.received_sat)} BTC")
-    out.pair(w["rate"], f"1 BTC = {money(invoice.rate.tiyn_per_btc)} {CURRENCY}")
+        out.pair(indent + w["received"], f"{format_btc(invoice.received_sat)} BTC")
+    out.pair(indent + w["rate"], f"1 BTC = {money(invoice.rate.tiyn_per_btc)} {CURRENCY}")
 
 
-def _bitcoin_outcome(out: _Layout, invoice: Invoice, language: str) -> None:
-    """The invoice's transactions, if any came, and its payment status at print time."""
+def _bitcoin_outcome(out: _Layout, invoice: Invoice, language: str, indent: str = "") -> None:
+    """The invoice's transactions, if any came (ids whole, across the width), and its payment status."""
     w = LABELS[language]
     if invoice.payments:
-        out.lines([w["transaction"] if len(invoice.payments) == 1 else w["transactions"]])
+        out.lines([indent + (w["transaction"] if len(invoice.payments) == 1 else w["transactions"])])
         for payment in invoice.payments:
             out.lines(chunks(payment.txid, out.columns))
-    out.pair(w["status"], payment_status(invoice, language), bold=True)
+    out.pair(indent + w["status"], payment_status(invoice, language), bold=True)
 
 
 def _ending(out: _Layout, settings: ReceiptSettings, *, fiscal: Registration | None, copy: bool,

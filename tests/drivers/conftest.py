@@ -10,10 +10,11 @@ import pytest
 
 from drivers.escpos import printable
 from pos.config import Config, parse_config
-from pos.core.cart import Discount
+from pos.core.cart import Discount, Totals
 from pos.core.invoice import PROCESSING, SETTLED, Invoice, Payment, new_invoice
 from pos.core.money import format_btc
 from pos.core.receipt import ReceiptSettings
+from pos.core.tender import bitcoin_part
 from tests.builders import T0, make_cart, make_rate
 from tests.printer_sim import PrinterSim
 
@@ -24,11 +25,16 @@ NOW = T0 + timedelta(minutes=3)
 ITEMS = (("BREAD-01", 2000), ("KURT-01", 750), ("MED-01", 1000))
 
 
-def sale(network: str = "testnet4", cashier: str = "Әсел") -> Invoice:
-    """Bread x2, 0.750 kg of kurt at 10% off, paracetamol (reduced VAT): every kind of line."""
+def sale_totals() -> Totals:
+    """Bread x2, 0.750 kg of kurt at 10% off, paracetamol (reduced VAT): every kind of line; 4 090 KZT."""
     cart = make_cart(ITEMS)
     cart.set_line_discount(cart.lines[1].line_id, Discount(percent_bp=1000))
-    totals = cart.totals()
+    return cart.totals()
+
+
+def sale(network: str = "testnet4", cashier: str = "Әсел", bitcoin_tiyn: int | None = None) -> Invoice:
+    """The invoice for sale_totals(), or for its Bitcoin part of `bitcoin_tiyn` (a split)."""
+    totals = sale_totals() if bitcoin_tiyn is None else bitcoin_part(sale_totals(), bitcoin_tiyn)
     rate = make_rate(T0 - timedelta(minutes=2), source="composite")
     amount = rate.to_sats(totals.total)
     return new_invoice(terminal_id="T01", seq=42, totals=totals, rate=rate, network=network, address=ADDRESS,
