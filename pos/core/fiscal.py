@@ -30,7 +30,7 @@ from typing import Protocol
 
 from pos.core.invoice import SaleLine
 from pos.core.money import div_half_up, vat_included
-from pos.core.refund import Refund
+from pos.core.refund import DONE, Refund
 from pos.core.tender import BITCOIN, CARD, CASH, TenderedSale, check_time
 
 SALE, RETURN = "sale", "return"
@@ -179,10 +179,14 @@ class FiscalReceipt:
 
 @dataclass(frozen=True)
 class FiscalJob:
-    """A sale waiting for (or done with) its fiscal receipt: the store's queue record.
+    """A sale or a refund waiting for (or done with) its fiscal receipt: the store's queue record.
 
-    Written in the same store operation as the sale itself, so a sale recorded is a receipt
-    queued, whatever stops the terminal; it carries the sale, so the sender needs nothing else.
+    Written in the same store operation as the sale or the refund itself, so a sale recorded is
+    a receipt queued, whatever stops the terminal. A return (`refund` set) carries its sale too:
+    its receipt needs the sale's lines, and its basis is the sale's registration, which the sender
+    reads when it sends the return (the sale is ahead of it in the queue: `seq`, the store's order).
+    A Bitcoin refund's return is queued with the request and is `due` only once the refund is seen
+    paid (the store puts the done refund in it, in the refund's own operation).
     `registration` is what the register gave back; `done` with no registration means it holds
     the receipt but its attributes could not be read back (AlreadyRegistered): never sent again.
     """
@@ -191,29 +195,67 @@ class FiscalJob:
     queued_at: datetime
     done: bool = False
     registration: Registration | None = None
-    note: str = ""  # why it is done without attributes, or the last error while it waits
+    note: str = ""  # why it is held for a person (refused), or why it is done without attributes
+    refund: Refund | None = None  # a return of `sale`
+    seq: int = 0  # its place in the queue (the store's counter, taken in the operation queuing it)
 
     @property
     def id(self) -> str:
-        return self.sale.id
+        return self.sale.id if self.refund is None else self.refund.id
 
-    def receipt(self) -> FiscalReceipt:
-        return sale_receipt(self.sale)
+    @property
+    def operation(self) -> str:
+        return SALE if self.refund is None else RETURN
+
+    @property
+    def due(self) -> bool:
+        """To be sent: a sale, or a return whose money went back (a Bitcoin refund seen paid)."""
+        return self.refund is None or self.refund.state == DONE
+
+    @property
+    def refused(self) -> bool:
+        """Held for a person: not sent again by itself."""
+        return not self.done and bool(self.note)
+
+    def receipt(self, basis: Registration | None = None) -> FiscalReceipt:
+        """The request; a return needs `basis`, its sale's registration (ReceiptError without)."""
+        if self.refund is None:
+            return sale_receipt(self.sale)
+        if basis is None:
+            raise ReceiptError(f"return {self.refund.id}: its sale {self.sale.id} has no registration to refer to")
+        return return_receipt(self.refund, self.sale, basis)
 
     def registered(self, registration: Registration | None, note: str = "") -> "FiscalJob":
         return replace(self, done=True, registration=registration, note=note)
 
     def to_dict(self) -> dict:
-        return {"operation": SALE, "sale": self.sale.to_dict(), "queued_at": self.queued_at.isoformat(),
-                "done": self.done, "note": self.note,
+        return {"operation": self.operation, "sale": self.sale.to_dict(), "queued_at": self.queued_at.isoformat(),
+                "done": self.done, "note": self.note, "seq": self.seq,
+                "refund": None if self.refund is None else self.refund.to_dict(),
                 "registration": None if self.registration is None else self.registration.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict) -> "FiscalJob":
-        registration = d.get("registration")
+        registration, refund = d.get("registration"), d.get("refund")
         return cls(sale=TenderedSale.from_dict(d["sale"]), queued_at=datetime.fromisoformat(d["queued_at"]),
-                   done=bool(d["done"]), note=str(d.get("note", "")),
+                   done=bool(d["done"]), note=str(d.get("note", "")), seq=int(d.get("seq", 0)),
+                   refund=None if refund is None else Refund.from_dict(refund),
                    registration=None if registration is None else Registration.from_dict(registration))
+
+
+@dataclass(frozen=True)
+class FiscalQueueState:
+    """The queue as a person sees it (status bar): receipts waiting to be sent, those refused and
+    held (id and the register's reason, as it said it), and what stopped the last round."""
+
+    waiting: int = 0
+    refused: tuple[tuple[str, str], ...] = ()
+    last_error: str = ""
+
+    @classmethod
+    def of(cls, pending: list[FiscalJob], last_error: str) -> "FiscalQueueState":
+        return cls(waiting=sum(1 for job in pending if job.due and not job.refused),
+                   refused=tuple((job.id, job.note) for job in pending if job.refused), last_error=last_error)
 
 
 @dataclass(frozen=True)

@@ -134,12 +134,15 @@ class Store(Protocol):
     def save_fiscal(self, job: FiscalJob) -> None:
         """A fiscal receipt's new state (done: out of the queue)."""
 
-    def fiscal_job(self, sale: TenderedSale) -> FiscalJob | None: ...
+    def fiscal_job(self, record: TenderedSale | Refund) -> FiscalJob | None:
+        """The fiscal receipt of a sale, or the return of a refund; None if none was queued."""
 
     def sales_for_day(self, day: date) -> list[TenderedSale]: ...
 
-    def save_refunds(self, refunds: list[Refund]) -> None:
-        """Refunds of one action (each tender of a split) in one write."""
+    def save_refunds(self, refunds: list[Refund], *, fiscal_of: TenderedSale | None = None) -> None:
+        """Refunds of one action (each tender of a split) in one write. `fiscal_of`: the sale refunded,
+        when its returns are fiscal receipts: queued in the same write (a Bitcoin refund's return is due
+        when the refund is saved done, which needs no `fiscal_of`)."""
 
     def requested_refunds(self) -> list[Refund]:
         """Bitcoin refunds not yet seen paid: what the chain is watched for."""

@@ -100,13 +100,19 @@ class Refunds:
             else:
                 fields.update(state=DONE, done_at=now)
             refunds.append(self._build(fields))
-        self._store.save_refunds(refunds)
+        fiscal = self._config.fiscal.provider != "none"  # each refund's return receipt is queued with it
+        self._store.save_refunds(refunds, fiscal_of=record if fiscal else None)
         self._announce(refunds)
         return refunds
 
     def return_payment(self, invoice: Invoice, address: str, manager: Cashier | None) -> Refund:
         """A manager sends back money held without a sale: an underpaid invoice closed as refund
-        owed, or a payment that came late, in full; an overpayment, its excess. At the invoice's rate."""
+        owed, or a payment that came late, in full; an overpayment, its excess. At the invoice's rate.
+
+        Not a fiscal return: a return receipt (OperationType 3) reverses a registered sale and must
+        name it (ReturnBasisDetails), and this money was never part of one - an underpaid or late
+        invoice was never sold, an overpayment's excess is above the sale's registered total. So it
+        is never queued for the register, and the register's Z does not count it (nor does ours)."""
         shift, _ = self._day.open_now()
         cashier = self._day.manager(manager, "sending a payment back")
         where = standing(invoice)

@@ -25,6 +25,7 @@ import functools
 import json
 import logging
 import threading
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Callable, Concatenate, Iterable, ParamSpec, Protocol, TypeVar, overload
 
@@ -606,38 +607,44 @@ class TinyStore:
             raise ValueError(f"sale {sale.id} is already stored: a sale record is never rewritten")
         drafts = [self._record(SALE_RECORD, sale.id, sale.to_dict(), day)]
         if fiscal:
-            drafts.append(self._fiscal_draft(FiscalJob(sale, self._clock())))
+            drafts += self._queued([FiscalJob(sale, self._clock())])
         self._run(drafts)
 
     def _fiscal_draft(self, job: FiscalJob) -> Draft:
-        """Waiting: in the working set; done: in the file of its sale's business day."""
-        return self._record(FISCAL_RECORD, job.id, job.to_dict(), business_day(job.sale.at) if job.done else None)
+        """Waiting: in the working set; done: in the file of its sale's (a return: its refund's) business day."""
+        day = business_day(job.sale.at if job.refund is None else job.refund.requested_at)
+        return self._record(FISCAL_RECORD, job.id, job.to_dict(), day if job.done else None)
+
+    def _queued(self, jobs: list[FiscalJob]) -> list[Draft]:
+        """New receipts at the end of the queue: numbered after every one waiting (only their order matters)."""
+        last = max((j.seq for j in self._records(RECORDS, FISCAL_RECORD, FiscalJob.from_dict)), default=0)
+        return [self._fiscal_draft(replace(job, seq=last + n)) for n, job in enumerate(jobs, 1)]
 
     @_operation
     def queue_fiscal(self, sale: TenderedSale) -> None:
         """Queue the fiscal receipt of a sale recorded elsewhere (a Bitcoin sale: its invoice); once."""
-        if self._fiscal_job(sale) is None:
-            self._run([self._fiscal_draft(FiscalJob(sale, self._clock()))])
+        if self._fiscal_job(sale.id, sale.at) is None:
+            self._run(self._queued([FiscalJob(sale, self._clock())]))
 
     @_operation
     def pending_fiscal(self) -> list[FiscalJob]:
-        """Receipts not yet registered, in the order their sales were made."""
+        """Receipts not yet registered, in the order they were queued."""
         jobs = self._records(RECORDS, FISCAL_RECORD, FiscalJob.from_dict)
-        return sorted(jobs, key=lambda j: (j.queued_at, j.id))
+        return sorted(jobs, key=lambda j: (j.seq, j.queued_at, j.id))
 
     @_operation
     def save_fiscal(self, job: FiscalJob) -> None:
-        """A receipt's state: done, it leaves the queue for its sale's day file, in one operation."""
+        """A receipt's state: done, it leaves the queue for its day file, in one operation."""
         self._run([self._fiscal_draft(job)])
 
     @_operation
-    def fiscal_job(self, sale: TenderedSale) -> FiscalJob | None:
-        """The sale's fiscal receipt, waiting or done; None if none was queued."""
-        return self._fiscal_job(sale)
+    def fiscal_job(self, record: TenderedSale | Refund) -> FiscalJob | None:
+        """The fiscal receipt of a sale, or the return of a refund, waiting or done; None if none was queued."""
+        return self._fiscal_job(record.id, record.at if isinstance(record, TenderedSale) else record.requested_at)
 
-    def _fiscal_job(self, sale: TenderedSale) -> FiscalJob | None:
-        for name in (RECORDS, day_name(business_day(sale.at))):
-            found = [j for j in self._records(name, FISCAL_RECORD, FiscalJob.from_dict) if j.id == sale.id]
+    def _fiscal_job(self, id_: str, at: datetime) -> FiscalJob | None:
+        for name in (RECORDS, day_name(business_day(at))):
+            found = [j for j in self._records(name, FISCAL_RECORD, FiscalJob.from_dict) if j.id == id_]
             if found:
                 return found[0]
         return None
@@ -647,13 +654,22 @@ class TinyStore:
         return sorted(self._records(day_name(day), SALE_RECORD, TenderedSale.from_dict), key=lambda s: (s.at, s.id))
 
     @_operation
-    def save_refunds(self, refunds: list[Refund]) -> None:
+    def save_refunds(self, refunds: list[Refund], *, fiscal_of: TenderedSale | None = None) -> None:
         """Refunds of one action (a split sale goes back in each of its tenders) in one operation.
 
         A refund requested stays in the working set (the chain is watched for it); done, it goes to
-        the file of the day it was requested, out of the working set."""
-        self._run([self._record(REFUND_RECORD, r.id, r.to_dict(),
-                                None if r.state == REQUESTED else business_day(r.requested_at)) for r in refunds])
+        the file of the day it was requested, out of the working set. `fiscal_of`: the sale refunded,
+        when fiscal receipts are on: each refund's return receipt is queued in the same operation
+        (a Bitcoin refund's waits, not due, until it is saved done: its return is then due, here too)."""
+        drafts = [self._record(REFUND_RECORD, r.id, r.to_dict(), None if r.state == REQUESTED
+                               else business_day(r.requested_at)) for r in refunds]
+        if fiscal_of is not None:
+            drafts += self._queued([FiscalJob(fiscal_of, self._clock(), refund=r) for r in refunds if r.of_sale])
+        else:
+            waiting = {j.id: j for j in self._records(RECORDS, FISCAL_RECORD, FiscalJob.from_dict) if not j.due}
+            drafts += [self._fiscal_draft(replace(waiting[r.id], refund=r))
+                       for r in refunds if r.id in waiting and r.state != REQUESTED]
+        self._run(drafts)
 
     @_operation
     def requested_refunds(self) -> list[Refund]:

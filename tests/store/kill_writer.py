@@ -10,8 +10,8 @@ Lines on stdout, each flushed before the next step:
     ok           that save returned
 and, between them, the day's records (test_kill's DayModel reads these):
     + O          about to open a shift
-    + K <n>      about to save cash sale <n> (the n-th value of the "sale" counter)
-    + R <n>      about to save the cash refund of sale <n>
+    + K <n>      about to save cash sale <n> (the n-th value of the "sale" counter), its fiscal receipt queued
+    + R <n>      about to save the cash refund of sale <n>, its return receipt queued
     + Z <shift>  about to close shift <shift> with its Z report
     done         that write returned
 Every invoice is a pure function of its sequence number (new_version, closed_version), so
@@ -84,11 +84,11 @@ def day_records(store, shift: Shift | None) -> Shift | None:
         say("done")
     n = store.next_counter("sale")
     say(f"+ K {n}")
-    store.save_sale(cash_sale(n, shift.number))
+    store.save_sale(cash_sale(n, shift.number), fiscal=True)
     say("done")
     if n % 3 == 0:
         say(f"+ R {n}")
-        store.save_refunds([cash_refund(n, shift.number)])
+        store.save_refunds([cash_refund(n, shift.number)], fiscal_of=cash_sale(n, shift.number))
         say("done")
     if n % 4 == 0:
         say(f"+ Z {shift.number}")

@@ -142,6 +142,9 @@ class DayModel:
         assert all(refund == cash_refund(n, refund.shift) for n, refund in refunds.items()), f"after kill {kill}"
         self.held_as_expected("K", set(sales))
         self.held_as_expected("R", set(refunds))
+        queued = [j.id for j in store.pending_fiscal()]  # each receipt in its record's own write, once
+        assert sorted(queued) == sorted([s.id for s in sales.values()] + [r.id for r in refunds.values()]), \
+            f"after kill {kill}: fiscal queue {queued}"
         zs = store.z_reports()
         assert [z.number for z in zs] == list(range(1, len(zs) + 1)), f"after kill {kill}: Z numbers {zs}"
         z_shifts = [z.shift for z in zs]
