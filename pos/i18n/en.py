@@ -52,6 +52,8 @@ MESSAGES: dict[str, str] = {
     "status.sync_online": "office ok",
     "status.sync_sending": "to office: {count}",
     "status.sync_offline": "NO OFFICE LINK: {count} waiting",
+    "status.fiscal_refused": "FISCAL RECEIPT {id} REFUSED",
+    "status.fiscal_waiting": "fiscal: {count} waiting",
     # units, states, marks
     "unit.pcs": "pcs",
     "unit.kg": "kg",
@@ -189,6 +191,9 @@ MESSAGES: dict[str, str] = {
     "manager.printer": "Printer ({driver}): {state} {detail}",
     "manager.watching": "watching {count} invoice(s)",
     "manager.mock_printer": "MOCK PRINTER: nothing is printed on paper",
+    "manager.fiscal_queue": "Fiscal register: {count} receipts waiting",
+    "manager.fiscal_error": "Fiscal register, last error: {reason}",
+    "manager.fiscal_refused": "fiscal receipt {id} refused: {reason}",
     "manager.printer_testing": "Asking the printer...",
     "manager.printer_result": "Printer: {state} {detail}",
     "manager.settings": ("Terminal {terminal}, network {network}, backend {backend}\nKey {xpub}\n"

@@ -50,6 +50,8 @@ MESSAGES: dict[str, str] = {
     "status.sync_online": "кеңсе жақсы",
     "status.sync_sending": "кеңсеге: {count}",
     "status.sync_offline": "КЕҢСЕМЕН БАЙЛАНЫС ЖОҚ: күтуде {count}",
+    "status.fiscal_refused": "ФИСКАЛДЫҚ ЧЕК {id} ҚАБЫЛДАНБАДЫ",
+    "status.fiscal_waiting": "фиск. чектер: күтуде {count}",
     "unit.pcs": "дана",
     "unit.kg": "кг",
     "unit.l": "л",
@@ -180,6 +182,9 @@ MESSAGES: dict[str, str] = {
     "manager.printer": "Принтер ({driver}): {state} {detail}",
     "manager.watching": "бақыланатын шоттар: {count}",
     "manager.mock_printer": "ПРИНТЕР ИМИТАЦИЯСЫ: қағазға ештеңе басылмайды",
+    "manager.fiscal_queue": "Фискалдық тіркеуіш: жіберуді күтуде {count}",
+    "manager.fiscal_error": "Фискалдық тіркеуіш, соңғы қате: {reason}",
+    "manager.fiscal_refused": "фискалдық чек {id} қабылданбады: {reason}",
     "manager.printer_testing": "Принтерден сұралуда...",
     "manager.printer_result": "Принтер: {state} {detail}",
     "manager.settings": ("Терминал {terminal}, желі {network}, түйін {backend}\nКілт {xpub}\n"

@@ -50,6 +50,8 @@ MESSAGES: dict[str, str] = {
     "status.sync_online": "офис ок",
     "status.sync_sending": "в офис: {count}",
     "status.sync_offline": "НЕТ СВЯЗИ С ОФИСОМ: ждут {count}",
+    "status.fiscal_refused": "ФИСКАЛЬНЫЙ ЧЕК {id} ОТКЛОНЁН",
+    "status.fiscal_waiting": "фиск. чеки: ждут {count}",
     "unit.pcs": "шт",
     "unit.kg": "кг",
     "unit.l": "л",
@@ -180,6 +182,9 @@ MESSAGES: dict[str, str] = {
     "manager.printer": "Принтер ({driver}): {state} {detail}",
     "manager.watching": "наблюдаем счетов: {count}",
     "manager.mock_printer": "ИМИТАЦИЯ ПРИНТЕРА: на бумаге ничего не печатается",
+    "manager.fiscal_queue": "Фискальный регистратор: ждут отправки {count}",
+    "manager.fiscal_error": "Фискальный регистратор, последняя ошибка: {reason}",
+    "manager.fiscal_refused": "фискальный чек {id} отклонён: {reason}",
     "manager.printer_testing": "Опрос принтера...",
     "manager.printer_result": "Принтер: {state} {detail}",
     "manager.settings": ("Терминал {terminal}, сеть {network}, узел {backend}\nКлюч {xpub}\n"

@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 PRINT_RETRY_SECONDS = 5.0
 STORE_RETRY_SECONDS = 5.0  # while the store cannot be used: how often it is tried again
 SYNC_SECONDS = 1.0  # the fleet hub's state on the status bar, and a new price list between sales
+FISCAL_STATUS_SECONDS = 1.0  # the fiscal queue's state on the status bar (the sender's rounds are 5 s apart)
 MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN names nobody
 
 
@@ -159,6 +160,7 @@ class PosApp(App[None]):
         self.refresh_rate()
         if self.services.fiscal is not None:  # fiscal receipts go out in their own thread, in order
             self.services.fiscal.start()
+            self.set_interval(FISCAL_STATUS_SECONDS, self.follow_fiscal)
 
     def _warm_up(self) -> str:
         """Derive an address and draw its QR once, off the UI thread: bitcoinlib and qrcode are
@@ -538,6 +540,13 @@ class PosApp(App[None]):
         offer = sync.hand_over_catalog(self.till)
         if offer is not None:
             self.emit("catalog_taken", {"version": offer.version.label, "products": len(offer.catalog.products)})
+
+    def follow_fiscal(self) -> None:
+        """The fiscal queue after the sender's last round (waiting, refused, last error) on the status
+        bar and the Manager screen: an attribute read, no I/O on the UI thread."""
+        fiscal = self.services.fiscal
+        if fiscal is not None and self.status.fiscal != fiscal.state:
+            self.status = replace(self.status, fiscal=fiscal.state)
 
     def _show_tallies(self) -> None:
         """The status bar's count of invoices awaiting settlement and its alert line."""

@@ -1,6 +1,7 @@
 """A local Webkassa (API v4) on 127.0.0.1, following the integrators' Postman collection's shapes.
 
-It answers /api/v4/Authorize, check, Check/History, Cashboxes, XReport, ZReport and
+It answers /api/v4/Authorize, check (a sale, OperationType 2, or a return of one, 3, whose
+ReturnBasisDetails must name a sale it registered), Check/History, Cashboxes, XReport, ZReport and
 ZReport/History as the collection shows them, errors as HTTP 200 {"Errors": [{"Code", "Text"}]}
 with the codes of the API's list, and validates what it is sent the way we expect the real
 server to (numbers as JSON numbers with at most 2 decimals, VAT per position, payments adding
@@ -9,8 +10,9 @@ up to the positions). What it cannot confirm: the real server's own validation a
 Switches: `offline` (checks registered in offline mode), `expire_tokens()`, `drop_answers`
 (register, then cut the connection before answering), `fail_with_500`, `go_down()` /
 `come_back()` (connection refused), `shift_hours_over_24` and `offline_over_72h` (errors 11
-and 18), `ticket_url` (the TicketUrl to return for the next checks). `requests` keeps every
-request's endpoint and raw body.
+and 18), `refusal` (every check refused: validation error 9 with this text), `ticket_url`
+(the TicketUrl to return for the next checks). `requests` keeps every request's endpoint
+and raw body.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class FakeWebkassa:
     fail_with_500: bool = False
     shift_hours_over_24: bool = False
     offline_over_72h: bool = False
+    refusal: str = ""
     ticket_url: str = ""
     requests: list[tuple[str, str]] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)  # history items, in order
@@ -143,7 +146,9 @@ class FakeWebkassa:
             raise Refusal(11, "Продолжительность смены превышает 24 часа")
         if self.offline_over_72h:
             raise Refusal(18, "Продолжительность работы в автономном режиме превышает 72 часа")
-        operation, total = _validated(body, {c["Number"] for c in self.checks if c["OperationType"] == 2})
+        if self.refusal:
+            raise Refusal(9, self.refusal)
+        operation, total = _validated(body, {c["Number"]: c for c in self.checks if c["OperationType"] == 2})
         external = body["ExternalCheckNumber"]
         if any(c["ExternalCheckNumber"] == external for c in self.checks):
             raise Refusal(14, "Дублирующийся код системы-источника")
@@ -216,7 +221,7 @@ class FakeWebkassa:
                 "Reports": self.z_reports[skip:skip + take]}
 
 
-def _validated(body: dict, sales: set[str]) -> tuple[int, Decimal]:
+def _validated(body: dict, sales: dict[str, dict]) -> tuple[int, Decimal]:
     """(operation, total) of a check request, or Refusal(9) naming what is wrong."""
     def number(value: object, places: int, what: str) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
@@ -250,11 +255,16 @@ def _validated(body: dict, sales: set[str]) -> tuple[int, Decimal]:
         raise Refusal(9, "each PaymentType (0, 1, 4) at most once")
     if sum(number(p.get("Sum"), 2, "Payments.Sum") for p in payments) != total:
         raise Refusal(9, f"the payments do not add up to the check's total {total}")
-    if operation == 3:
+    if operation == 3:  # a return of a sale: ReturnBasisDetails as printed on that sale's receipt
         basis = body.get("ReturnBasisDetails") or {}
-        if basis.get("CheckNumber") not in sales or not isinstance(basis.get("IsOffline"), bool) or \
-                not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(basis.get("DateTime"))):
-            raise Refusal(9, "ReturnBasisDetails must name a registered sale")
+        sale = sales.get(basis.get("CheckNumber"), {})
+        if not sale or basis.get("RegistrationNumber") != sale["CashboxRegistrationNumber"] or \
+                basis.get("Total") != sale["Total"] or basis.get("IsOffline") is not sale["IsOffline"] or \
+                not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", str(basis.get("DateTime"))):
+            raise Refusal(9, "ReturnBasisDetails must name a registered sale: its fiscal sign, РНМ, total, "
+                             "offline mark and time")
+        if total > sale["Total"]:
+            raise Refusal(9, f"the return's total {total} is above its sale's {sale['Total']}")
     return operation, total
 
 

@@ -3,12 +3,15 @@ shift with its X and Z reports (pos.ui.screens.shift)."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
+from pos.core.fiscal import FiscalQueueState
 from pos.core.text import printable
 from pos.i18n import LANGUAGE_NAMES, LANGUAGES
 from pos.ui.dialogs.prompt import InputRejected
@@ -50,6 +53,8 @@ class ManagerScreen(PosNode, Screen[None]):
             yield Static(id="backend-info", markup=False)
             yield Static(id="printer-info", markup=False)
             yield Static(id="settings-info", markup=False)
+            if self.pos.services.fiscal is not None:  # the register's own words: literal
+                yield Static(id="fiscal-info", markup=False)
             with Horizontal(id="languages"):
                 for language in LANGUAGES:
                     yield Button(LANGUAGE_NAMES[language], id=f"lang-{language}", compact=True,
@@ -101,6 +106,8 @@ class ManagerScreen(PosNode, Screen[None]):
             "manager.printer", driver=config.printer.driver,
             state=tr("status.printer_" + (printer.state if printer else "unknown")),
             detail=problems or (printer.detail if printer and printer.ok is not True else ""))))
+        if services.fiscal is not None:
+            self.query_one("#fiscal-info", Static).update(fiscal_text(tr, status.fiscal or FiscalQueueState()))
         xpub = config.chain.xpub
         self.query_one("#settings-info", Static).update(tr(  # config values: checked at load
             "manager.settings", terminal=config.terminal.id, network=config.chain.network,
@@ -149,3 +156,13 @@ class ManagerScreen(PosNode, Screen[None]):
 
     def action_back(self) -> None:
         self.pos.pop_screen()
+
+
+def fiscal_text(tr: Callable[..., str], state: FiscalQueueState) -> str:
+    """How many receipts wait, the last error, and each receipt the register refused with its reason
+    ("fiscal receipt <id> refused: <reason>"): a person re-enters those in the provider's cabinet."""
+    lines = [tr("manager.fiscal_queue", count=state.waiting)]
+    if state.last_error:
+        lines.append(tr("manager.fiscal_error", reason=state.last_error))
+    lines += [tr("manager.fiscal_refused", id=receipt, reason=reason) for receipt, reason in state.refused]
+    return "\n".join(printable(line) for line in lines)

@@ -1,7 +1,8 @@
 """The always-visible status line: network badge, backend, the public test key's warning,
 printer (the mock one said as such), the fleet's hub (with [sync]: all sent, sending, or
-offline, and how many journal entries wait), invoices awaiting settlement, terminal,
-cashier; and, in place of all that, a loud line while sales are stopped because the store
+offline, and how many journal entries wait), the fiscal register's queue (with [fiscal]: a
+receipt it refused, or how many wait; the Manager screen says why), invoices awaiting
+settlement, terminal, cashier; and, in place of all that, a loud line while sales are stopped because the store
 cannot be used (until it works again), or while a payment lost after hand-over waits for a
 manager (it stays until acknowledged in History)."""
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from rich.text import Text
 from textual.widgets import Static
 
+from pos.core.fiscal import FiscalQueueState
 from pos.core.ports import BackendState, BackendStatus, PrinterState, PrinterStatus
 from pos.core.text import printable
 from pos.ui.base import PosNode
@@ -35,6 +37,7 @@ class StatusInfo:
     mock_printer: bool = False  # the mock driver: nothing is printed on paper
     sync: SyncState | Literal[""] = ""  # the fleet hub; "" without [sync]
     sync_backlog: int = 0  # journal entries the hub does not hold yet
+    fiscal: FiscalQueueState | None = None  # the fiscal register's queue; None without [fiscal]
 
 
 BACKEND_STYLE: dict[BackendState, str] = {"online": "#000000 on #00aa00", "degraded": "#000000 on #aa5500", "offline": "#aaaaaa on #aa0000"}
@@ -98,6 +101,13 @@ class StatusBar(PosNode, Static):
         if info.sync:
             text.append(" ")
             text.append(f" {tr('status.sync_' + info.sync, count=info.sync_backlog)} ", SYNC_STYLE[info.sync])
+        fiscal = info.fiscal or FiscalQueueState()
+        if fiscal.refused:  # the first; the Manager screen lists each with the register's reason
+            text.append(" ")
+            text.append(f" {tr('status.fiscal_refused', id=printable(fiscal.refused[0][0]))} ", "bold #ffffff on #aa0000")
+        elif fiscal.waiting:
+            text.append(" ")
+            text.append(f" {tr('status.fiscal_waiting', count=fiscal.waiting)} ", "#000000 on #aa5500")
         if info.awaiting:
             text.append(" ")
             text.append(f" {tr('status.awaiting', count=info.awaiting)} ", "#000000 on #aa5500")
