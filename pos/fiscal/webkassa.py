@@ -11,7 +11,10 @@ What was checked, and where (the search tool's stored copies, December 2026):
     VAT / 0 none; PositionName, PositionCode, UnitCode), Payments (Sum, PaymentType 0 cash, 1
     card, 4 mobile; each type at most once per check), RoundType (2 = round per position, the
     default), ExternalCheckNumber ("ensures idempotency when the connection fails"),
-    ReturnBasisDetails {CheckNumber, DateTime, RegistrationNumber, Total, IsOffline} on returns;
+    ReturnBasisDetails {CheckNumber, DateTime, RegistrationNumber, Total, IsOffline} on returns:
+    the basis check's fiscal sign, time (the sample: "2025-09-05T06:22:21.567Z"), РНМ, its whole
+    total and offline mark, "required from OFD protocol 2.0.3 on"; a return may give back part of
+    its basis (the sample returns 500 of a 5000 check, by card);
     amounts are plain JSON numbers in tenge (500, 53.57);
   - its answer: Data.CheckNumber (the fiscal sign), DateTime and DateTimeUTC ("14.09.2025
     16:55:37 +05:00"), OfflineMode, Cashbox.{UniqueNumber (factory number, printed "ЗНМ"),

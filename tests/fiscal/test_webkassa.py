@@ -88,6 +88,17 @@ def test_a_return_names_its_sale_and_goes_as_operation_3(fake, webkassa):
         "Total": Decimal("1500.00"), "IsOffline": False}
 
 
+def test_a_return_whose_basis_is_not_the_registered_sale_is_refused(fake, webkassa):
+    day = a_day()
+    cash, whole = day.sales[0], day.refunds[0]
+    sold = webkassa.register(sale_receipt(cash))
+    for wrong in (replace(sold, total_tiyn=sold.total_tiyn + 1), replace(sold, fiscal_sign="910000000999"),
+                  replace(sold, registration_number="000000000001"), replace(sold, offline=True)):
+        with pytest.raises(FiscalRejected, match="error 9: ReturnBasisDetails must name a registered sale"):
+            webkassa.register(return_receipt(whole, cash, wrong))
+    assert [c["OperationType"] for c in fake.checks] == [2]
+
+
 def test_an_expired_token_is_renewed_once_and_the_call_goes_through(fake, webkassa):
     webkassa.register(sale_receipt(a_day().sales[0]))
     fake.expire_tokens()
