@@ -81,21 +81,24 @@ def test_receipts_go_in_sale_order_numbered_by_the_sale_and_leave_the_queue(shop
     assert sender.send_pending() == 0 and len(fake.checks) == 3  # nothing sent twice
 
 
+class KilledStore:
+    """The real store, stopped dead on its first record of a registration."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def save_fiscal(self, job):
+        raise Stopped()
+
+
 def test_a_kill_between_the_registration_and_the_stores_record_registers_once(shop, fake, tmp_path):
     ids = sell(shop, 2)
     store = shop.services.store
-
-    class KilledStore:
-        """The real store, stopped dead on its first record of a registration."""
-
-        def __getattr__(self, name):
-            return getattr(store, name)
-
-        def save_fiscal(self, job):
-            raise Stopped()
-
     with pytest.raises(Stopped):
-        FiscalSender(KilledStore(), Webkassa(settings_for(fake))).send_pending()  # type: ignore[arg-type]
+        FiscalSender(KilledStore(store), Webkassa(settings_for(fake))).send_pending()  # type: ignore[arg-type]
     assert registered(fake) == ids[:1]  # on the register, not in the store
     store.close()
     shop.services.store = reopened = open_store(tmp_path / "store")

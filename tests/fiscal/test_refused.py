@@ -12,7 +12,7 @@ from pos.sale.day import Day
 from pos.sale.fiscal_sender import FiscalSender
 from pos.ui.screens.manager import ManagerScreen
 from tests.fiscal.conftest import settings_for
-from tests.fiscal.test_queue import registered
+from tests.fiscal.test_queue import registered, sell
 from tests.ui.conftest import make_config, make_services, running, settle, shown
 from tests.ui.test_manager import open_manager
 
@@ -22,7 +22,7 @@ REASON = "Сумма оплаты [b]не[/b] совпадает\x1b[31m"
 
 
 class Till:
-    """Cash sales on `services`, by Aigerim in a shift of her own."""
+    """`services` with Aigerim in a shift of her own: test_queue.sell makes its cash sales."""
 
     def __init__(self, services) -> None:
         self.services = services
@@ -30,26 +30,18 @@ class Till:
                        clock=services.clock, tr=Translator("en"))
         self.day.open_shift(self.day.add_cashier("Aigerim", "cashier", "1111"), 0)
 
-    def sell(self, count: int) -> list[str]:
-        ids = []
-        for _ in range(count):
-            cart = self.services.checkout.new_cart()
-            cart.add("BREAD-01")
-            ids.append(self.day.cash_sale(cart, 1000_00).id)
-        return ids
-
 
 def test_a_refused_receipt_is_held_with_its_reason_and_the_queue_goes_on(fake):
     services = make_services(make_config(fiscal={"provider": "webkassa"}))
     sender, till = FiscalSender(services.store, Webkassa(settings_for(fake))), Till(services)
     fake.refusal = REASON
-    [refused] = till.sell(1)
+    [refused] = sell(till, 1)
     assert sender.send_pending() == 0
     [(receipt, note)] = sender.state.refused
     assert receipt == refused and "error 9" in note and "не" in note and "\x1b" not in note
     assert sender.state.waiting == 0 and refused in sender.last_error
     fake.refusal = ""
-    later = till.sell(2)
+    later = sell(till, 2)
     assert sender.send_pending() == 2  # the refused one is not sent again by itself, nor in the way
     assert registered(fake) == later
     assert sender.state.refused == ((refused, note),) and sender.state.last_error == ""
@@ -60,10 +52,10 @@ async def test_a_person_sees_the_refused_receipt_and_the_queue(fake) -> None:
     services.fiscal = sender = FiscalSender(services.store, Webkassa(settings_for(fake)))
     till = Till(services)
     fake.refusal = REASON
-    [refused] = till.sell(1)
+    [refused] = sell(till, 1)
     sender.send_pending()
     fake.go_down()
-    till.sell(2)
+    sell(till, 2)
     sender.send_pending()
     try:
         async with running(services) as pilot:

@@ -18,7 +18,7 @@ from pos.sale.refunds import Refunds
 from pos.store import open_store
 from tests.fiscal.conftest import settings_for
 from tests.fiscal.fake_webkassa import FakeWebkassa
-from tests.fiscal.test_queue import Shop, Stopped, registered, sell
+from tests.fiscal.test_queue import KilledStore, Shop, Stopped, registered, sell
 from tests.fiscal.test_fiscal_z import close
 from tests.ui.fakes import Clock
 
@@ -144,18 +144,8 @@ def test_a_kill_between_a_returns_registration_and_its_record_registers_it_once(
     shop.sender(fake).send_pending()
     [refund] = shop.refund(sale)
     store = shop.services.store
-
-    class KilledStore:
-        """The real store, stopped dead on its first record of a registration."""
-
-        def __getattr__(self, name):
-            return getattr(store, name)
-
-        def save_fiscal(self, job):
-            raise Stopped()
-
     with pytest.raises(Stopped):
-        FiscalSender(KilledStore(), Webkassa(settings_for(fake))).send_pending()  # type: ignore[arg-type]
+        FiscalSender(KilledStore(store), Webkassa(settings_for(fake))).send_pending()  # type: ignore[arg-type]
     assert registered(fake) == [sale.id, refund.id]  # on the register, not in the store
     store.close()
     shop.services.store = reopened = open_store(tmp_path / "store")
