@@ -83,6 +83,9 @@ class Services:
     warnings: list[str] = field(default_factory=list)
     sync: TillSync | None = None  # the fleet's hub ([sync] url), None when off
     fiscal: FiscalSender | None = None  # sends the fiscal receipts ([fiscal] provider), None when off; the App starts it
+    #: What Bitcoin refunds are watched on (pos.sale.refunds): the watcher's kind of backend, an instance of its
+    #: own (a bitcoinlib Service is not shared between threads); None: refunds are never seen paid.
+    refund_chain: ChainBackend | None = None
 
     def close(self) -> None:
         if self.sync is not None:
@@ -139,7 +142,8 @@ def build_services(
         key=lazy_key(config.chain.xpub, config.chain.network), payment_uri=payment_uri, clock=clock,
     )
     # The watcher's and the printer worker's writes are journaled as theirs (the till's as the cashier's).
-    watcher = Watcher(store=Acting(store, WATCHER), backend_factory=backend_factory or default_backend_factory(config),
+    backend_factory = backend_factory or default_backend_factory(config)
+    watcher = Watcher(store=Acting(store, WATCHER), backend_factory=backend_factory,
                       policy=payment_policy(config), clock=clock, poll_seconds=config.chain.poll_seconds)
     printing = PrintService(store=Acting(store, SYSTEM), printer=printer, config=config, clock=clock)
     till = Till(store=store, checkout=checkout, watcher=watcher, policy=payment_policy(config), clock=clock,
@@ -153,7 +157,7 @@ def build_services(
     fiscal = None if register is None else FiscalSender(Acting(store, SYSTEM), register)
     return Services(config=config, store=store, catalog=catalog, catalog_errors=catalog_errors,
                     checkout=checkout, watcher=watcher, printing=printing, printer=printer, clock=clock,
-                    till=till, warnings=warnings, sync=sync, fiscal=fiscal)
+                    till=till, warnings=warnings, sync=sync, fiscal=fiscal, refund_chain=backend_factory())
 
 
 def start_sync(config: Config, store: Store, till: Till, kept: Offer | None) -> TillSync:

@@ -16,10 +16,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
+from pos.chain.bip21 import payment_uri
 from pos.config import Config
 from pos.core.cart import allocate
 from pos.core.cashier import Cashier
-from pos.core.invoice import Invoice
+from pos.core.invoice import PAID_OVER, SETTLED, Invoice
 from pos.core.localtime import business_day
 from pos.core.money import Rate
 from pos.core.ports import ChainBackend, ChainUnavailable, Store
@@ -31,6 +32,8 @@ from pos.sale.day import DRAWER_OPEN, REFUND_STATE, Day, DayError
 
 #: How far back a sale may be refunded at the till (its earlier refunds are looked up day by day).
 REFUND_DAYS = 90
+#: The longest sale or invoice number `find` reads (ours are 13 or 10 characters).
+MAX_NUMBER = 40
 REFUND_COUNTER = "refund"
 #: Address prefixes of each network: bech32 human-readable part, and the first character of base58 ones.
 _PREFIXES = {"mainnet": ("bc1", "1", "3"), "regtest": ("bcrt1", "m", "n", "2")}
@@ -55,6 +58,17 @@ def check_address(text: str, network: str) -> str:
     return address
 
 
+def is_sale(invoice: Invoice) -> bool:
+    """The invoice's goods left the shop (it was handed over, or settled): it is refunded as a sale."""
+    return invoice.handed_over or invoice.state == SETTLED
+
+
+def holds_money(invoice: Invoice) -> bool:
+    """Money was paid on the invoice without a sale, which a manager sends back (return_payment):
+    an underpaid invoice closed as refund owed, a late payment, or an overpayment's excess."""
+    return standing(invoice) in (REFUND_OWED_BTC, PAID_LATE_BTC) or PAID_OVER in invoice.marks
+
+
 class Refunds:
     def __init__(self, *, day: Day, store: Store, config: Config, clock: Callable[[], datetime],
                  rate: Callable[[], Rate], chain: ChainBackend | None = None) -> None:
@@ -62,6 +76,49 @@ class Refunds:
         `chain`: what `poll` reads (the watcher's backend)."""
         self._day, self._store, self._config, self._rate, self._chain = day, store, config, rate, chain
         self._clock = clock
+
+    # ---- finding the sale ---------------------------------------------------------------
+    def find(self, number: str) -> TenderedSale | Invoice:
+        """The sale a cashier typed or scanned: a sale number (pos.sale.day.sale_id) or a Bitcoin
+        invoice's; the invoice of a split sale finds that sale. A sale number is looked for from
+        today back REFUND_DAYS days, newest first (a refund usually follows the sale closely): sale
+        records have no index of their own. DayError naming the number when there is none."""
+        text = number.strip()
+        if not text or len(text) > MAX_NUMBER:
+            raise DayError(f"{printable(text[:MAX_NUMBER])!r}: type or scan a sale number", "day.no_sale",
+                           id=printable(text[:MAX_NUMBER]))
+        invoice = self._store.get_invoice(text)
+        if invoice is not None:
+            first = business_day(invoice.created_at)  # a split is recorded at hand-over: that day or the next
+            split = next((sale for n in (0, 1) for sale in self._store.sales_for_day(first + timedelta(days=n))
+                          if text in sale.invoice_ids), None)
+            return split or self._sold(invoice)
+        today = business_day(self._clock())
+        for n in range(REFUND_DAYS + 1):
+            found = next((sale for sale in self._store.sales_for_day(today - timedelta(days=n)) if sale.id == text),
+                         None)
+            if found is not None:
+                return found
+        raise DayError(f"no sale or invoice {text!r} in the last {REFUND_DAYS} days", "day.no_sale",
+                       id=printable(text))
+
+    @staticmethod
+    def _sold(invoice: Invoice) -> Invoice:
+        """The invoice if it is a sale; money held without a sale goes back with return_payment instead."""
+        if not is_sale(invoice):
+            raise DayError(f"invoice {invoice.id} sold nothing: it was never handed over", "day.not_a_sale",
+                           id=invoice.id)
+        return invoice
+
+    def refunded_lines(self, sale: TenderedSale | Invoice) -> set[int]:
+        """The indices of the sale's lines refunded already (requested or done)."""
+        record = as_sale(sale) if isinstance(sale, Invoice) else sale
+        return {line.index for refund in self._refunds_of(record.id, record.at) for line in refund.lines}
+
+    def request_uri(self, refund: Refund) -> str:
+        """The payment request the merchant's wallet pays: BIP21 to the customer's address, the refund's
+        number as its message."""
+        return payment_uri(refund.address, refund.amount_sat, self._config.merchant.name, refund.id)
 
     # ---- refunding a sale ---------------------------------------------------------------
     def refund_sale(self, sale: TenderedSale | Invoice, *, lines: Sequence[int] | None = None,
@@ -71,7 +128,7 @@ class Refunds:
         a Bitcoin part. DayError when a rule refuses (a line refunded before, a refund above the
         cashier's limit without a manager, a card or address missing)."""
         shift, cashier = self._day.open_now()
-        record = as_sale(sale) if isinstance(sale, Invoice) else sale
+        record = as_sale(self._sold(sale)) if isinstance(sale, Invoice) else sale
         invoice = sale if isinstance(sale, Invoice) else None
         chosen = self._lines(record, lines)
         amount = sum(line.amount_tiyn for line in chosen)
@@ -186,10 +243,18 @@ class Refunds:
 
     # ---- watching Bitcoin refunds ------------------------------------------------------------
     def poll(self) -> list[Refund]:
-        """Blocking (the chain): each requested refund whose address received at least its amount in
-        one transaction is done, with that txid. One transaction pays one refund of this poll; a
-        refund done earlier to the same address is not looked up (a customer's address is not
-        reused for two refunds of the same amount on one day, in practice)."""
+        """Blocking (the chain): `watch`, then each refund it found paid announced (REFUND_STATE)."""
+        done = self.watch()
+        self.announce_paid(done)
+        return done
+
+    def watch(self) -> list[Refund]:
+        """Blocking (the chain), announcing nothing: a UI runs it in a thread and announces what it
+        returns on its own thread (announce_paid). Each requested refund whose address received at
+        least its amount in one transaction is saved done, with that txid; nothing is asked of the
+        chain while no refund is requested. One transaction pays one refund of this poll; a refund
+        done earlier to the same address is not looked up (a customer's address is not reused for
+        two refunds of the same amount on one day, in practice)."""
         if self._chain is None:
             return []
         done = []
@@ -206,6 +271,8 @@ class Refunds:
             finished = refund.done(paid.txid, max(self._clock(), refund.requested_at))
             self._store.save_refunds([finished])
             done.append(finished)
-            self._day.publish(REFUND_STATE, refund=finished.id, invoice=finished.sale_id, state=DONE,
-                              txid=finished.txid)
         return done
+
+    def announce_paid(self, done: list[Refund]) -> None:
+        for refund in done:
+            self._day.publish(REFUND_STATE, refund=refund.id, invoice=refund.sale_id, state=DONE, txid=refund.txid)

@@ -31,6 +31,7 @@ from pos.core.money import Rate
 from pos.core.text import printable
 from pos.core.ports import BackendStatus, PrinterStatus, StoreError
 from pos.core.receipt import Receipt
+from pos.core.refund import Refund
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
@@ -42,19 +43,21 @@ from pos.ui.format import TENGE, kzt
 from pos.ui.input_rules import read_rate
 from pos.ui.printer_text import printer_text, problems_text
 from pos.ui.jobs import BlockingJobs
-from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
+from pos.ui.messages import InvoicesUpdated, ReceiptsChanged, RefundsPaid
 from pos.sale.pin_guard import PinGuard
 from pos.ui.qr import make_qr
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.history import HistoryScreen
 from pos.ui.screens.manager import ManagerScreen
+from pos.ui.screens.refund import RefundScreen
 from pos.ui.screens.sale import SaleScreen
 from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
 from pos.sale.day import Day, DayError, DayEvent
+from pos.sale.refunds import Refunds
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
 if TYPE_CHECKING:
@@ -126,6 +129,8 @@ class PosApp(App[None]):
                        tr=lambda *a, **k: self.tr(*a, **k))
         self.day.subscribe(self._day_event)
         self.day.follow(self.till)  # split sales recorded as the till hands their invoices over
+        self.refunds = Refunds(day=self.day, store=services.store, config=config, clock=services.clock,
+                               rate=services.checkout.usable_rate, chain=services.refund_chain)
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier,
                                                     mock_printer=config.printer.driver == "mock"))
@@ -139,6 +144,7 @@ class PosApp(App[None]):
         self._resume()
         config = self.services.config
         self.set_interval(config.chain.poll_seconds, self.poll_chain)
+        self.set_interval(config.chain.poll_seconds, self.poll_refunds)
         self.set_interval(fast_poll_seconds(config.chain), self.poll_on_screen)
         self.set_interval(PRINT_RETRY_SECONDS, self.process_prints)
         self.set_interval(STORE_RETRY_SECONDS, self.retry_store)
@@ -156,6 +162,7 @@ class PosApp(App[None]):
         resume_after_start_up()  # pos.cli paused the garbage collector for start-up
         self.jobs.run("warm-up", self._warm_up, self._warmed_up, lambda exc: self.say(str(exc), error=True))
         self.poll_chain()
+        self.poll_refunds()
         self.process_prints()
         self.refresh_rate()
         if self.services.fiscal is not None:  # fiscal receipts go out in their own thread, in order
@@ -220,13 +227,16 @@ class PosApp(App[None]):
     def save_cart(self) -> None:
         self.stored(self.till.save_cart)  # refused: the cart stays in memory, saved by retry_store
 
-    def day_step(self, step: Callable[[], T]) -> T | None:
+    def day_step(self, step: Callable[[], T], refused: Callable[[DayError], object] | None = None) -> T | None:
         """A step of the day (pos.sale.day): its result, or None with the refusal said on the
-        message line (a store failure stops sales, as everywhere)."""
+        message line (then handed to `refused`, e.g. to ask for a manager); a store failure stops
+        sales, as everywhere."""
         try:
             return step()
         except DayError as exc:
             self.say(self.reason(exc), error=True)
+            if refused is not None:
+                refused(exc)
         except StoreError as exc:
             self.store_failed(exc)
         return None
@@ -311,6 +321,10 @@ class PosApp(App[None]):
 
     def open_history(self) -> None:
         self.push_screen(HistoryScreen())
+
+    def open_refund(self, number: str = "") -> None:
+        """The Refund screen, empty or with a sale (or invoice) number looked up at once."""
+        self.push_screen(RefundScreen(number))
 
     # ---- charging ----------------------------------------------------------------
     def start_charge(self) -> bool:
@@ -516,6 +530,19 @@ class PosApp(App[None]):
         if any(isinstance(screen, ChargeScreen) for screen in self.screen_stack):
             self.run_blocking("quick look", self.till.poll_on_screen, self._looked, lambda exc: None)
 
+    def poll_refunds(self) -> None:
+        """Bitcoin refunds requested and not yet seen paid (pos.sale.refunds.Refunds.watch): the chain is
+        asked in a worker, only while there are some; what it found paid is announced here, on the
+        event loop (refund_state), and shown by the screens."""
+        self.run_blocking("refund poll", self.refunds.watch, self._refunds_paid)
+
+    def _refunds_paid(self, done: list[Refund]) -> None:
+        if not done:
+            return
+        self.refunds.announce_paid(done)
+        for screen in self.screen_stack:
+            screen.post_message(RefundsPaid(done))
+
     def _polled(self, result: PollResult) -> None:
         self._set_backend(result.report.status)
         self._looked(result)
@@ -617,19 +644,22 @@ class PosApp(App[None]):
             for screen in self.screen_stack:
                 screen.post_message(ReceiptsChanged())
 
-    def print_report(self, report: Receipt) -> None:
-        """An X or Z report's paper to the printer, in a worker; a failure is said (ask again)."""
+    def print_report(self, report: Receipt, printed: str | None = "shift.report_printed") -> None:
+        """An X or Z report's (or a refund slip's) paper to the printer, in a worker; then the
+        `printed` message is said (None: nothing, what is on the message line stays), or the
+        failure (ask again)."""
         printing = self.services.printing
 
         def failed(exc: Exception) -> None:
             self._printed(([], printing.last_status))
             self.say(self.tr("error.report_print", reason=str(exc)), error=True)
 
-        self.run_blocking("print", lambda: printing.print_report(report), self._report_printed, failed)
+        def done(status: PrinterStatus) -> None:
+            self._printed(([], status))
+            if printed:
+                self.say(self.tr(printed))
 
-    def _report_printed(self, status: PrinterStatus) -> None:
-        self._printed(([], status))
-        self.say(self.tr("shift.report_printed"))
+        self.run_blocking("print", lambda: printing.print_report(report), done, failed)
 
     def test_printer(self) -> None:
         self.run_blocking("print", self.services.printing.status, self._tested)

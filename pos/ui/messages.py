@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from pos.core.invoice import Invoice
+from pos.core.refund import Refund
 
 
 class InvoicesUpdated(Message):
@@ -17,3 +18,11 @@ class InvoicesUpdated(Message):
 
 class ReceiptsChanged(Message):
     """A receipt printed or failed: the Done screen shows what the printer now holds."""
+
+
+class RefundsPaid(Message):
+    """The chain showed these Bitcoin refunds paid (pos.sale.refunds.Refunds.watch); a screen showing one says so."""
+
+    def __init__(self, refunds: list[Refund]) -> None:
+        super().__init__()
+        self.refunds = refunds

@@ -55,7 +55,7 @@ def make_services(config=None, *, store=None, clock: Clock | None = None, rate: 
                 cashier=config.terminal.cashier)
     return Services(config=config, store=store, catalog=catalog, catalog_errors=errors, checkout=checkout,
                     watcher=watcher, printing=PrintService(store, printer, config, clock), printer=printer,
-                    clock=clock, till=till)
+                    clock=clock, till=till, refund_chain=watcher.chain)
 
 
 @pytest.fixture

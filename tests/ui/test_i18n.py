@@ -44,6 +44,7 @@ def test_every_key_the_ui_names_exists() -> None:
     ("status.printer_", ("ok", "problem", "unknown")),
     ("charge.state_", ("settled", "expired", "invalid", "cancelled")),
     ("invoice.follow_up_", ("settle", "show_qr", "refunded")),
+    ("refund.tender_", ("cash", "card", "bitcoin")),
 ])
 def test_keys_built_from_core_names_exist(prefix: str, names: tuple[str, ...]) -> None:
     for language in LANGUAGES:

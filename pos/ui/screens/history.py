@@ -2,6 +2,8 @@
 
 F2 narrows the list: to one state, to the handed-over invoices still awaiting
 settlement, or to the payments lost after hand-over (which a manager acknowledges here).
+F3 refunds the selected sale (the Refund screen); F6 sends back money held without a sale
+(refund owed, paid late, overpaid: pos.sale.refunds.Refunds.return_payment, a manager's PIN).
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from pos.core.cashier import Cashier
 from pos.core.invoice import STATES, Invoice
 from pos.core.ports import StoreError
 from pos.ui.dialogs.invoice import InvoiceDialog
+from pos.ui.dialogs.prompt import PromptDialog
+from pos.ui.dialogs.sign_in import sign_in
 from pos.core.localtime import business_day
 from pos.ui.format import local_time, sats
 from pos.ui.messages import InvoicesUpdated
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
+from pos.sale.refunds import holds_money, is_sale
+from pos.ui.screens.refund import read_address
+from pos.ui.screens.refund_request import RefundRequestScreen, print_refund_slip
 from pos.ui.base import PosNode
 
 
@@ -32,6 +40,8 @@ class HistoryScreen(PosNode, Screen[None]):
     BINDINGS = [
         Binding("enter", "open", "key.open"),
         Binding("f2", "next_filter", "key.filter"),
+        Binding("f3", "refund", "key.refund"),
+        Binding("f6", "send_back", "key.send_back"),
         Binding("f5,p", "reprint", "key.reprint"),
         Binding("escape,f9", "back", "key.back"),
     ]
@@ -134,5 +144,47 @@ class HistoryScreen(PosNode, Screen[None]):
         if invoice is not None:
             self.chosen(invoice, "reprint")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("refund", "send_back"):
+            invoice = self.selected()
+            if invoice is None:
+                return None
+            return True if (is_sale(invoice) if action == "refund" else holds_money(invoice)) else None
+        return True
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # F3 and F6 follow the invoice selected
+
+    def action_refund(self) -> None:
+        invoice = self.selected()
+        if invoice is not None and is_sale(invoice):
+            self.pos.open_refund(invoice.id)
+
+    def action_send_back(self) -> None:
+        """The customer's address, then a manager's name and PIN: the request shown and printed."""
+        invoice = self.selected()
+        if invoice is None or not holds_money(invoice):
+            return
+        app = self.pos
+
+        def send(manager: Cashier, address: str) -> None:
+            def step():  # noqa: ANN202 - the refund
+                if app.day.cashier is None and app.day.shift is not None:  # left open by a restart
+                    app.day.continue_shift(manager)
+                return app.refunds.return_payment(invoice, address, manager)
+
+            refund = app.day_step(step)
+            if refund is not None:
+                print_refund_slip(app, [refund], None)
+                app.push_screen(RefundRequestScreen(refund, None))
+
+        def addressed(address: str | None) -> None:
+            if address is not None:
+                sign_in(app, lambda who: send(who, address))
+
+        app.push_screen(PromptDialog(app.tr("refund.address"), lambda text: read_address(app, text),
+                                     hint=app.tr("refund.address_hint")), addressed)
+
     def action_back(self) -> None:
         self.pos.pop_screen()
+

@@ -45,6 +45,8 @@ class SaleScreen(PosNode, Screen[None]):
         Binding("f5", "clear_sale", "key.clear_sale", show=False),
         Binding("f8", "void", "key.void"),
         Binding("f9", "history", "key.history"),
+        # not in the footer (no room at 80 columns): History names it too (F3 on an invoice)
+        Binding("f6", "refund", "key.refund", show=False),
         # not in the footer (no room at 80 columns): the totals line names it under the TOTAL
         Binding("f7", "other_tender", "key.other_tender", show=False),
         Binding("f10", "charge", "key.charge"),
@@ -304,6 +306,9 @@ class SaleScreen(PosNode, Screen[None]):
 
     def action_history(self) -> None:
         self.pos.open_history()
+
+    def action_refund(self) -> None:
+        self.pos.open_refund()
 
     def action_charge(self) -> None:
         tr = self.pos.tr
