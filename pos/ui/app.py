@@ -56,7 +56,7 @@ from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
-from pos.sale.day import Day, DayError, DayEvent
+from pos.sale.day import SPLIT_VOID, Day, DayError, DayEvent, Split
 from pos.sale.refunds import Refunds
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
@@ -327,8 +327,9 @@ class PosApp(App[None]):
         self.push_screen(RefundScreen(number))
 
     # ---- charging ----------------------------------------------------------------
-    def start_charge(self) -> bool:
-        """Charge a copy of the cart in a worker (address derivation and a rate fetch may block).
+    def start_charge(self, split: Split | None = None) -> bool:
+        """Charge a copy of the cart in a worker (address derivation and a rate fetch may block);
+        with a split (pos.sale.day.Day.split), only its Bitcoin part: the same Charge screen follows.
 
         Never queued twice: a second F10 while the first charge runs must not make a second invoice.
         """
@@ -338,7 +339,9 @@ class PosApp(App[None]):
             self.say(self.tr("error.store", reason=self.status.store), error=True)
             return False
         cart = self.till.cart_copy()
-        return self.run_blocking("charge", lambda: self.till.charge(cart), self._charged, self._charge_failed)
+        day = self.day
+        job = (lambda: self.till.charge(cart)) if split is None else (lambda: day.charge_split(cart, split))
+        return self.run_blocking("charge", job, self._charged, self._charge_failed)
 
     @property
     def charging(self) -> bool:
@@ -349,6 +352,10 @@ class PosApp(App[None]):
             return  # never paid, it expires; the cart is charged again once the store works
         await self.push_screen(ChargeScreen(invoice))  # on screen before anyone hears of it
         self.stored(lambda: self.till.charged(invoice))
+        cash = self.day.split_cash(invoice)
+        if cash is not None:
+            self.say(self.tr("tender.split_charged", cash=self.kzt(cash.amount_tiyn), change=self.kzt(cash.change_tiyn),
+                             rest=self.kzt(invoice.total_tiyn)))
         self.poll_chain()
         gap = self.services.checkout.gap_warning(invoice)
         if gap:
@@ -516,6 +523,9 @@ class PosApp(App[None]):
         fields = ui_events.day_event(event)
         if fields is not None:
             self.emit(event.name, fields)
+        if event.name == SPLIT_VOID:  # a toast: it outlives the Charge screen it may close
+            self.notify(self.tr("tender.split_void", sale=event.data["sale"], cash=self.kzt(event.data["cash_tiyn"])),
+                        severity="warning", timeout=30)
 
     def _tell_screens(self, invoices: list[Invoice]) -> None:
         for screen in self.screen_stack:

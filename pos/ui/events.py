@@ -11,7 +11,7 @@ from typing import Callable
 from pos.core.invoice import Invoice
 from pos.core.money import format_kzt
 from pos.core.ports import BackendStatus, PrinterStatus
-from pos.sale.day import REFUND_STATE, REPORT_PRINTED, SHIFT_OPENED, DayEvent
+from pos.sale.day import DRAWER_OPEN, REFUND_STATE, REPORT_PRINTED, SALE_RECORDED, SHIFT_OPENED, SPLIT_VOID, DayEvent
 
 #: Receives (event name, fields). The app calls it on its event loop.
 EventSink = Callable[[str, dict], None]
@@ -46,17 +46,21 @@ def printer_state(status: PrinterStatus) -> dict:
     return {"state": status.state, "problems": list(status.problems)}
 
 
-#: The day's events headless mode announces, with the fields each carries (pos.sale.day).
+#: The day's events headless mode announces, with the fields each may carry (pos.sale.day).
 DAY_EVENTS: dict[str, tuple[str, ...]] = {
     SHIFT_OPENED: ("shift", "cashier"),
     REPORT_PRINTED: ("kind", "number"),
     REFUND_STATE: ("refund", "invoice", "state", "txid"),
+    SALE_RECORDED: ("sale", "total_tiyn", "change_tiyn"),
+    DRAWER_OPEN: ("reason", "sale", "invoice", "refund"),  # the record it opens for: one of the three
+    SPLIT_VOID: ("sale", "invoice", "cash_tiyn"),
 }
 
 
 def day_event(event: DayEvent) -> dict | None:
-    """The fields of a day's event announced outside, or None for one kept inside the terminal."""
+    """The fields of a day's event announced outside (those it carries), or None for one kept inside
+    the terminal."""
     keys = DAY_EVENTS.get(event.name)
     if keys is None:
         return None
-    return {key: event.data.get(key) for key in keys}
+    return {key: event.data[key] for key in keys if key in event.data}

@@ -1,7 +1,9 @@
-"""How the customer pays other than in Bitcoin (F7 on the Sale screen): F2 cash, F3 card, Esc back.
+"""How the customer pays other than in Bitcoin alone (F7 on the Sale screen): F2 cash, F3 card,
+F4 split (a part in cash, the rest in Bitcoin), Esc back.
 
 Bitcoin stays F10 on the Sale screen itself; this only picks the tender, the Sale screen asks
-for the amount or the approval code and records the sale through pos.sale.day.
+for the amounts or the approval code and records the sale (or charges the split's Bitcoin
+part) through pos.sale.day.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from textual.widgets import Label
 from pos.ui.base import PosNode
 from pos.ui.dialogs.base import Dialog
 
-OtherTender = Literal["cash", "card"]
+OtherTender = Literal["cash", "card", "split"]
 
 
 class TenderDialog(PosNode, Dialog[OtherTender | None]):
+    DEFAULT_CSS = "TenderDialog .dialog-hint { width: 100%; }"  # wrapped: three tenders, in Kazakh too
+
     BINDINGS = [
         Binding("f2", "pick('cash')", "key.cash"),
         Binding("f3", "pick('card')", "key.card"),
+        Binding("f4", "pick('split')", "key.split"),
         Binding("escape", "close", "key.close"),
     ]
 

@@ -2,6 +2,8 @@
 
 Handed over is not settled: until the invoice settles in the background the title says
 how many confirmations it still awaits, and a payment lost meanwhile is said here too.
+The invoice of a split sale shows both tenders: the cash part (with the change) and the
+Bitcoin part the invoice charged.
 
 With the mock printer (demo, tests, terminals without one) the receipt it holds is
 shown on the right, so the customer can see it.
@@ -17,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from pos.core.invoice import LOST_AFTER_HANDOVER, NEW, PAID_OVER, SETTLED, UNVERIFIED, Invoice
+from pos.core.tender import CashTender
 from pos.ui.format import btc, local_time
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
 from pos.ui.printer_text import printer_text
@@ -38,6 +41,7 @@ class DoneScreen(PosNode, Screen[None]):
     def __init__(self, invoice: Invoice) -> None:
         super().__init__()
         self.invoice = invoice
+        self.split_cash: CashTender | None = None  # the cash part, when the invoice is a split's
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -51,6 +55,7 @@ class DoneScreen(PosNode, Screen[None]):
         yield PosFooter()
 
     def on_mount(self) -> None:
+        self.split_cash = self.pos.day.split_cash(self.invoice)
         self.show_invoice()
 
     async def language_changed(self) -> None:
@@ -72,9 +77,16 @@ class DoneScreen(PosNode, Screen[None]):
         inv = self.invoice
         self.query_one("#done-title", Static).update(self.title_text())
         self.set_class(LOST_AFTER_HANDOVER in inv.marks, "-lost")
-        lines = [
-            tr("charge.invoice", id=inv.id),
-            app.kzt(inv.total_tiyn),
+        cash = self.split_cash
+        lines = [tr("charge.invoice", id=inv.id)]
+        if cash is not None:
+            lines += [tr("done.split_total", total=app.kzt(cash.amount_tiyn + inv.total_tiyn)),
+                      tr("done.split_cash", cash=app.kzt(cash.amount_tiyn)),
+                      tr("done.split_change", change=app.kzt(cash.change_tiyn)),
+                      tr("done.split_bitcoin", amount=app.kzt(inv.total_tiyn))]
+        else:
+            lines.append(app.kzt(inv.total_tiyn))
+        lines += [
             btc(inv.received_sat or inv.amount_sat),
             local_time(inv.created_at, with_date=True),
             "",

@@ -320,7 +320,9 @@ class SaleScreen(PosNode, Screen[None]):
 
     def action_other_tender(self) -> None:
         """Cash (the amount handed over, the change said) or card (the approval code on the bank
-        terminal's slip): the sale is recorded by pos.sale.day and the cart starts again."""
+        terminal's slip): the sale is recorded by pos.sale.day and the cart starts again. Split: the
+        cash part, then the cash handed over; the rest is charged in Bitcoin as F10 charges (the
+        Charge screen), and the sale is recorded when that invoice is handed over."""
         tr = self.pos.tr
         app = self.pos
         total = self.cart.totals().total
@@ -333,6 +335,18 @@ class SaleScreen(PosNode, Screen[None]):
             if code is not None:
                 self._record(lambda: app.day.card_sale(self.cart, code), "tender.card_done")
 
+        def cash_part(text: str) -> int:
+            tiyn = read_amount(tr, text)
+            if not 0 < tiyn < total:
+                raise InputRejected(tr("tender.split_part", total=app.kzt(total)))
+            return tiyn
+
+        def split_cash(cash: int | None) -> None:
+            if cash is not None:
+                app.push_screen(PromptDialog(tr("tender.cash_given", total=app.kzt(cash)),
+                                             lambda text: read_amount(tr, text)),
+                                lambda tendered: self._charge_split(cash, tendered))
+
         def picked(tender: OtherTender | None) -> None:
             if tender == "cash":
                 app.push_screen(PromptDialog(tr("tender.cash_given", total=app.kzt(total)),
@@ -340,6 +354,9 @@ class SaleScreen(PosNode, Screen[None]):
             elif tender == "card":
                 app.push_screen(PromptDialog(tr("tender.card_code", total=app.kzt(total)),
                                              lambda text: read_code(tr, text)), paid_card)
+            elif tender == "split":
+                app.push_screen(PromptDialog(tr("tender.split_cash", total=app.kzt(total)), cash_part,
+                                             hint=tr("tender.split_hint")), split_cash)
 
         def goes_on(who: Cashier) -> None:
             if app.day_step(lambda: app.day.continue_shift(who)) is not None:
@@ -352,6 +369,15 @@ class SaleScreen(PosNode, Screen[None]):
 
     def _choose_tender(self, picked: Callable[[OtherTender | None], None]) -> None:
         self.pos.push_screen(TenderDialog(self.pos.kzt(self.cart.totals().total)), picked)
+
+    def _charge_split(self, cash_tiyn: int, tendered_tiyn: int | None) -> None:
+        """The split checked by the day, then its Bitcoin part charged as F10 charges the cart."""
+        app = self.pos
+        if tendered_tiyn is None:
+            return
+        split = app.day_step(lambda: app.day.split(self.cart, cash_tiyn, tendered_tiyn))
+        if split is not None and app.start_charge(split):
+            self.say(app.tr("sale.charging"))
 
     def _record(self, sell: Callable[[], TenderedSale], done: str) -> None:
         app = self.pos
