@@ -29,7 +29,8 @@ from pos.core.invoice import NEW, Invoice
 from pos.core.known_keys import is_public_test_key
 from pos.core.money import Rate
 from pos.core.text import printable
-from pos.core.ports import BackendStatus, PrinterStatus, StoreError
+from pos.core.localtime import business_day
+from pos.core.ports import BackendStatus, PrinterStatus, PrintJob, StoreError
 from pos.core.receipt import Receipt
 from pos.core.refund import Refund
 from pos.i18n import LANGUAGES, Translator
@@ -56,7 +57,7 @@ from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
-from pos.sale.day import SPLIT_VOID, Day, DayError, DayEvent, Split
+from pos.sale.day import SALE_RECORDED, SPLIT_VOID, Day, DayError, DayEvent, Split
 from pos.sale.refunds import Refunds
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
@@ -72,6 +73,11 @@ STORE_RETRY_SECONDS = 5.0  # while the store cannot be used: how often it is tri
 SYNC_SECONDS = 1.0  # the fleet hub's state on the status bar, and a new price list between sales
 FISCAL_STATUS_SECONDS = 1.0  # the fiscal queue's state on the status bar (the sender's rounds are 5 s apart)
 MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN names nobody
+
+
+def receipt_fields(job: PrintJob) -> dict[str, str]:
+    """The headless receipt events' data: the invoice, or the sale (cash, card or split), printed."""
+    return {"sale": job.document} if job.sale is not None else {"invoice": job.invoice_id}
 
 
 def forget_render_caches() -> None:
@@ -512,8 +518,8 @@ class PosApp(App[None]):
         elif event.name == sale.HANDED_OVER:
             if not event.on_screen:  # else once Done is on screen (sale_handed_over)
                 self.emit("handed_over", ui_events.handed_over(invoice))
-            if self.services.config.printer.auto_print:
-                self.print_receipt(invoice, copy=False)
+            if self.services.config.printer.auto_print and self.day.split_cash(invoice) is None:
+                self.print_receipt(invoice, copy=False)  # a split's invoice: its sale's slip lists it
             self._show_tallies()
         elif event.name in (sale.PAYMENT_LOST, sale.ACKNOWLEDGED):
             self.emit("alert", {"kind": event.name, "invoice": invoice.id})
@@ -526,6 +532,11 @@ class PosApp(App[None]):
         if event.name == SPLIT_VOID:  # a toast: it outlives the Charge screen it may close
             self.notify(self.tr("tender.split_void", sale=event.data["sale"], cash=self.kzt(event.data["cash_tiyn"])),
                         severity="warning", timeout=30)
+        if event.name == SPLIT_VOID:  # a toast: it outlives the Charge screen it may close
+            self.notify(self.tr("tender.split_void", sale=event.data["sale"], cash=self.kzt(event.data["cash_tiyn"])),
+                        severity="warning", timeout=30)
+        if event.name == SALE_RECORDED and self.services.config.printer.auto_print:
+            self.print_sale_slip(str(event.data["sale"]))
 
     def _tell_screens(self, invoices: list[Invoice]) -> None:
         for screen in self.screen_stack:
@@ -624,6 +635,22 @@ class PosApp(App[None]):
             return
         self.process_prints()
 
+    def print_sale_slip(self, sale_id: str) -> None:
+        """Queue the slip of a sale just recorded (cash, card or split) and let the print worker run;
+        the sale is never blocked by the printer (pos.printing)."""
+        store = self.services.store
+        try:
+            recorded = next((s for s in store.sales_for_day(business_day(self.services.clock())) if s.id == sale_id),
+                            None)
+            if recorded is None:
+                raise StoreError(f"sale {sale_id} is not in the store")
+            self.services.printing.submit_sale(recorded)
+        except Exception as exc:  # noqa: BLE001 - the sale is never blocked by the printer
+            self.say(self.tr("error.print", reason=str(exc)), error=True)
+            return
+        if self.background_started:  # else the start-up's first round prints it
+            self.process_prints()
+
     def process_prints(self) -> None:
         def job() -> tuple[list[PrintResult], PrinterStatus]:
             printing = self.services.printing
@@ -634,22 +661,22 @@ class PosApp(App[None]):
 
     def _printed(self, outcome: tuple[list[PrintResult], PrinterStatus]) -> None:
         results, status = outcome
-        printed = [result.job.invoice_id for result in results if result.printed]
-        for invoice_id in printed:
-            self.emit("receipt_printed", {"invoice": invoice_id})
+        for result in results:
+            if result.printed:
+                self.emit("receipt_printed", receipt_fields(result.job))
         previous = self.status.printer
         if previous is None or previous.state != status.state:
             self.emit("printer_state", ui_events.printer_state(status))
         self.status = replace(self.status, printer=status)
-        unconfirmed = [result.job.invoice_id for result in results if result.outcome == "unconfirmed"]
-        for invoice_id in unconfirmed:
-            self.emit("receipt_unconfirmed", {"invoice": invoice_id})
+        unconfirmed = [result.job for result in results if result.outcome == "unconfirmed"]
+        for job in unconfirmed:
+            self.emit("receipt_unconfirmed", receipt_fields(job))
         failed = [result for result in results if result.outcome == "failed"]
         if not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
             if failed:
                 self.say(self.tr("error.printer", reason=printer_text(self.tr, failed[-1].error)), error=True)
             elif unconfirmed:
-                self.say(self.tr("error.print_unconfirmed", id=unconfirmed[-1]), error=True)
+                self.say(self.tr("error.print_unconfirmed", id=unconfirmed[-1].document), error=True)
         if results:  # printed or failed: the Done screen shows which
             for screen in self.screen_stack:
                 screen.post_message(ReceiptsChanged())

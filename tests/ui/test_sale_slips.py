@@ -1,0 +1,56 @@
+"""A sale paid in cash or by card prints its slip as it is recorded (F7 on the Sale screen)."""
+
+from __future__ import annotations
+
+from pos.core.receipt import money
+from pos.ui.screens.sale import SaleScreen
+from tests.ui.conftest import make_config, make_services, running, scan, settle
+from tests.ui.test_tender import open_shift, sales_today
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+async def test_a_cash_sale_prints_a_slip_with_the_cash_tendered_and_the_change_and_opens_the_drawer() -> None:
+    services = make_services(make_config(ui={"language": "en"}, printer={"cash_drawer": True}))
+    events: list[tuple[str, dict]] = []
+    async with running(services, events=lambda name, fields: events.append((name, fields))) as pilot:
+        await open_shift(pilot, services)
+        await scan(pilot, "BREAD-01")
+        total = pilot.app.cart.totals().total
+        await pilot.press("f7", "f2", *"1000", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SaleScreen)
+        [sale] = sales_today(services)
+        [slip] = services.printer.receipts()
+        text = flat(slip)
+        assert f"Sale{sale.id}" in text
+        assert f"Cash{flat(money(total))}KZT" in text
+        assert "Tendered1000.00" in text and f"Change{flat(money(1000_00 - total))}" in text
+        assert services.printer.printout.drawer_kicks == 1
+        assert ("receipt_printed", {"sale": sale.id}) in events
+        assert services.store.pending_prints() == []
+
+
+async def test_a_card_sale_prints_its_approval_code_and_leaves_the_drawer_shut() -> None:
+    services = make_services(make_config(ui={"language": "en"}, printer={"cash_drawer": True}))
+    async with running(services) as pilot:
+        await open_shift(pilot, services)
+        await scan(pilot, "BREAD-01")
+        await pilot.press("f7", "f3", *"A1B2C3", "enter")
+        await settle(pilot)
+        [slip] = services.printer.receipts()
+        assert "Approval code" in slip and "A1B2C3" in slip and "Change" not in slip
+        assert services.printer.printout.drawer_kicks == 0
+
+
+async def test_without_auto_print_a_sale_prints_nothing_by_itself() -> None:
+    services = make_services(make_config(ui={"language": "en"}, printer={"auto_print": False}))
+    async with running(services) as pilot:
+        await open_shift(pilot, services)
+        await scan(pilot, "BREAD-01")
+        await pilot.press("f7", "f2", *"1000", "enter")
+        await settle(pilot)
+        assert len(sales_today(services)) == 1
+        assert services.printer.receipts() == [] and services.store.pending_prints() == []
