@@ -1,10 +1,11 @@
-"""A sale paid in cash or by card prints its slip as it is recorded (F7 on the Sale screen)."""
+"""A sale paid in cash, by card or split prints its slip as it is recorded (F7 on the Sale screen)."""
 
 from __future__ import annotations
 
 from pos.core.receipt import money
+from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.sale import SaleScreen
-from tests.ui.conftest import make_config, make_services, running, scan, settle
+from tests.ui.conftest import make_config, make_services, poll, running, scan, settle, shown
 from tests.ui.test_tender import open_shift, sales_today
 
 
@@ -54,3 +55,23 @@ async def test_without_auto_print_a_sale_prints_nothing_by_itself() -> None:
         await settle(pilot)
         assert len(sales_today(services)) == 1
         assert services.printer.receipts() == [] and services.store.pending_prints() == []
+
+
+async def test_a_paid_split_prints_one_slip_listing_the_cash_and_the_bitcoin_part_with_its_transaction() -> None:
+    services = make_services(make_config(ui={"language": "en"}, printer={"cash_drawer": True}))
+    async with running(services) as pilot:
+        await open_shift(pilot, services)
+        await scan(pilot, "TEA-01", "BREAD-01")
+        await pilot.press("f7", "f4", *"500", "enter", *"1000", "enter")
+        await settle(pilot)
+        invoice = pilot.app.screen.invoice
+        txid = services.watcher.pay(invoice.address, invoice.amount_sat)
+        await poll(pilot)
+        [sale] = sales_today(services)
+        [slip] = services.printer.receipts()  # the sale's: its invoice prints none of its own
+        text = flat(slip)
+        assert f"Sale{sale.id}" in text and f"Invoice{invoice.id}" in text
+        assert "Cash500.00KZT" in text and "Tendered1000.00" in text and "Change500.00" in text
+        assert f"Bitcoin{flat(money(invoice.total_tiyn))}KZT" in text and txid in text
+        assert services.printer.printout.drawer_kicks == 1
+        assert isinstance(pilot.app.screen, DoneScreen) and sale.id in shown(pilot, "#receipt")
