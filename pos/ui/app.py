@@ -532,9 +532,6 @@ class PosApp(App[None]):
         if event.name == SPLIT_VOID:  # a toast: it outlives the Charge screen it may close
             self.notify(self.tr("tender.split_void", sale=event.data["sale"], cash=self.kzt(event.data["cash_tiyn"])),
                         severity="warning", timeout=30)
-        if event.name == SPLIT_VOID:  # a toast: it outlives the Charge screen it may close
-            self.notify(self.tr("tender.split_void", sale=event.data["sale"], cash=self.kzt(event.data["cash_tiyn"])),
-                        severity="warning", timeout=30)
         if event.name == SALE_RECORDED and self.services.config.printer.auto_print:
             self.print_sale_slip(str(event.data["sale"]))
 
