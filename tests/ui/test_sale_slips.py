@@ -13,17 +13,27 @@ def flat(text: str) -> str:
     return "".join(text.split())
 
 
+def shop(**printer: bool):
+    """A terminal in English with these [printer] keys (the mock driver)."""
+    return make_services(make_config(ui={"language": "en"}, printer=printer))
+
+
+async def sell(pilot, services, *keys: str, goods: tuple[str, ...] = ("BREAD-01",)) -> None:
+    """A shift open, the goods scanned, and the keys that pay for them (F7 then cash, card or split)."""
+    await open_shift(pilot, services)
+    await scan(pilot, *goods)
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
 async def test_a_cash_sale_prints_a_slip_with_the_cash_tendered_and_the_change_and_opens_the_drawer() -> None:
-    services = make_services(make_config(ui={"language": "en"}, printer={"cash_drawer": True}))
+    services = shop(cash_drawer=True)
     events: list[tuple[str, dict]] = []
     async with running(services, events=lambda name, fields: events.append((name, fields))) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "BREAD-01")
-        total = pilot.app.cart.totals().total
-        await pilot.press("f7", "f2", *"1000", "enter")
-        await settle(pilot)
+        await sell(pilot, services, "f7", "f2", *"1000", "enter")
         assert isinstance(pilot.app.screen, SaleScreen)
         [sale] = sales_today(services)
+        total = sale.total_tiyn
         [slip] = services.printer.receipts()
         text = flat(slip)
         assert f"Sale{sale.id}" in text
@@ -35,35 +45,27 @@ async def test_a_cash_sale_prints_a_slip_with_the_cash_tendered_and_the_change_a
 
 
 async def test_a_card_sale_prints_its_approval_code_and_leaves_the_drawer_shut() -> None:
-    services = make_services(make_config(ui={"language": "en"}, printer={"cash_drawer": True}))
+    services = shop(cash_drawer=True)
     async with running(services) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "BREAD-01")
-        await pilot.press("f7", "f3", *"A1B2C3", "enter")
-        await settle(pilot)
+        await sell(pilot, services, "f7", "f3", *"A1B2C3", "enter")
         [slip] = services.printer.receipts()
         assert "Approval code" in slip and "A1B2C3" in slip and "Change" not in slip
         assert services.printer.printout.drawer_kicks == 0
 
 
 async def test_without_auto_print_a_sale_prints_nothing_by_itself() -> None:
-    services = make_services(make_config(ui={"language": "en"}, printer={"auto_print": False}))
+    services = shop(auto_print=False)
     async with running(services) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "BREAD-01")
-        await pilot.press("f7", "f2", *"1000", "enter")
-        await settle(pilot)
+        await sell(pilot, services, "f7", "f2", *"1000", "enter")
         assert len(sales_today(services)) == 1
         assert services.printer.receipts() == [] and services.store.pending_prints() == []
 
 
 async def test_a_paid_split_prints_one_slip_listing_the_cash_and_the_bitcoin_part_with_its_transaction() -> None:
-    services = make_services(make_config(ui={"language": "en"}, printer={"cash_drawer": True}))
+    services = shop(cash_drawer=True)
     async with running(services) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "TEA-01", "BREAD-01")
-        await pilot.press("f7", "f4", *"500", "enter", *"1000", "enter")
-        await settle(pilot)
+        await sell(pilot, services, "f7", "f4", *"500", "enter", *"1000", "enter",
+                   goods=("TEA-01", "BREAD-01"))
         invoice = pilot.app.screen.invoice
         txid = services.watcher.pay(invoice.address, invoice.amount_sat)
         await poll(pilot)
