@@ -69,6 +69,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 PRINT_RETRY_SECONDS = 5.0
+BACKGROUND_START_LATEST_SECONDS = 2.0  # the start-up's background work, if the first frame's call was lost
 STORE_RETRY_SECONDS = 5.0  # while the store cannot be used: how often it is tried again
 SYNC_SECONDS = 1.0  # the fleet hub's state on the status bar, and a new price list between sales
 FISCAL_STATUS_SECONDS = 1.0  # the fiscal queue's state on the status bar (the sender's rounds are 5 s apart)
@@ -158,12 +159,17 @@ class PosApp(App[None]):
         if self.services.sync is not None:
             self.set_interval(SYNC_SECONDS, self.follow_sync)
         # After the first frame: the first poll and the key warm-up import bitcoinlib (~0.5 s),
-        # which must not compete with the cashier's first screen.
+        # which must not compete with the cashier's first screen. A screen closed before its first
+        # refresh drops what was to run after it (a key pressed at once on a resumed Done screen):
+        # the timer starts the work then, else the fiscal queue and the printing never would.
         self.call_after_refresh(self._start_background_work)
+        self.set_timer(BACKGROUND_START_LATEST_SECONDS, self._start_background_work)
         for warning in self.services.warnings:
             self.notify(warning, severity="warning", timeout=10)
 
     def _start_background_work(self) -> None:
+        if self.background_started:
+            return
         self.background_started = True
         resume_after_start_up()  # pos.cli paused the garbage collector for start-up
         self.jobs.run("warm-up", self._warm_up, self._warmed_up, lambda exc: self.say(str(exc), error=True))

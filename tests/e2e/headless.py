@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pos.demo import DEMO_XPUB
 from pos.rates.manual import ManualRateSource
@@ -61,22 +61,24 @@ class Headless:
     receipts: Path
 
 
-def write_config(tmp_path: Path, node: RegtestNode, *, slot: int = 99, terminal: str = "E2E") -> Path:
+def write_config(tmp_path: Path, node: RegtestNode, *, slot: int = 99, terminal: str = "E2E",
+                 adjust: Callable[[str], str] = str) -> Path:
     """tmp_path/config.toml, the terminal's configuration: for a set-up command (`pos users add`)
-    run before the terminal starts, and for the terminal itself."""
+    run before the terminal starts, and for the terminal itself. `adjust` makes a test's own
+    changes to the shared text (another printer, a [fiscal] section)."""
     config = tmp_path / "config.toml"
-    config.write_text(CONFIG.format(store=tmp_path / "store", xpub=DEMO_XPUB, url=node.url,
-                                    receipts=tmp_path / "receipts.txt")
-                      .replace("slot = 99", f"slot = {slot}").replace('id = "E2E"', f'id = "{terminal}"'),
+    config.write_text(adjust(CONFIG.format(store=tmp_path / "store", xpub=DEMO_XPUB, url=node.url,
+                                           receipts=tmp_path / "receipts.txt")
+                             .replace("slot = 99", f"slot = {slot}").replace('id = "E2E"', f'id = "{terminal}"')),
                       encoding="utf-8")
     return config
 
 
 @contextmanager
 def headless_terminal(tmp_path: Path, node: RegtestNode, script: str, *, slot: int = 99,
-                      terminal: str = "E2E") -> Iterator[Headless]:
+                      terminal: str = "E2E", adjust: Callable[[str], str] = str) -> Iterator[Headless]:
     store_dir, receipts = tmp_path / "store", tmp_path / "receipts.txt"
-    config = write_config(tmp_path, node, slot=slot, terminal=terminal)
+    config = write_config(tmp_path, node, slot=slot, terminal=terminal, adjust=adjust)
     script_file = tmp_path / "headless.script"
     script_file.write_text(script, encoding="utf-8")
     store = open_store(store_dir)  # the manager's rate, entered before the terminal starts
