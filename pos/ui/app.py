@@ -352,7 +352,9 @@ class PosApp(App[None]):
             return False
         cart = self.till.cart_copy()
         day = self.day
-        job = (lambda: self.till.charge(cart)) if split is None else (lambda: day.charge_split(cart, split))
+        cashier = day.cashier.name if day.cashier else ""  # the shift's; without a shift, the till's own
+        job = (lambda: self.till.charge(cart, cashier=cashier)) if split is None else \
+            (lambda: day.charge_split(cart, split))
         return self.run_blocking("charge", job, self._charged, self._charge_failed)
 
     @property
