@@ -4,6 +4,8 @@ rest charged in Bitcoin exactly as F10 charges - the Charge screen with its QR, 
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from pos.core.tender import BitcoinTender, CashTender
 from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.screens.charge import ChargeScreen
@@ -14,6 +16,15 @@ from tests.ui.qr_decode import decode_svg
 from tests.ui.test_tender import open_shift, sales_today
 
 
+@asynccontextmanager
+async def selling(services, *codes: str, events=None):
+    """The English till with Aigerim's shift open and `codes` scanned."""
+    async with running(services, events=events) as pilot:
+        await open_shift(pilot, services)
+        await scan(pilot, *codes)
+        yield pilot
+
+
 async def split(pilot, cash: str, tendered: str) -> None:
     await pilot.press("f7", "f4", *cash, "enter", *tendered, "enter")
     await settle(pilot)
@@ -22,9 +33,8 @@ async def split(pilot, cash: str, tendered: str) -> None:
 async def test_a_split_charges_the_rest_on_the_charge_screen_and_records_both_tenders_when_paid() -> None:
     services = make_services(make_config(ui={"language": "en"}))
     events: list[tuple[str, dict]] = []
-    async with running(services, events=lambda name, fields: events.append((name, fields))) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "TEA-01", "BREAD-01")
+    async with selling(services, "TEA-01", "BREAD-01", events=lambda name, fields: events.append((name, fields))) \
+            as pilot:
         total = pilot.app.cart.totals().total
         await split(pilot, "500", "1000")
         screen = pilot.app.screen
@@ -56,9 +66,7 @@ async def test_a_split_charges_the_rest_on_the_charge_screen_and_records_both_te
 async def test_f8_on_a_splits_charge_gives_the_cash_part_back_and_keeps_the_cart() -> None:
     services = make_services(make_config(ui={"language": "en"}))
     events: list[tuple[str, dict]] = []
-    async with running(services, events=lambda name, fields: events.append((name, fields))) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "TEA-01")
+    async with selling(services, "TEA-01", events=lambda name, fields: events.append((name, fields))) as pilot:
         await split(pilot, "500", "500")
         invoice = pilot.app.screen.invoice
         await pilot.press("f8", "y")
@@ -73,9 +81,7 @@ async def test_f8_on_a_splits_charge_gives_the_cash_part_back_and_keeps_the_cart
 
 async def test_a_cash_part_not_below_the_total_is_asked_again() -> None:
     services = make_services(make_config(ui={"language": "en"}))
-    async with running(services) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "TEA-01")
+    async with selling(services, "TEA-01") as pilot:
         total = pilot.app.cart.totals().total
         await pilot.press("f7", "f4", *str(total // 100), "enter")
         await settle(pilot)
@@ -85,9 +91,7 @@ async def test_a_cash_part_not_below_the_total_is_asked_again() -> None:
 
 async def test_after_a_restart_the_splits_charge_comes_back_and_its_payment_records_the_sale() -> None:
     services = make_services(make_config(ui={"language": "en"}))
-    async with running(services) as pilot:
-        await open_shift(pilot, services)
-        await scan(pilot, "TEA-01")
+    async with selling(services, "TEA-01") as pilot:
         await split(pilot, "500", "500")
         invoice = pilot.app.screen.invoice
     async with running(services) as pilot:
