@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pos.core.receipt import money
+from pos.fiscal.webkassa import Webkassa
+from pos.sale.fiscal_sender import FiscalSender
 from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.sale import SaleScreen
 from tests.ui.conftest import make_config, make_services, poll, running, scan, settle, shown
+from tests.fiscal.conftest import fake, settings_for  # noqa: F401 (the fixture)
 from tests.ui.test_tender import open_shift, sales_today
 
 
@@ -77,3 +80,28 @@ async def test_a_paid_split_prints_one_slip_listing_the_cash_and_the_bitcoin_par
         assert f"Bitcoin{flat(money(invoice.total_tiyn))}KZT" in text and txid in text
         assert services.printer.printout.drawer_kicks == 1
         assert isinstance(pilot.app.screen, DoneScreen) and sale.id in shown(pilot, "#receipt")
+
+
+async def test_with_a_fiscal_register_the_slip_prints_at_once_and_the_fiscal_receipt_once_registered(fake) -> None:
+    services = make_services(make_config(ui={"language": "en"}, printer={"cash_drawer": True},
+                                         fiscal={"provider": "webkassa"}))
+    services.fiscal = FiscalSender(services.store, Webkassa(settings_for(fake)))
+    fake.go_down()  # the register cannot be reached: the sale and its slip do not wait
+    try:
+        async with running(services) as pilot:
+            await sell(pilot, services, "f7", "f2", *"1000", "enter")
+            [sale] = sales_today(services)
+            [slip] = services.printer.receipts()
+            assert "Not a fiscal receipt" in slip and sale.id in slip
+            assert [job.fiscal for job in services.store.pending_prints()] == [True]
+            fake.come_back()
+            services.fiscal.send_pending()  # (or the sender's own thread did)
+            pilot.app.process_prints()
+            await settle(pilot)
+            [_, fiscal] = services.printer.receipts()
+            [check] = fake.checks
+            assert "FISCAL RECEIPT" in fiscal and sale.id in fiscal and check["Number"] in fiscal
+            assert f"[QR] {check['TicketUrl']}" in fiscal
+            assert services.printer.printout.drawer_kicks == 1 and services.store.pending_prints() == []
+    finally:
+        services.fiscal.stop()
