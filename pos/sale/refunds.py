@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
-from pos.chain.bip21 import payment_uri
+from pos.chain.bip21 import is_bech32, payment_uri
 from pos.config import Config
 from pos.core.cart import allocate
 from pos.core.cashier import Cashier
@@ -38,14 +38,20 @@ REFUND_COUNTER = "refund"
 #: Address prefixes of each network: bech32 human-readable part, and the first character of base58 ones.
 _PREFIXES = {"mainnet": ("bc1", "1", "3"), "regtest": ("bcrt1", "m", "n", "2")}
 _TEST = ("tb1", "m", "n", "2")
+SCHEME = "bitcoin:"
 
 
 def check_address(text: str, network: str) -> str:
     """The customer's address, if it is a valid Bitcoin address of `network` (bitcoinlib, imported
-    here only: a refund is rare); DayError naming the address otherwise."""
+    here only: a refund is rare); DayError naming the address otherwise. A wallet's receive QR is
+    often a BIP21 URI ("bitcoin:ADDRESS?amount=..."): its address is taken, a bech32 one in lower case."""
     from bitcoinlib.keys import Address
 
     address = text.strip()
+    if address[:len(SCHEME)].lower() == SCHEME:
+        address = address[len(SCHEME):].split("?", 1)[0]
+    if is_bech32(address):
+        address = address.lower()  # upper case makes a smaller QR; the chain is asked in lower case
     prefixes = _PREFIXES.get(network, _TEST)
     try:
         Address.parse(address)

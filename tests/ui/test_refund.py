@@ -211,6 +211,25 @@ async def test_an_address_of_another_network_or_malformed_is_refused_naming_it()
         assert refunds_today(services) == []
 
 
+async def test_history_opens_the_refund_of_the_selected_sale_and_a_scanned_uri_gives_its_address() -> None:
+    services = staffed()
+    async with running(services) as pilot:
+        await start_shift(pilot)
+        invoice = await charge(pilot, "BREAD-01")
+        services.watcher.pay(invoice.address, invoice.amount_sat)
+        await poll(pilot)
+        await pilot.press("enter", "f9")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RefundScreen) and pilot.app.screen.sale.id == invoice.id
+        await pilot.press("enter")
+        await settle(pilot)
+        await answer(pilot, f"BITCOIN:{CUSTOMER.upper()}?amount=0.001")  # a wallet's receive QR, scanned
+        [refund] = refunds_today(services)
+        assert refund.address == CUSTOMER
+
+
 async def test_an_unknown_number_is_said() -> None:
     services = staffed()
     async with running(services) as pilot:
