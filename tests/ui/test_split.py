@@ -4,9 +4,12 @@ rest charged in Bitcoin exactly as F10 charges - the Charge screen with its QR, 
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import asynccontextmanager
 
+from pos.core.invoice import CANCELLED
 from pos.core.tender import BitcoinTender, CashTender
+from pos.sale.till import Till
 from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.done import DoneScreen
@@ -23,6 +26,13 @@ async def selling(services, *codes: str, events=None):
         await open_shift(pilot, services)
         await scan(pilot, *codes)
         yield pilot
+
+
+def restarted(services):
+    """The same store, chain and clock with a new till, as a start after a stop builds them."""
+    till = Till(store=services.store, checkout=services.checkout, watcher=services.watcher,
+                policy=services.till.policy, clock=services.clock, cashier=services.till.cashier)
+    return dataclasses.replace(services, till=till)
 
 
 async def split(pilot, cash: str, tendered: str) -> None:
@@ -94,7 +104,7 @@ async def test_after_a_restart_the_splits_charge_comes_back_and_its_payment_reco
     async with selling(services, "TEA-01") as pilot:
         await split(pilot, "500", "500")
         invoice = pilot.app.screen.invoice
-    async with running(services) as pilot:
+    async with running(restarted(services)) as pilot:
         assert isinstance(pilot.app.screen, ChargeScreen) and pilot.app.screen.invoice.id == invoice.id
         services.watcher.pay(invoice.address, invoice.amount_sat)
         await poll(pilot)
@@ -102,3 +112,17 @@ async def test_after_a_restart_the_splits_charge_comes_back_and_its_payment_reco
         assert f"Cash: {pilot.app.kzt(500_00)}" in shown(pilot, "#done-details")
         [sale] = sales_today(services)
         assert [t.amount_tiyn for t in sale.tenders] == [500_00, invoice.total_tiyn]
+
+
+async def test_a_split_charged_but_never_shown_before_a_stop_gives_its_cash_back_at_the_next_start() -> None:
+    services = make_services(make_config(ui={"language": "en"}))
+    async with selling(services, "TEA-01") as pilot:
+        day = pilot.app.day
+        invoice = day.charge_split(pilot.app.till.cart_copy(), day.split(pilot.app.cart, 500_00, 500_00))
+    events: list[tuple[str, dict]] = []  # the stop came before the invoice was on screen
+    async with running(restarted(services), events=lambda name, fields: events.append((name, fields))) as pilot:
+        assert isinstance(pilot.app.screen, SaleScreen) and len(pilot.app.cart.lines) == 1
+        assert services.store.get_invoice(invoice.id).state == CANCELLED  # nobody can pay it now
+        assert ("split_void", {"sale": "T01-S000001", "invoice": invoice.id, "cash_tiyn": 500_00}) in events
+        toasts = [n.message for n in pilot.app._notifications]
+        assert f"Sale T01-S000001 was not paid in Bitcoin: GIVE BACK {pilot.app.kzt(500_00)} in cash" in toasts
