@@ -53,6 +53,38 @@ language = "en"
 """
 
 
+#: The start of a shop's day, as script lines: the shift opened on the Shift screen (the manager's
+#: PIN 1234; Aigerim, PIN 1111, the set-up's cashier; a 5 000 float), bread sold in cash (1 000
+#: handed over), milk by card.
+OPEN_SHIFT_CASH_AND_CARD = """
+# the manager's PIN, the Shift screen: Aigerim opens the shift with her PIN and the float
+press f12
+type 1234
+press enter f6 f2
+type Aigerim
+press enter
+type 1111
+press enter
+type 5000
+press enter
+wait shift_opened 30
+press escape escape
+
+# bread in cash: 1000 handed over
+type BREAD-01
+press enter f7 f2
+type 1000
+press enter
+wait sale_recorded 10
+
+# milk by card: the approval code from the bank terminal's slip
+type MILK-01
+press enter f7 f3
+type A1B2C3
+press enter
+wait sale_recorded 10
+"""
+
 @dataclass(frozen=True)
 class Headless:
     process: subprocess.Popen

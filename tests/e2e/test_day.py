@@ -27,7 +27,7 @@ from pos.core.report import as_sale
 from pos.core.tender import TENDER_KINDS
 from pos.regtest.node import RegtestNode
 from pos.store import open_store
-from tests.e2e.headless import headless_terminal, write_config
+from tests.e2e.headless import OPEN_SHIFT_CASH_AND_CARD, headless_terminal, write_config
 from tests.ui.qr_decode import decode_svg
 
 # Prices of the demo catalog (pos/data/demo_catalog.csv), in tiyn.
@@ -37,34 +37,7 @@ SPLIT_CASH = 2000_00  # of two teas; the rest in Bitcoin
 #: The terminal's first invoice (a fresh store): the Bitcoin sale, refunded by its number.
 BITCOIN_SALE = "D01-000001"
 
-SCRIPT = """
-# the manager's PIN, the Shift screen: Aigerim opens the shift with her PIN and the float
-press f12
-type 1234
-press enter f6 f2
-type Aigerim
-press enter
-type 1111
-press enter
-type 5000
-press enter
-wait shift_opened 30
-press escape escape
-
-# bread in cash: 1000 handed over
-type BREAD-01
-press enter f7 f2
-type 1000
-press enter
-wait sale_recorded 10
-
-# milk by card: the approval code from the bank terminal's slip
-type MILK-01
-press enter f7 f3
-type A1B2C3
-press enter
-wait sale_recorded 10
-
+SCRIPT = OPEN_SHIFT_CASH_AND_CARD + """
 # tea in Bitcoin: the customer pays, the block comes
 type TEA-01
 press enter f10

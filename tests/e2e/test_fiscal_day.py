@@ -40,7 +40,7 @@ import pytest
 from drivers.decode import Image, decode
 from pos.core.receipt import Text, render_text
 from pos.regtest.node import RegtestNode
-from tests.e2e.headless import Headless, headless_terminal, write_config
+from tests.e2e.headless import OPEN_SHIFT_CASH_AND_CARD, Headless, headless_terminal, write_config
 from tests.e2e.test_day import pos
 from tests.fiscal.conftest import fake  # noqa: F401 (the fixture)
 from tests.fiscal.fake_webkassa import API_KEY, CASHBOX, LOGIN, OFD, PASSWORD, REGISTRATION_NUMBER, FakeWebkassa
@@ -51,28 +51,8 @@ SLOT, TERMINAL = 93, "F16"  # index 93, 193, ...: clear of the addresses the oth
 #: Seconds the terminal is given for what each step waits for (the sender's round is 5 s).
 PATIENCE = 30.0
 
-SHIFT_AND_THREE_SALES = """
-# the manager's PIN, the Shift screen: Aigerim opens the shift with her PIN and the float
-press f12
-type 1234
-press enter f6 f2
-type Aigerim
-press enter
-type 1111
-press enter
-type 5000
-press enter
-wait shift_opened 30
-press escape escape
-# bread in cash, milk by card, tea in Bitcoin
-type BREAD-01
-press enter f7 f2
-type 1000
-press enter
-type MILK-01
-press enter f7 f3
-type A1B2C3
-press enter
+SHIFT_AND_THREE_SALES = OPEN_SHIFT_CASH_AND_CARD + """
+# tea in Bitcoin
 type TEA-01
 press enter f10
 wait invoice_created 60
