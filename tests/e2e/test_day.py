@@ -152,6 +152,8 @@ def test_a_day_of_cash_card_bitcoin_split_and_a_bitcoin_refund_closes_with_a_z_t
          "txid": refund_paid[0]},
         {"event": "report_printed", "kind": "X", "number": 0},
         {"event": "report_printed", "kind": "Z", "number": 1}]
+    paper = run.receipts.read_text(encoding="utf-8")  # the mock printer's: X, Z and the refund slip printed
+    assert paper.count("X REPORT") == 1 and paper.count("Z REPORT") == 1 and "D01-R000001" in paper
 
     # the terminal is stopped: the accountant's export, and the store's own records
     last_day = business_day(datetime.now(timezone.utc))
