@@ -13,7 +13,8 @@ simulator on a real pty, as in a shop. The day, with the faults it must survive:
    registered twice) and the cash and card sales' fiscal receipts print by themselves; a block
    settles the Bitcoin sale and History reprints its slip, now the fiscal receipt; the register
    goes down: a sale in cash, the first cash sale refunded, the Bitcoin sale refunded to the
-   customer's address (the request paid from the node's wallet), a second Bitcoin sale; the
+   customer's address (the request paid from the node's wallet), a sale split between cash and
+   Bitcoin, a second Bitcoin sale; the
    register comes back and takes them all; the second Bitcoin slip is reprinted; the manager's
    Z closes the register's shift too and prints both sets of figures.
 
@@ -105,6 +106,17 @@ type 2222
 press enter
 wait refund_state refund={bitcoin_refund} state=done 60
 press enter escape
+# two teas split: 2000 in cash (5000 handed over), the rest in Bitcoin
+type 2*TEA-01
+press enter f7 f4
+type 2000
+press enter
+type 5000
+press enter
+wait invoice_created 60
+wait sale_recorded 60
+wait handed_over 10
+press enter
 # tea in Bitcoin
 type TEA-01
 press enter f10
@@ -120,7 +132,7 @@ press escape
 press f12
 type 1234
 press enter f6 f4
-type 5250
+type 7250
 press enter
 type Dana
 press enter
@@ -261,7 +273,7 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
     [cash_sale] = [check["ExternalCheckNumber"] for check in fake.checks]
 
     # 3. the rest of the day
-    second = f"{TERMINAL}-000002"
+    split, second = f"{TERMINAL}-000002", f"{TERMINAL}-000003"
     customer = new_address()
     paid_back: list[str] = []
     script = REST_OF_THE_DAY.format(first=first, second=second, refunded=cash_sale, customer=customer,
@@ -281,7 +293,7 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
                 time.sleep(6)  # a round of the sender finds the register down
                 assert len(fake.checks) == 3
                 fake.come_back()
-                until(lambda: len(fake.checks) == 7, "the two sales and two returns of the outage registered",
+                until(lambda: len(fake.checks) == 8, "the three sales and two returns of the outage registered",
                       fake=fake)
                 regtest_node.mine(1)
             elif name == "report_printed":
@@ -297,7 +309,7 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
 
     # exactly one registration per sale and return, each tender under its type
     numbers = Counter(check["ExternalCheckNumber"] for check in fake.checks)
-    assert len(fake.checks) == 7 and set(numbers.values()) == {1}, numbers
+    assert len(fake.checks) == 8 and set(numbers.values()) == {1}, numbers
     sales = [check for check in fake.checks if check["OperationType"] == 2]
     returns = [check for check in fake.checks if check["OperationType"] == 3]
 
@@ -305,7 +317,9 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
         return check["ExternalCheckNumber"], [p["PaymentType"] for p in check["Payments"]]
 
     assert [paid(check) for check in sales] == [
-        (cash_sale, [0]), (f"{TERMINAL}-S000002", [1]), (first, [4]), (f"{TERMINAL}-S000003", [0]), (second, [4])]
+        (cash_sale, [0]), (f"{TERMINAL}-S000002", [1]), (first, [4]), (f"{TERMINAL}-S000003", [0]),
+        (f"{TERMINAL}-S000004", [0, 4]), (second, [4])]
+    assert split not in numbers  # the split's invoice is a tender of its sale, not a sale
     assert [paid(check) for check in returns] == [(f"{TERMINAL}-R000001", [0]), (f"{TERMINAL}-R000002", [4])]
     # each return names the fiscal sign of the sale it reverses, and gives back its total
     bases = {body["ExternalCheckNumber"]: body["ReturnBasisDetails"]["CheckNumber"]
@@ -331,8 +345,8 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
         qrs = paper.qr_payloads()
         assert qrs and qrs[-1] == check["TicketUrl"], (qrs, check["TicketUrl"])
 
-    # the Z closed the register's shift, which counted the five sales and two returns, and the paper agrees
+    # the Z closed the register's shift, which counted the six sales and two returns, and the paper agrees
     [z] = fake.z_reports
-    assert (z["Sell"]["Count"], z["ReturnSell"]["Count"]) == (5, 2) and not fake.shift_open
+    assert (z["Sell"]["Count"], z["ReturnSell"]["Count"]) == (6, 2) and not fake.shift_open
     [z_paper] = [paper.text for paper in printed if "Z-ОТЧЁТ" in paper.text]
     assert "Суммы совпадают" in z_paper and "СУММЫ НЕ СОВПАДАЮТ" not in z_paper, z_paper
