@@ -14,16 +14,16 @@ simulator on a real pty, as in a shop. The day, with the faults it must survive:
    settles the Bitcoin sale and History reprints its slip, now the fiscal receipt; the register
    goes down: a sale in cash, the first cash sale refunded, the Bitcoin sale refunded to the
    customer's address (the request paid from the node's wallet), a sale split between cash and
-   Bitcoin, a second Bitcoin sale; the
-   register comes back and takes them all; the second Bitcoin slip is reprinted; the manager's
-   Z closes the register's shift too and prints both sets of figures.
+   Bitcoin, a second Bitcoin sale; the register comes back (in offline mode: its OFD is out of
+   reach) and takes them all; the second Bitcoin slip is reprinted; the manager's Z closes the
+   register's shift too and prints both sets of figures.
 
 Then: the register holds exactly one receipt per sale and one return per refund (each
 ExternalCheckNumber once; a return names its sale's fiscal sign); each sale's fiscal receipt is
-printed once, with the fiscal sign, РНМ, ЗНМ and the OFD, and its QR, a raster read back by
-zbarimg as a phone would, is the TicketUrl the register returned; the register's Z counted
-every sale and return and the paper says the figures match. (A refund's slip is not checked
-for fiscal attributes: it has none yet.)
+printed once, with the fiscal sign, РНМ, ЗНМ, the OFD and "offline" when registered so, and its
+QR, a raster read back by zbarimg as a phone would, is the TicketUrl the register returned; the
+register's Z counted every sale and return and the paper says the figures match. (A refund's
+slip is not checked for fiscal attributes: it has none yet.)
 """
 
 from __future__ import annotations
@@ -292,6 +292,7 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
             elif name == "handed_over" and event["invoice"] == second:
                 time.sleep(6)  # a round of the sender finds the register down
                 assert len(fake.checks) == 3
+                fake.offline = True  # back, but cut off from its OFD: what it registers now is offline
                 fake.come_back()
                 until(lambda: len(fake.checks) == 8, "the three sales and two returns of the outage registered",
                       fake=fake)
@@ -342,6 +343,7 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
         for label, value in (("РНМ", REGISTRATION_NUMBER), ("ЗНМ", CASHBOX)):
             assert any(line.startswith(label) and line.endswith(value) for line in lines), (label, paper.text)
         assert str(OFD["Name"]) in paper.text
+        assert ("Автономный режим" in paper.text) == check["IsOffline"], paper.text
         qrs = paper.qr_payloads()
         assert qrs and qrs[-1] == check["TicketUrl"], (qrs, check["TicketUrl"])
 
