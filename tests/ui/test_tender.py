@@ -6,6 +6,7 @@ from pos.core.localtime import business_day
 from pos.core.tender import CardTender, CashTender
 from pos.sale.day import add_cashier
 from pos.ui.dialogs.tender import TenderDialog
+from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.sale import SaleScreen
 from tests.ui.conftest import charge, make_config, make_services, message, running, scan, settle
 
@@ -91,3 +92,15 @@ async def test_after_a_restart_with_the_shift_open_the_cashier_signs_in_before_t
         await settle(pilot)
         [sale] = sales_today(services)
         assert sale.cashier == "Aigerim" and sale.shift == 1
+
+
+async def test_after_a_restart_with_the_shift_open_the_cashier_signs_in_before_a_bitcoin_charge() -> None:
+    services = make_services(make_config(ui={"language": "en"}, terminal={"cashier": "Till 1"}))
+    async with running(services) as pilot:
+        await open_shift(pilot, services)
+    async with running(services) as pilot:  # the shift is open; nobody is signed in at this till
+        await scan(pilot, "BREAD-01")
+        await pilot.press("f10", *"Aigerim", "enter", *"1111", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ChargeScreen), message(pilot)
+        assert pilot.app.screen.invoice.cashier == "Aigerim"  # not the till's own name

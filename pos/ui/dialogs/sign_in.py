@@ -1,7 +1,7 @@
 """Who is at the till: a person's name, then their own PIN (pos.sale.day.Day.sign_in).
 
-Two prompts in a row, used by the Shift screen (open, X, Z) and by the Sale screen when a shift
-left open by a restart has nobody signed in yet. A refused PIN keeps the PIN dialog open, with
+Two prompts in a row, used by the Shift screen (open, X, Z), and by every sale and refund when a
+shift left open by a restart has nobody signed in yet (at_the_till). A refused PIN keeps the PIN dialog open, with
 the reason (and the person's lockout) under the field.
 """
 
@@ -43,3 +43,18 @@ def sign_in(app: PosApp, then: Callable[[Cashier], None]) -> None:
         app.push_screen(PromptDialog(tr("shift.pin_of", name=name), check_pin, password=True), signed_in)
 
     app.push_screen(PromptDialog(tr("shift.who"), read_name), named)
+
+
+def at_the_till(app: PosApp, then: Callable[[], None]) -> None:
+    """`then`, once somebody is at the till: a shift left open by a restart has nobody signed in,
+    so whoever signs in first goes on with it (every record carries its cashier). Without a shift,
+    or with someone signed in, `then` runs at once."""
+    if app.day.shift is None or app.day.cashier is not None:
+        then()
+        return
+
+    def goes_on(who: Cashier) -> None:
+        if app.day_step(lambda: app.day.continue_shift(who)) is not None:
+            then()
+
+    sign_in(app, goes_on)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -29,7 +29,7 @@ from pos.sale.day import DayError
 from pos.sale.refunds import check_address
 from pos.ui.base import PosNode
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
-from pos.ui.dialogs.sign_in import sign_in
+from pos.ui.dialogs.sign_in import at_the_till, sign_in
 from pos.ui.format import amount, local_time, quantity
 from pos.ui.input_rules import read_code
 from pos.ui.screens.refund_request import RefundRequestScreen, print_refund_slip
@@ -168,16 +168,7 @@ class RefundScreen(PosNode, Screen[None]):
         """What the sale's tenders need (the card's code, the customer's address), then the refund."""
         if self.sale is None:
             return
-        app = self.pos
-        if app.day.shift is not None and app.day.cashier is None:  # left open by a restart: who goes on with it
-            sign_in(app, lambda who: self._go_on(who))
-            return
-        self._ask_code()
-
-    def _go_on(self, who: Cashier) -> None:
-        app = self.pos
-        if app.day_step(lambda: app.day.continue_shift(who)) is not None:
-            self._ask_code()
+        at_the_till(self.pos, self._ask_code)
 
     def _ask_code(self) -> None:
         assert self.sale is not None

@@ -16,7 +16,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from pos.core.cart import MILLI, CartError, Discount, Line
-from pos.core.cashier import Cashier
 from pos.core.catalog import Product
 from pos.core.tender import CashTender, TenderedSale
 from pos.core.text import printable
@@ -24,7 +23,7 @@ from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.picker import ProductPicker
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 from pos.ui.format import SUM_WIDTH, amount, quantity
-from pos.ui.dialogs.sign_in import sign_in
+from pos.ui.dialogs.sign_in import at_the_till
 from pos.ui.dialogs.tender import OtherTender, TenderDialog
 from pos.ui.input_rules import read_amount, read_code, read_discount, read_quantity
 from pos.ui.widgets.footer import PosFooter
@@ -315,8 +314,11 @@ class SaleScreen(PosNode, Screen[None]):
         if not self.cart.lines:
             self.say(tr("error.cart_empty"), error=True)
             return
+        at_the_till(self.pos, self._charge)
+
+    def _charge(self) -> None:
         if self.pos.start_charge():
-            self.say(tr("sale.charging"))
+            self.say(self.pos.tr("sale.charging"))
 
     def action_other_tender(self) -> None:
         """Cash (the amount handed over, the change said) or card (the approval code on the bank
@@ -358,14 +360,7 @@ class SaleScreen(PosNode, Screen[None]):
                 app.push_screen(PromptDialog(tr("tender.split_cash", total=app.kzt(total)), cash_part,
                                              hint=tr("tender.split_hint")), split_cash)
 
-        def goes_on(who: Cashier) -> None:
-            if app.day_step(lambda: app.day.continue_shift(who)) is not None:
-                self._choose_tender(picked)
-
-        if app.day.shift is not None and app.day.cashier is None:  # left open by a restart: who goes on with it
-            sign_in(app, goes_on)
-            return
-        self._choose_tender(picked)
+        at_the_till(app, lambda: self._choose_tender(picked))
 
     def _choose_tender(self, picked: Callable[[OtherTender | None], None]) -> None:
         self.pos.push_screen(TenderDialog(self.pos.kzt(self.cart.totals().total)), picked)
