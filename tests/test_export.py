@@ -290,3 +290,68 @@ def test_a_closed_days_export_sums_exactly_to_its_z(tmp_path, capsys):
     assert {r["kind"] for r in rows} == {"line", "tender", "payment", "refund"}
     assert z.sales.count == 4 and z.refunds_tiyn and z.tenders["card"].tiyn == 4500_00
     assert_rows_add_up_to(rows, z)
+
+
+@pytest.mark.usefixtures("bitcoinlib_home")
+def test_a_bitcoin_refund_paid_the_next_day_is_in_that_days_z_and_export(tmp_path, capsys):
+    """Day 1: a Bitcoin sale refunded, the request not paid at the Z; the terminal stops and the day is
+    exported. Day 2: the refund is paid, then the Z and the export. Each day's export sums to its Z;
+    the money went back on day 2, so day 1's export, made again later, still sums to day 1's Z."""
+    from pos.i18n import Translator
+    from pos.sale.day import Day
+    from pos.sale.refunds import Refunds
+    from tests.ui.conftest import make_config, make_services
+    from tests.ui.fakes import START, Clock
+
+    clock, config = Clock(), config_for(tmp_path, tmp_path / "store")
+
+    def start():
+        services = make_services(make_config(shift={"cashier_refund_max_kzt": 100_000}), clock=clock,
+                                 store=open_store(tmp_path / "store", clock=clock))
+        day = Day(store=services.store, checkout=services.checkout, config=services.config, clock=clock,
+                  tr=Translator("en"))
+        day.follow(services.till)
+        refunds = Refunds(day=day, store=services.store, config=services.config, clock=clock,
+                          rate=services.checkout.usable_rate, chain=services.watcher.chain)
+        return services, day, refunds, day.add_cashier("Boss", "manager", "9999")
+
+    def exported(on) -> list[dict]:
+        out, when = tmp_path / f"{on}.json", on.isoformat()
+        assert export(config, "--from", when, "--to", when, "--format", "json", "--out", str(out)) == 0
+        return json.loads(out.read_text(encoding="utf-8"))["rows"]
+
+    services, day, refunds, boss = start()
+    day.open_shift(boss, 0)
+    cart = services.checkout.new_cart()
+    cart.add("MED-01")
+    invoice = services.till.charge(cart)
+    services.watcher.pay(invoice.address, invoice.amount_sat, height=services.watcher.tip)
+    services.till.apply(services.till.poll())
+    [refund] = refunds.refund_sale(services.store.get_invoice(invoice.id),
+                                   address="bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080")
+    clock.advance(hours=8)
+    first = day.z_report(boss, 0)
+    services.store.close()
+    assert first.refunds_tiyn == 0 and first.refunds_requested.count == 1
+    assert_rows_add_up_to(exported(business_day(START)), first)
+
+    clock.advance(hours=16)  # 10:00 the next day
+    services, day, refunds, boss = start()
+    day.open_shift(boss, 0)
+    bread = services.checkout.new_cart()
+    bread.add("BREAD-01")
+    cash = day.cash_sale(bread, 1000_00)
+    services.watcher.pay(refund.address, refund.amount_sat)
+    [done] = refunds.poll()
+    clock.advance(hours=8)
+    second = day.z_report(boss, cash.total_tiyn)
+    services.store.close()
+    assert second.refunds_tiyn == refund.amount_tiyn
+    rows = exported(business_day(cash.at))
+    assert_rows_add_up_to(rows, second)
+    assert [r["txid"] for r in rows if r["kind"] == "refund"] == [done.txid]
+
+    again = exported(business_day(START))
+    assert -sums(again, "refund", "amount_tiyn")[None] == first.refunds_tiyn == 0
+    assert sums(again, "line", "amount_tiyn")[None] == first.sales.tiyn
+    capsys.readouterr()

@@ -147,7 +147,9 @@ class Store(Protocol):
     def requested_refunds(self) -> list[Refund]:
         """Bitcoin refunds not yet seen paid: what the chain is watched for."""
 
-    def refunds_for_day(self, day: date) -> list[Refund]: ...
+    def refunds_for_day(self, day: date) -> list[Refund]:
+        """Refunds done on the day (a Bitcoin one: its payment seen), and those requested on the day
+        still waiting."""
 
     def journal_head(self) -> Head:
         """Where the tamper-evident journal ends (seq, hash): a Z report prints it (pos.core.journal)."""

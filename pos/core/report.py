@@ -4,7 +4,7 @@
   * invoices (pos.core.invoice.Invoice): every invoice made in the shift, paid or not;
   * sales (pos.core.tender.TenderedSale): sales paid in cash, by card or split; a sale paid
     in Bitcoin alone needs no record, its invoice is the sale (`sales_of`);
-  * refunds (pos.core.refund.Refund).
+  * refunds (pos.core.refund.Refund): those the shift counts (`counts_refund`).
 It gives counts and totals per tender, per VAT rate, refunds, discounts, the cash the drawer
 should hold against what was counted, and the Bitcoin side by standing, so the merchant sees
 what is final and what is still at risk. An X report changes nothing; a Z is the same
@@ -16,6 +16,14 @@ and awaiting settlement, or lost after hand-over — the goods are gone, the los
 the Bitcoin side). Paid late and refund owed are money held without a sale, for a manager
 to settle or refund. Unpaid, expired and cancelled invoices count nowhere. The export
 (pos.commands.export) uses the same functions, so a day's export sums to the day's report.
+
+Which refund counts where: money refunded counts in the report of the shift it left in - a
+cash or card refund at once, a Bitcoin refund when the chain shows its payment (then it is
+done, and its return receipt goes to the fiscal register, which counts it in its shift then).
+A Bitcoin refund asked for and not yet paid is shown in its own shift's report as requested
+(at risk), never as refunded; paid during a later shift (or between shifts), it is refunded
+in that later report. So the terminal's Z and the register's Z count the same returns, and
+no report counts money that had not left yet.
 """
 
 from __future__ import annotations
@@ -80,6 +88,15 @@ def side_of(invoice: Invoice, refunding: frozenset[str]) -> str | None:
     if where == UNPAID or (where == REFUND_OWED_BTC and invoice.id in refunding):
         return None
     return where
+
+
+def counts_refund(refund: Refund, shift: int, since: datetime | None, until: datetime) -> bool:
+    """Whether the report of shift number `shift` counts the refund: done after `since` (the shift
+    before closed then; None for the first shift) and by `until` (the report's end), or asked for
+    in the shift and still waiting for the chain (shown as requested)."""
+    if refund.done_at is None:
+        return refund.shift == shift
+    return (since is None or since < refund.done_at) and refund.done_at <= until
 
 
 def refund_standing(refund: Refund) -> str:

@@ -31,7 +31,7 @@ from pos.core.payment import EXPIRED_EVENT, HANDED_OVER
 from pos.core.localtime import business_day
 from pos.core.ports import Store
 from pos.core.refund import Refund
-from pos.core.report import X, Z, Report, ReportError, as_sale, compute_report, figures
+from pos.core.report import X, Z, Report, ReportError, as_sale, compute_report, counts_refund, figures
 from pos.core.shift import Shift, ShiftError
 from pos.core.tender import (
     BitcoinTender, CardTender, CashTender, Tender, TenderedSale, TenderError, bitcoin_part, tendered_sale,
@@ -348,13 +348,21 @@ class Day:
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     def records_of(self, shift: Shift) -> tuple[list[Invoice], list[TenderedSale], list[Refund]]:
-        """The invoices created during the shift, its sale records and refunds."""
+        """The invoices created during the shift, its sale records, and the refunds its report counts
+        (pos.core.report.counts_refund): those done since the shift before closed - a Bitcoin refund
+        asked for earlier and paid now too - and those asked for in it still waiting for the chain.
+        A refund done is filed by the day it was done, so the days since that close are read."""
         days = self.days_of(shift)
         end = shift.closed_at or self._clock()
         invoices = [inv for day in days for inv in self._store.invoices_for_day(day)
                     if shift.opened_at <= inv.created_at <= end]
         sales = [s for day in days for s in self._store.sales_for_day(day) if s.shift == shift.number]
-        refunds = [r for day in days for r in self._store.refunds_for_day(day) if r.shift == shift.number]
+        since = max((s.closed_at for s in self._store.shifts() if s.number < shift.number and s.closed_at),
+                    default=None)
+        first = days[0] if since is None else min(days[0], business_day(since))
+        refund_days = [first + timedelta(days=n) for n in range((days[-1] - first).days + 1)]
+        refunds = [r for day in refund_days for r in self._store.refunds_for_day(day)
+                   if counts_refund(r, shift.number, since, end)]
         return invoices, sales, refunds
 
     # ---- X and Z -----------------------------------------------------------------------

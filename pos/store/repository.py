@@ -658,11 +658,12 @@ class TinyStore:
         """Refunds of one action (a split sale goes back in each of its tenders) in one operation.
 
         A refund requested stays in the working set (the chain is watched for it); done, it goes to
-        the file of the day it was requested, out of the working set. `fiscal_of`: the sale refunded,
+        the file of the day it was done (the day its money left, which the day's report and export
+        count it in), out of the working set. `fiscal_of`: the sale refunded,
         when fiscal receipts are on: each refund's return receipt is queued in the same operation
         (a Bitcoin refund's waits, not due, until it is saved done: its return is then due, here too)."""
-        drafts = [self._record(REFUND_RECORD, r.id, r.to_dict(), None if r.state == REQUESTED
-                               else business_day(r.requested_at)) for r in refunds]
+        drafts = [self._record(REFUND_RECORD, r.id, r.to_dict(), None if r.done_at is None
+                               else business_day(r.done_at)) for r in refunds]
         if fiscal_of is not None:
             drafts += self._queued([FiscalJob(fiscal_of, self._clock(), refund=r) for r in refunds if r.of_sale])
         else:
@@ -677,7 +678,7 @@ class TinyStore:
 
     @_operation
     def refunds_for_day(self, day: date) -> list[Refund]:
-        """Refunds requested on the day: those done, and those still waiting for the chain."""
+        """Refunds done on the day, and those requested on the day still waiting for the chain."""
         done = self._records(day_name(day), REFUND_RECORD, Refund.from_dict)
         waiting = [r for r in self._records(RECORDS, REFUND_RECORD, Refund.from_dict)
                    if business_day(r.requested_at) == day]

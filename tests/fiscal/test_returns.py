@@ -182,3 +182,28 @@ def test_a_shift_of_sales_and_refunds_closes_with_both_zs_agreeing(shop, fake):
     assert (fiscal.report.returns_count, fiscal.report.returns_tiyn) == (3, report.refunds_tiyn)
     assert (fiscal.report.sales_count, fiscal.report.sales_tiyn) == (report.sales.count, report.sales.tiyn)
     assert "Figures match" in paper and "FIGURES DIFFER" not in paper
+
+
+def test_a_bitcoin_refund_paid_in_the_next_shift_is_counted_by_both_zs_of_that_shift(shop, fake):
+    """The register registers the return when it is sent, once the refund is paid: in its next shift.
+    The terminal counts it there too, and its first Z shows it as requested, not as money gone."""
+    invoice = shop.bitcoin_sale()
+    [refund] = shop.refund(invoice, address=CUSTOMER)
+    shop.services.clock.advance(hours=8)
+    first, register, paper = close(shop, fake)
+    assert first.refunds_tiyn == 0 and first.refunds_requested.tiyn == refund.amount_tiyn
+    assert register.report is not None and register.report.returns_count == 0
+    assert "Figures match" in paper
+
+    shop.services.clock.advance(hours=16)
+    shop.day.open_shift(shop.manager, 0)
+    sell(shop, 1)
+    shop.services.watcher.pay(CUSTOMER, refund.amount_sat)
+    [done] = shop.refunds.poll()
+    shop.services.clock.advance(hours=8)
+    second, register, paper = close(shop, fake)
+    assert (second.refunds_tiyn, second.refunds_requested.count) == (refund.amount_tiyn, 0)
+    assert second.bitcoin["refunded"].sat == done.amount_sat
+    assert register.report is not None
+    assert (register.report.returns_count, register.report.returns_tiyn) == (1, refund.amount_tiyn)
+    assert "Figures match" in paper and "FIGURES DIFFER" not in paper
