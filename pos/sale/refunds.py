@@ -21,6 +21,7 @@ from pos.config import Config
 from pos.core.cart import allocate
 from pos.core.cashier import Cashier
 from pos.core.invoice import PAID_OVER, SETTLED, Invoice
+from pos.core.journal import WATCHER, acting
 from pos.core.localtime import business_day
 from pos.core.money import Rate
 from pos.core.ports import ChainBackend, ChainUnavailable, Store
@@ -82,6 +83,7 @@ class Refunds:
         `chain`: what `poll` reads (the watcher's backend)."""
         self._day, self._store, self._config, self._rate, self._chain = day, store, config, rate, chain
         self._clock = clock
+        self._paid: dict[str, set[str]] = {}  # txids that paid refunds, by address (_paid_to)
 
     # ---- finding the sale ---------------------------------------------------------------
     def find(self, number: str) -> TenderedSale | Invoice:
@@ -257,27 +259,44 @@ class Refunds:
     def watch(self) -> list[Refund]:
         """Blocking (the chain), announcing nothing: a UI runs it in a thread and announces what it
         returns on its own thread (announce_paid). Each requested refund whose address received at
-        least its amount in one transaction is saved done, with that txid; nothing is asked of the
-        chain while no refund is requested. One transaction pays one refund of this poll; a refund
-        done earlier to the same address is not looked up (a customer's address is not reused for
-        two refunds of the same amount on one day, in practice)."""
+        least its amount in one transaction is saved done, with that txid, journaled as the
+        watcher's; nothing is asked of the chain while no refund is requested. A transaction pays
+        one refund only: one that paid a refund done to the same address before (this poll, or
+        earlier - a customer may give the same address twice) is not taken (`_paid_to`)."""
         if self._chain is None:
             return []
         done = []
-        used: set[str] = set()
-        for refund in self._store.requested_refunds():
+        waiting = self._store.requested_refunds()
+        for refund in waiting:
             try:
                 payments = self._chain.payments_to(refund.address)
             except ChainUnavailable:
                 continue  # unknown this time, asked again at the next poll
-            paid = next((p for p in payments if p.amount_sat >= refund.amount_sat and p.txid not in used), None)
+            enough = [p for p in payments if p.amount_sat >= refund.amount_sat]
+            used = self._paid_to(refund.address) if enough else set()
+            paid = next((p for p in enough if p.txid not in used), None)
             if paid is None:
                 continue
             used.add(paid.txid)
             finished = refund.done(paid.txid, max(self._clock(), refund.requested_at))
-            self._store.save_refunds([finished])
+            with acting(WATCHER):
+                self._store.save_refunds([finished])
             done.append(finished)
+        marked = {r.id for r in done}
+        still = {r.address for r in waiting if r.id not in marked}  # kept only while a refund waits
+        self._paid = {address: txids for address, txids in self._paid.items() if address in still}
         return done
+
+    def _paid_to(self, address: str) -> set[str]:
+        """The transactions that paid refunds done to `address` in the last REFUND_DAYS days (a refund
+        done is filed by its day). Looked up in the store only when the chain shows a payment large
+        enough, then kept while a refund to the address waits (watch adds what it marks done)."""
+        if address not in self._paid:
+            today = business_day(self._clock())
+            self._paid[address] = {r.txid for n in range(REFUND_DAYS + 1)
+                                   for r in self._store.refunds_for_day(today - timedelta(days=n))
+                                   if r.address == address and r.txid}
+        return self._paid[address]
 
     def announce_paid(self, done: list[Refund]) -> None:
         for refund in done:
