@@ -13,7 +13,7 @@ from pos.core.receipt import ReceiptSettings
 from pos.core.refund import DONE, REQUESTED, Refund, RefundLine
 from pos.core.report import (
     AWAITING, BITCOIN_SIDE, LOST, PAID_LATE_BTC, REFUND_OWED_BTC, REFUNDED, SETTLED_BTC, UNPAID, X, Z, ReportError,
-    Tally, compute_report, standing,
+    Tally, compute_report, counts_refund, standing,
 )
 from pos.core.report_slip import REPORT_LABELS, build_report_slip
 from pos.core.shift import Shift, ShiftError
@@ -90,6 +90,20 @@ def test_a_refund_by_lines_takes_back_part_of_a_line():
     half = RefundLine(0, "MILK-01", 1000, 590_00, 1600)
     back = refund(1, "T01-S000001", "card", (half,), approval_code="R12345", whole=False, state=DONE, done_at=CLOSE)
     assert back.amount_tiyn == 590_00 and not back.whole
+
+
+def test_a_refund_counts_in_the_shift_its_money_left_in_and_while_unpaid_in_the_shift_it_was_asked_in():
+    inv = settled(1)
+    asked = refund(1, inv.id, "bitcoin", every_line(inv), address="bcrt1qcustomer", amount_sat=inv.amount_sat,
+                   rate=inv.rate)  # asked for in shift 1, whose Z is at CLOSE
+    paid = asked.done(txid(7), CLOSE + timedelta(hours=15))  # seen paid during shift 2
+    first_z, second_z = CLOSE + timedelta(hours=14), CLOSE + timedelta(hours=24)
+    assert counts_refund(asked, 1, None, CLOSE) and not counts_refund(asked, 2, CLOSE, first_z)
+    assert not counts_refund(paid, 1, None, CLOSE)  # the first Z is made again: the money had not left
+    assert counts_refund(paid, 2, CLOSE, second_z)
+    assert not counts_refund(paid, 3, second_z, second_z + timedelta(hours=9))  # counted once
+    between = asked.done(txid(7), CLOSE + timedelta(hours=1))  # seen paid after the Z, before shift 2
+    assert counts_refund(between, 2, CLOSE, second_z) and not counts_refund(between, 1, None, CLOSE)
 
 
 # ---- where an invoice stands ----------------------------------------------------
