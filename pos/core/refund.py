@@ -11,6 +11,8 @@ without a sale (an underpaid invoice closed as refund owed, a late or excess pay
 back by the same path as a refund with `of_sale` False and no lines: it lowers nothing.
 
 Amounts are positive: the report and the export know a refund is money out from its kind.
+`shift` is the shift it was asked in; the money counts where it left, at `done_at`
+(pos.core.report.counts_refund), and the store files a done refund by that day.
 """
 
 from __future__ import annotations
