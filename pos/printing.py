@@ -28,8 +28,13 @@ each tender; only a slip with a cash tender opens the drawer. With [fiscal] on, 
 slip never waits for the register: it prints at once, not fiscal, and a second job, queued
 with it, prints the fiscal receipt (same number, the register's attributes and QR, no
 drawer) once pos.sale.fiscal_sender has registered the sale; until then that job waits
-without holding up the receipts behind it. (A Bitcoin-only invoice's slip is the fiscal
-receipt if the sale is registered by the time it prints.)
+without holding up the receipts behind it. Both jobs go into the store in one write, so a stop
+never leaves the slip queued without its fiscal receipt. A fiscal receipt the register refused
+(held for a person, who registers the sale in the provider's cabinet) will never have attributes
+to print: its job leaves the queue, logged and said to the cashier (outcome "dropped"); the slip
+is on paper already. A reprint (copy=True) of a sale's slip is a COPY once its original is
+remembered, as an invoice's. (A Bitcoin-only invoice's slip is the fiscal receipt if the sale is
+registered by the time it prints.)
 """
 
 from __future__ import annotations
@@ -73,15 +78,16 @@ def receipt_settings(config: Config) -> ReceiptSettings:
 
 
 #: printed: sent and confirmed; unconfirmed: sent, the printer did not answer afterwards
-#: (the job left the queue); failed: not printed, the job waits in the queue.
-Outcome = Literal["printed", "unconfirmed", "failed"]
+#: (the job left the queue); failed: not printed, the job waits in the queue; dropped: never to be
+#: printed (a sale's fiscal receipt the register refused), the job left the queue.
+Outcome = Literal["printed", "unconfirmed", "failed", "dropped"]
 
 
 @dataclass(frozen=True)
 class PrintResult:
     job: PrintJob  # as it now stands in the store (attempts and last_error updated on failure)
     outcome: Outcome
-    error: str = ""  # why it failed, or why it is not confirmed
+    error: str = ""  # why it failed, why it is not confirmed, or why it was dropped
 
     @property
     def printed(self) -> bool:
@@ -94,6 +100,10 @@ class _Unconfirmed(Exception):
 
 class _NotYet(Exception):
     """A sale's fiscal receipt whose sale the register has not registered yet: it waits its turn."""
+
+
+class _Refused(Exception):
+    """A sale's fiscal receipt the register refused: nothing will ever print; the message says why."""
 
 
 class PrintService:
@@ -110,12 +120,12 @@ class PrintService:
         """Queue the invoice's receipt; print it with process_queue()."""
         return self._queue(invoice.id, copy, invoice_id=invoice.id)
 
-    def submit_sale(self, sale: TenderedSale) -> PrintJob:
+    def submit_sale(self, sale: TenderedSale, copy: bool = False) -> PrintJob:
         """Queue the slip of a sale paid in cash, by card or split (its original; asking again
-        returns that job), and, when its fiscal receipt is queued for the register, a job for
-        that receipt (see the module doc)."""
+        returns that job; copy=True, a reprint), and with its original, when its fiscal receipt
+        is queued for the register, a job for that receipt (see the module doc)."""
         fiscal = self.store.fiscal_job(sale) is not None
-        return self._queue(sale.id, False, sale=sale, fiscal_after=fiscal)
+        return self._queue(sale.id, copy, sale=sale, fiscal_after=fiscal)
 
     def _queue(self, document: str, copy: bool, *, invoice_id: str = "", sale: TenderedSale | None = None,
                fiscal_after: bool = False) -> PrintJob:
@@ -129,11 +139,12 @@ class PrintService:
             number = record["number"] if record else self.store.next_counter(RECEIPT_COUNTER)
             job = PrintJob(id=self._job_id(), invoice_id=invoice_id, created_at=self.clock(), copy=record is not None,
                            receipt_no=number, sale=sale)
-            self.store.enqueue_print(job)  # first: a crash after it leaves a job, never a lost receipt
+            jobs = [job]
+            if fiscal_after and record is None:
+                jobs.append(replace(job, id=self._job_id(), fiscal=True))
+            self.store.enqueue_print(*jobs)  # first, in one write: a crash after it leaves both, never a lost receipt
             if record is None:
                 self._remember(job)
-            if fiscal_after and record is None:
-                self.store.enqueue_print(replace(job, id=self._job_id(), fiscal=True))
             return job
 
     def _job_id(self) -> str:
@@ -170,6 +181,13 @@ class PrintService:
             self.store.finish_print(job.id)
         return PrintResult(job, "unconfirmed", reason)
 
+    def _dropped(self, job: PrintJob, reason: str) -> PrintResult:
+        log.warning("fiscal receipt %06d of sale %s (job %s) dropped from the print queue (its slip printed "
+                    "already): the register refused it: %s", job.receipt_no, job.document, job.id, reason)
+        with self._queue_lock:
+            self.store.finish_print(job.id)
+        return PrintResult(job, "dropped", reason)
+
     def _failed(self, job: PrintJob, error: str) -> PrintResult:
         with self._queue_lock:
             job = replace(job, attempts=job.attempts + 1, last_error=error, sending=False)
@@ -189,6 +207,9 @@ class PrintService:
                 try:
                     receipt = self._receipt(job)
                 except _NotYet:
+                    continue
+                except _Refused as exc:
+                    results.append(self._dropped(job, str(exc)))
                     continue
                 if isinstance(receipt, str):
                     results.append(self._failed(job, receipt))
@@ -218,7 +239,7 @@ class PrintService:
     def _receipt(self, job: PrintJob) -> Receipt | str | None:
         """The job's paper as it stands now; a string says why it cannot be made (kept queued),
         None that there is nothing to print (a fiscal receipt the register gave no attributes for);
-        _NotYet while a sale's fiscal receipt waits for the register."""
+        _NotYet while a sale's fiscal receipt waits for the register, _Refused once it refused it."""
         if job.sale is None:
             invoice = self.store.get_invoice(job.invoice_id)
             if invoice is None:
@@ -229,6 +250,8 @@ class PrintService:
         registration = None
         if job.fiscal:
             fiscal = self.store.fiscal_job(job.sale)
+            if fiscal is not None and fiscal.refused:
+                raise _Refused(fiscal.note)
             if fiscal is not None and not fiscal.done:
                 raise _NotYet()
             if fiscal is None or fiscal.registration is None:

@@ -94,7 +94,8 @@ class Store(Protocol):
 
     def put_state(self, key: str, value: dict | None) -> None: ...
 
-    def enqueue_print(self, job: PrintJob) -> None: ...
+    def enqueue_print(self, *jobs: PrintJob) -> None:
+        """Queue the jobs in one write: a stop never leaves some of them queued and not the others."""
 
     def pending_prints(self) -> list[PrintJob]: ...
 

@@ -492,8 +492,9 @@ class TinyStore:
             _upsert(table, {"key": key, "value": copy.deepcopy(value)}, where("key") == key)
 
     @_operation
-    def enqueue_print(self, job: PrintJob) -> None:
-        self._run([Draft(PRINT_QUEUED, {"job": job.to_dict()})])
+    def enqueue_print(self, *jobs: PrintJob) -> None:
+        """Jobs queued together (a sale's slip and its fiscal receipt) in one operation: all or none."""
+        self._run([Draft(PRINT_QUEUED, {"job": job.to_dict()}) for job in jobs])
 
     @_operation
     def pending_prints(self) -> list[PrintJob]:

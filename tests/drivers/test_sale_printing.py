@@ -3,7 +3,11 @@ crash-safe; with [fiscal] on the slip prints at once and the fiscal receipt once
 
 from __future__ import annotations
 
+import itertools
+import logging
 from dataclasses import replace
+
+import pytest
 
 from drivers.escpos import Profile
 from drivers.mock import MockPrinter
@@ -141,6 +145,83 @@ def test_a_sale_the_register_holds_without_attributes_gets_no_empty_fiscal_recei
     svc.store.save_fiscal(svc.store.fiscal_job(sold).registered(None, "already registered; attributes unknown"))
     assert svc.process_queue() == [] and svc.store.pending_prints() == []
     assert len(mock.receipts()) == 1
+
+
+def test_a_fiscal_receipt_the_register_refused_leaves_the_queue_logged_its_slip_printed_already(caplog):
+    mock = MockPrinter()
+    svc = service(mock)
+    sold = cash()
+    svc.store.save_sale(sold, fiscal=True)
+    later = replace(cash(), id="T01-S000010")
+    svc.store.save_sale(later, fiscal=True)
+    svc.submit_sale(sold)
+    svc.submit_sale(later)
+    assert [r.job.document for r in svc.process_queue()] == [sold.id, later.id]  # the slips
+    svc.store.save_fiscal(replace(svc.store.fiscal_job(sold), note="9: Positions[0].Price is invalid"))  # refused
+    svc.store.save_fiscal(svc.store.fiscal_job(later).registered(registered(later.id, later.total_tiyn)))
+    with caplog.at_level(logging.WARNING, logger="pos.printing"):
+        dropped, printed = svc.process_queue()
+    assert (dropped.outcome, dropped.job.document, dropped.job.fiscal) == ("dropped", sold.id, True)
+    assert dropped.error == "9: Positions[0].Price is invalid"
+    assert printed.printed and printed.job.document == later.id  # the receipts behind it go on
+    assert svc.store.pending_prints() == [] and len(mock.receipts()) == 3
+    assert f"fiscal receipt 000001 of sale {sold.id}" in caplog.text and "refused" in caplog.text
+
+
+def test_a_reprint_of_a_sales_slip_is_a_copy_with_the_originals_number_and_no_second_fiscal_job():
+    mock = drawer_printer()
+    svc = service(mock, cash_drawer=True)
+    sold = cash()
+    svc.store.save_sale(sold, fiscal=True)
+    svc.submit_sale(sold, copy=True)  # asked as a reprint before any original: it is the original
+    svc.process_queue()
+    copy = svc.submit_sale(sold, copy=True)
+    assert (copy.copy, copy.receipt_no, copy.fiscal) == (True, 1, False)
+    assert [j.id for j in svc.store.pending_prints() if j.fiscal] == ["P000002"]  # the original's, still waiting
+    [result] = svc.process_queue()
+    assert result.printed and "К О П И Я" in mock.receipts()[-1] and "К О П И Я" not in mock.receipts()[0]
+    assert "Квитанция№000001" in flat(mock.receipts()[-1])
+    assert mock.printout.drawer_kicks == 1  # a copy never opens the drawer
+
+
+class Killed(BaseException):
+    """kill -9: nothing after it runs."""
+
+
+WRITES = ("next_counter", "enqueue_print", "update_print", "finish_print", "put_state")
+
+
+def kill_at_write(store, n: int | None, writes: list[str]) -> None:
+    """The store's n-th write from now on never happens, nor anything after it (each write is one
+    all-or-nothing store operation, so a stop before each is a kill -9 at every moment); the writes
+    made are listed in `writes`."""
+    count = itertools.count()
+    for name in WRITES:
+        def watched(*args, _write=getattr(store, name), _name=name, **kwargs):
+            if next(count) == n:
+                raise Killed
+            writes.append(_name)
+            return _write(*args, **kwargs)
+
+        setattr(store, name, watched)
+
+
+def test_a_kill_at_any_moment_of_queuing_a_slip_never_leaves_it_without_its_fiscal_receipt():
+    made: list[str] = []
+    probe = service(MockPrinter())
+    probe.store.save_sale(cash(), fiscal=True)
+    kill_at_write(probe.store, None, made)
+    probe.submit_sale(cash())
+    assert made.count("enqueue_print") == 1  # both jobs in one write
+    for n in range(len(made)):
+        svc = service(MockPrinter())
+        sold = cash()
+        svc.store.save_sale(sold, fiscal=True)
+        kill_at_write(svc.store, n, [])
+        with pytest.raises(Killed):
+            svc.submit_sale(sold)
+        queued = [job.fiscal for job in svc.store.pending_prints()]
+        assert queued in ([], [False, True]), f"killed before write {n}: {queued}"
 
 
 def test_with_fiscal_off_a_sale_queues_its_slip_alone():

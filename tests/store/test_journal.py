@@ -314,3 +314,28 @@ def test_an_import_is_journaled_an_operation_per_batch(open_file_store, store_di
     assert [e.data["id"] for e in imported] == [i.id for i in history]
     assert [e.files is not None for e in imported] == [False, True, False, True, True]  # 2 + 2 + 1
     assert verify_store(store_dir).ok
+
+
+@pytest.mark.parametrize("landed", ["both entries", "the first entry only"])
+def test_print_jobs_queued_together_are_one_operation_kept_or_dropped_whole(open_file_store, store_dir, monkeypatch,
+                                                                           landed):
+    """A sale's slip and its fiscal receipt's job (pos.printing) are queued in one operation: a stop
+    before their files are written finishes both at the next start, a stop mid-append drops both;
+    never the slip without the fiscal receipt."""
+    import pos.store.atomic as atomic
+
+    store = open_file_store()
+    slip, fiscal = PrintJob("P000001", "T01-000001", T0, receipt_no=1), PrintJob("P000002", "T01-000001", T0,
+                                                                                 receipt_no=1)
+    monkeypatch.setattr(atomic, "atomic_write", lambda path, data: (_ for _ in ()).throw(StoreError("power cut")))
+    with pytest.raises(StoreError, match="power cut"):
+        store.enqueue_print(slip, fiscal)
+    monkeypatch.undo()
+    store.close()
+    assert [e.kind for e in entries(store_dir)][-2:] == [PRINT_QUEUED, PRINT_QUEUED]
+    if landed == "the first entry only":
+        rewrite_journal(store_dir, lambda lines: lines[:-1])
+    store = open_file_store()
+    assert store.pending_prints() == ([slip, fiscal] if landed == "both entries" else [])
+    store.close()
+    assert verify_store(store_dir).ok
