@@ -45,7 +45,7 @@ SHIFT_OPENED = "shift_opened"  # {shift, cashier}
 REPORT_PRINTED = "report_printed"  # {kind: X|Z, number}: the report is made and handed to the printer
 REFUND_STATE = "refund_state"  # {refund, invoice, state, txid}
 DRAWER_OPEN = "drawer_open"  # {reason}: the cash drawer is to be opened (a cash sale or refund)
-SALE_RECORDED = "sale_recorded"  # {sale, total_tiyn, change_tiyn}
+SALE_RECORDED = "sale_recorded"  # {sale, total_tiyn, change_tiyn, record: the TenderedSale, kept inside}
 SPLIT_VOID = "split_void"  # {sale, invoice, cash_tiyn}: the Bitcoin part was not paid: give the cash part back
 
 #: Split sales' cash parts by sale number, with their invoice once made, kept until it is handed over
@@ -291,7 +291,8 @@ class Day:
         except ValueError:
             pass  # recorded before a stop; the split was not yet forgotten
         self._forget_split(number)
-        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=cash.change_tiyn)
+        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=cash.change_tiyn,
+                     record=sale)
         return sale
 
     def _void_split(self, number: str) -> None:
@@ -338,7 +339,7 @@ class Day:
                              at=self._clock(), totals=cart.totals(), tenders=tenders, shift=shift.number)
         self._store.save_sale(sale, fiscal=self._fiscal)
         change = sum(t.change_tiyn for t in tenders if isinstance(t, CashTender))
-        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=change)
+        self.publish(SALE_RECORDED, sale=sale.id, total_tiyn=sale.total_tiyn, change_tiyn=change, record=sale)
         return sale
 
     # ---- records of a shift -----------------------------------------------------------

@@ -29,10 +29,10 @@ from pos.core.invoice import NEW, Invoice
 from pos.core.known_keys import is_public_test_key
 from pos.core.money import Rate
 from pos.core.text import printable
-from pos.core.localtime import business_day
 from pos.core.ports import BackendStatus, PrinterStatus, PrintJob, StoreError
 from pos.core.receipt import Receipt
 from pos.core.refund import Refund
+from pos.core.tender import TenderedSale
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
@@ -541,7 +541,7 @@ class PosApp(App[None]):
             self.notify(self.tr("tender.split_void", sale=event.data["sale"], cash=self.kzt(event.data["cash_tiyn"])),
                         severity="warning", timeout=30)
         if event.name == SALE_RECORDED and self.services.config.printer.auto_print:
-            self.print_sale_slip(str(event.data["sale"]))
+            self.print_sale_slip(event.data["record"])
 
     def _tell_screens(self, invoices: list[Invoice]) -> None:
         for screen in self.screen_stack:
@@ -628,33 +628,43 @@ class PosApp(App[None]):
 
     # ---- receipts --------------------------------------------------------------------
     def print_receipt(self, invoice: Invoice, copy: bool = True) -> None:
-        """Queue the receipt (the queue survives a power cut) and let the print worker run.
+        """Queue the invoice's receipt (the queue survives a power cut) and let the print worker run;
+        the invoice of a split prints its sale's slip, which lists each tender.
 
         The print service turns a "copy" of a receipt never printed into the original,
         and ignores a second original: asking twice never prints two originals.
         """
-        try:
-            self.services.printing.submit(invoice, copy=copy)
-        except Exception as exc:  # noqa: BLE001 - the sale is never blocked by the printer
-            self.say(self.tr("error.print", reason=str(exc)), error=True)
-            return
-        self.process_prints()
+        def submit() -> object:
+            sale = self.split_sale(invoice)
+            if sale is not None:
+                return self.services.printing.submit_sale(sale, copy=copy)
+            return self.services.printing.submit(invoice, copy=copy)
 
-    def print_sale_slip(self, sale_id: str) -> None:
-        """Queue the slip of a sale just recorded (cash, card or split) and let the print worker run;
-        the sale is never blocked by the printer (pos.printing)."""
-        store = self.services.store
+        self._queue_print(submit)
+
+    def print_sale_slip(self, sale: TenderedSale, copy: bool = False) -> None:
+        """Queue the slip of a sale paid in cash, by card or split (copy: a reprint) and let the print
+        worker run (pos.printing)."""
+        self._queue_print(lambda: self.services.printing.submit_sale(sale, copy=copy))
+
+    def _queue_print(self, submit: Callable[[], object]) -> None:
+        """The sale is never blocked by the printer: a receipt that cannot be queued is said."""
         try:
-            recorded = next((s for s in store.sales_for_day(business_day(self.services.clock())) if s.id == sale_id),
-                            None)
-            if recorded is None:
-                raise StoreError(f"sale {sale_id} is not in the store")
-            self.services.printing.submit_sale(recorded)
+            submit()
         except Exception as exc:  # noqa: BLE001 - the sale is never blocked by the printer
             self.say(self.tr("error.print", reason=str(exc)), error=True)
             return
         if self.background_started:  # else the start-up's first round prints it
             self.process_prints()
+
+    def split_sale(self, invoice: Invoice) -> TenderedSale | None:
+        """The split sale recorded with `invoice` as its Bitcoin part (Refunds.find: a split's invoice
+        finds its sale); None for an invoice sold alone or never sold."""
+        try:
+            found = self.refunds.find(invoice.id)
+        except DayError:
+            return None
+        return found if isinstance(found, TenderedSale) else None
 
     def process_prints(self) -> None:
         def job() -> tuple[list[PrintResult], PrinterStatus]:
@@ -677,7 +687,11 @@ class PosApp(App[None]):
         for job in unconfirmed:
             self.emit("receipt_unconfirmed", receipt_fields(job))
         failed = [result for result in results if result.outcome == "failed"]
-        if not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
+        dropped = [result for result in results if result.outcome == "dropped"]
+        if dropped:  # said on any screen: no screen shows a fiscal receipt's fate
+            self.say(self.tr("error.fiscal_print_dropped", sale=dropped[-1].job.document, reason=dropped[-1].error),
+                     error=True)
+        elif not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
             if failed:
                 self.say(self.tr("error.printer", reason=printer_text(self.tr, failed[-1].error)), error=True)
             elif unconfirmed:

@@ -46,7 +46,8 @@ def printer_state(status: PrinterStatus) -> dict:
     return {"state": status.state, "problems": list(status.problems)}
 
 
-#: The day's events headless mode announces, with the fields each may carry (pos.sale.day).
+#: The day's events headless mode announces, with the fields each may carry (pos.sale.day); only these
+#: go out, as JSON: sale_recorded's record (the TenderedSale) stays inside the terminal.
 DAY_EVENTS: dict[str, tuple[str, ...]] = {
     SHIFT_OPENED: ("shift", "cashier"),
     REPORT_PRINTED: ("kind", "number"),

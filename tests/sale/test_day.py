@@ -126,7 +126,8 @@ def test_a_cash_sale_is_recorded_with_its_change_and_opens_the_drawer(shop):
     total = cart.totals().total
     assert sale.tenders[0].change_tiyn == 2000_00 - total and sale.cashier == "Aigerim" and sale.shift == 1
     assert shop.services.store.sales_for_day(sale.at.date()) == [sale]
-    assert shop.named(SALE_RECORDED) == [{"sale": sale.id, "total_tiyn": total, "change_tiyn": 2000_00 - total}]
+    assert shop.named(SALE_RECORDED) == [{"sale": sale.id, "total_tiyn": total, "change_tiyn": 2000_00 - total,
+                                          "record": sale}]  # the record itself: nobody searches the day for it
     assert shop.named(DRAWER_OPEN) == [{"reason": "cash sale", "sale": sale.id}]
 
 
@@ -159,7 +160,7 @@ def test_a_split_sale_is_recorded_when_its_bitcoin_part_is_handed_over(shop):
     [sale] = shop.services.store.sales_for_day(START.date())
     assert sale.tenders == (CashTender(500_00, 1000_00), BitcoinTender(total - 500_00, invoice.id))
     assert sale.total_tiyn == total and sale.lines == sale_lines(cart.totals())  # the whole sale, not its part
-    assert shop.named(SALE_RECORDED) == [{"sale": sale.id, "total_tiyn": total, "change_tiyn": 500_00}]
+    assert shop.named(SALE_RECORDED) == [{"sale": sale.id, "total_tiyn": total, "change_tiyn": 500_00, "record": sale}]
     assert shop.services.store.get_invoice(invoice.id).state == PROCESSING
     assert shop.day.split_cash(invoice) == CashTender(500_00, 1000_00)  # from the record now
     assert shop.services.store.get_state(SPLIT_STATE) is None

@@ -3,7 +3,8 @@
 Handed over is not settled: until the invoice settles in the background the title says
 how many confirmations it still awaits, and a payment lost meanwhile is said here too.
 The invoice of a split sale shows both tenders: the cash part (with the change) and the
-Bitcoin part the invoice charged.
+Bitcoin part the invoice charged; its receipt is the sale's slip, listing both (P/F5 reprints
+that slip, a COPY once its original printed).
 
 With the mock printer (demo, tests, terminals without one) the receipt it holds is
 shown on the right, so the customer can see it.
@@ -19,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from pos.core.invoice import LOST_AFTER_HANDOVER, NEW, PAID_OVER, SETTLED, UNVERIFIED, Invoice
-from pos.core.tender import CashTender
+from pos.core.tender import CashTender, TenderedSale
 from pos.ui.format import btc, local_time
 from pos.ui.messages import InvoicesUpdated, ReceiptsChanged
 from pos.ui.printer_text import printer_text
@@ -42,6 +43,7 @@ class DoneScreen(PosNode, Screen[None]):
         super().__init__()
         self.invoice = invoice
         self.split_cash: CashTender | None = None  # the cash part, when the invoice is a split's
+        self.sale: TenderedSale | None = None  # the split sale recorded, whose slip is this invoice's receipt
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -56,6 +58,7 @@ class DoneScreen(PosNode, Screen[None]):
 
     def on_mount(self) -> None:
         self.split_cash = self.pos.day.split_cash(self.invoice)
+        self.sale = self.pos.split_sale(self.invoice) if self.split_cash is not None else None
         self.show_invoice()
 
     async def language_changed(self) -> None:
@@ -110,18 +113,19 @@ class DoneScreen(PosNode, Screen[None]):
         return tr("done.awaiting", needed=self.pos.till.confirmations_needed(inv))
 
     def show_receipt(self) -> None:
-        """The printed receipt (mock driver), and whether this invoice's receipt is still waiting
-        or went out unconfirmed."""
+        """The printed receipt (mock driver), and whether this invoice's receipt (a split's: its sale's
+        slip) is still waiting or went out unconfirmed."""
         tr = self.pos.tr
-        text = receipt_preview(self.pos.services.printer, self.invoice.id)
+        document = self.sale.id if self.sale is not None else self.invoice.id
+        text = receipt_preview(self.pos.services.printer, document)
         self.query_one("#receipt", Static).update(Text(text or tr("done.no_preview"), no_wrap=True, overflow="crop"))
-        waiting = [job for job in self.pos.services.printing.pending() if job.invoice_id == self.invoice.id]
+        waiting = [job for job in self.pos.services.printing.pending() if job.document == document and not job.fiscal]
         line = self.query_one(MessageLine)
         if waiting and waiting[0].last_error:
             line.show(tr("error.printer", reason=printer_text(tr, waiting[0].last_error)), error=True)
         elif waiting:
             line.show(tr("done.printing"))
-        elif self.pos.services.printing.unconfirmed(self.invoice.id):
+        elif self.pos.services.printing.unconfirmed(document):
             line.show(tr("done.print_unconfirmed"), error=True)
         elif line.has_class("-error") or line.text == tr("done.printing"):
             line.clear()

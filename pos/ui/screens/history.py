@@ -1,12 +1,17 @@
-"""History: today's invoices (Asia/Almaty business day) with their state and marks.
+"""History: today's invoices and sales paid in cash, by card or split (Asia/Almaty business day),
+newest first: an invoice with its state and marks, a sale with its tenders, each with its total.
 
-F2 narrows the list: to one state, to the handed-over invoices still awaiting
+F2 narrows the list to invoices: to one state, to the handed-over invoices still awaiting
 settlement, or to the payments lost after hand-over (which a manager acknowledges here).
-F3 refunds the selected sale (the Refund screen); F6 sends back money held without a sale
-(refund owed, paid late, overpaid: pos.sale.refunds.Refunds.return_payment, a manager's PIN).
+F3 refunds the selected sale (the Refund screen); F5 reprints its receipt (a sale's slip, a
+split's invoice its sale's slip) as a COPY; F6 sends back money held without a sale (refund owed,
+paid late, overpaid: pos.sale.refunds.Refunds.return_payment, a manager's PIN).
 """
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Callable, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +21,7 @@ from textual.widgets import DataTable
 from pos.core.cashier import Cashier
 from pos.core.invoice import STATES, Invoice
 from pos.core.ports import StoreError
+from pos.core.tender import TenderedSale
 from pos.ui.dialogs.invoice import InvoiceDialog
 from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.dialogs.sign_in import sign_in
@@ -29,6 +35,9 @@ from pos.sale.refunds import holds_money, is_sale
 from pos.ui.screens.refund import read_address
 from pos.ui.screens.refund_request import RefundRequestScreen, print_refund_slip
 from pos.ui.base import PosNode
+
+
+T = TypeVar("T")
 
 
 class HistoryScreen(PosNode, Screen[None]):
@@ -51,9 +60,9 @@ class HistoryScreen(PosNode, Screen[None]):
         yield StatusBar()
         table: DataTable = DataTable(id="history", cursor_type="row")
         table.add_column(tr("history.col_time"), width=8, key="time")
-        table.add_column(tr("history.col_invoice"), width=11, key="id")
+        table.add_column(tr("history.col_number"), width=11, key="id")
         table.add_column(tr("history.col_state"), width=14, key="state")
-        table.add_column(tr("history.col_marks"), width=14, key="marks")
+        table.add_column(tr("history.col_marks"), width=13, key="marks")
         table.add_column(tr("history.col_total"), width=13, key="total")
         table.add_column(tr("history.col_sats"), width=9, key="sats")
         yield table
@@ -73,13 +82,7 @@ class HistoryScreen(PosNode, Screen[None]):
     state_filter = "all"
 
     def invoices(self) -> list[Invoice]:
-        services = self.pos.services
-        today = business_day(services.clock())
-        try:
-            found = list(reversed(services.store.invoices_for_day(today)))
-        except StoreError as exc:  # a day file damaged meanwhile: set aside, said, sales stopped
-            self.pos.store_failed(exc)
-            found = []
+        found = self._today(self.pos.services.store.invoices_for_day)
         if self.state_filter == "awaiting":
             return [inv for inv in found if inv.awaiting_settlement]
         if self.state_filter == "alerts":  # an alert may be older than today: the till keeps them all
@@ -87,6 +90,18 @@ class HistoryScreen(PosNode, Screen[None]):
             alerts.update((inv.id, inv) for inv in found if inv.alert_open)
             return list(alerts.values())
         return found if self.state_filter == "all" else [inv for inv in found if inv.state == self.state_filter]
+
+    def sales(self) -> list[TenderedSale]:
+        """Today's sales paid in cash, by card or split: listed with everything (F2's "all") only."""
+        return self._today(self.pos.services.store.sales_for_day) if self.state_filter == "all" else []
+
+    def _today(self, read: Callable[[date], list[T]]) -> list[T]:
+        """Today's records, newest first; none, said and sales stopped, when a day file was damaged meanwhile."""
+        try:
+            return list(reversed(read(business_day(self.pos.services.clock()))))
+        except StoreError as exc:
+            self.pos.store_failed(exc)
+            return []
 
     def filter_name(self) -> str:
         tr = self.pos.tr
@@ -102,11 +117,18 @@ class HistoryScreen(PosNode, Screen[None]):
         table = self.query_one("#history", DataTable)
         row = table.cursor_row
         table.clear()
-        self._invoices = {inv.id: inv for inv in self.invoices()}
-        for inv in self._invoices.values():
-            marks = ", ".join(tr("mark." + m) for m in sorted(inv.marks))
-            table.add_row(local_time(inv.created_at)[:5], inv.id, tr("state." + inv.state), marks,
-                          self.pos.kzt(inv.total_tiyn), sats(inv.amount_sat), key=inv.id)
+        records: list[Invoice | TenderedSale] = [*self.invoices(), *self.sales()]
+        records.sort(key=lambda record: record.created_at if isinstance(record, Invoice) else record.at, reverse=True)
+        self._records = {record.id: record for record in records}
+        for record in records:
+            if isinstance(record, Invoice):
+                marks = ", ".join(tr("mark." + m) for m in sorted(record.marks))
+                table.add_row(local_time(record.created_at)[:5], record.id, tr("state." + record.state), marks,
+                              self.pos.kzt(record.total_tiyn), sats(record.amount_sat), key=record.id)
+            else:
+                tenders = "+".join(tr("history.tender_" + tender.kind) for tender in record.tenders)
+                table.add_row(local_time(record.at)[:5], record.id, tenders, "", self.pos.kzt(record.total_tiyn), "",
+                              key=record.id)
         line = self.query_one(MessageLine)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
@@ -116,12 +138,17 @@ class HistoryScreen(PosNode, Screen[None]):
                                              ": " + tr("history.filter", filter=self.filter_name())))
         table.focus()
 
-    def selected(self) -> Invoice | None:
+    def selected_record(self) -> Invoice | TenderedSale | None:
         table = self.query_one("#history", DataTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._invoices.get(str(key))
+        return self._records.get(str(key))
+
+    def selected(self) -> Invoice | None:
+        """The invoice selected; None on a sale's row."""
+        record = self.selected_record()
+        return record if isinstance(record, Invoice) else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -140,25 +167,32 @@ class HistoryScreen(PosNode, Screen[None]):
             self.pos.follow_up(invoice, choice)
 
     def action_reprint(self) -> None:
-        invoice = self.selected()
-        if invoice is not None:
-            self.chosen(invoice, "reprint")
+        record = self.selected_record()
+        if isinstance(record, Invoice):
+            self.chosen(record, "reprint")
+        elif record is not None:
+            self.pos.print_sale_slip(record, copy=True)
+            self.query_one(MessageLine).show(self.pos.tr("done.printing"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("refund", "send_back"):
-            invoice = self.selected()
-            if invoice is None:
-                return None
-            return True if (is_sale(invoice) if action == "refund" else holds_money(invoice)) else None
-        return True
+        if action not in ("open", "refund", "send_back"):
+            return True
+        record = self.selected_record()
+        if isinstance(record, TenderedSale):  # a sale's row: refund or reprint it
+            return True if action == "refund" else None
+        if action == "open":
+            return True
+        if record is None:
+            return None
+        return True if (is_sale(record) if action == "refund" else holds_money(record)) else None
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()  # F3 and F6 follow the invoice selected
+        self.refresh_bindings()  # Enter, F3 and F6 follow the invoice or sale selected
 
     def action_refund(self) -> None:
-        invoice = self.selected()
-        if invoice is not None and is_sale(invoice):
-            self.pos.open_refund(invoice.id)
+        record = self.selected_record()
+        if isinstance(record, TenderedSale) or (record is not None and is_sale(record)):
+            self.pos.open_refund(record.id)
 
     def action_send_back(self) -> None:
         """The customer's address, then a manager's name and PIN: the request shown and printed."""
