@@ -13,20 +13,12 @@ from textual.widgets._footer import FooterKey
 from pos.core.fiscal import FiscalJob
 from pos.core.localtime import business_day
 from pos.ui.screens.done import DoneScreen
-from pos.ui.screens.history import HistoryScreen
 from pos.ui.format import sats
 from pos.ui.screens.refund import RefundScreen
 from tests.ui.conftest import charge, make_config, make_services, message, poll, running, scan, settle
-from tests.ui.test_history import rows
+from tests.ui.test_history import rows, to_history
 from tests.ui.test_sale_slips import flat, sell
 from tests.ui.test_tender import sales_today
-
-
-async def to_history(pilot) -> HistoryScreen:
-    await pilot.press("f9")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, HistoryScreen)
-    return pilot.app.screen
 
 
 async def a_day(pilot, services) -> None:
