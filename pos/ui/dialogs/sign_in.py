@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from pos.core.cashier import Cashier
+from pos.core.ports import StoreError
 from pos.sale.day import DayError
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 
@@ -48,8 +49,13 @@ def sign_in(app: PosApp, then: Callable[[Cashier], None]) -> None:
 def at_the_till(app: PosApp, then: Callable[[], None]) -> None:
     """`then`, once somebody is at the till: a shift left open by a restart has nobody signed in,
     so whoever signs in first goes on with it (every record carries its cashier). Without a shift,
-    or with someone signed in, `then` runs at once."""
-    if app.day.shift is None or app.day.cashier is not None:
+    or with someone signed in, `then` runs at once; a store that cannot be read says so, as everywhere."""
+    try:
+        nobody = app.day.cashier is None and app.day.shift is not None
+    except StoreError as exc:
+        app.store_failed(exc)
+        return
+    if not nobody:
         then()
         return
 
