@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import logging
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
@@ -175,6 +176,7 @@ class PosApp(App[None]):
         self.jobs.run("warm-up", self._warm_up, self._warmed_up, lambda exc: self.say(str(exc), error=True))
         self.poll_chain()
         self.poll_refunds()
+        self.stored(self._queue_missed_slips)
         self.process_prints()
         self.refresh_rate()
         if self.services.fiscal is not None:  # fiscal receipts go out in their own thread, in order
@@ -641,6 +643,14 @@ class PosApp(App[None]):
             return self.services.printing.submit(invoice, copy=copy)
 
         self._queue_print(submit)
+
+    def _queue_missed_slips(self) -> None:
+        """A stop between a sale's record and its slip's queueing leaves the sale without a slip:
+        the open shift's sales are offered to the queue again at start (those queued before
+        are known to it by their receipt record: nothing prints twice)."""
+        shift = self.day.shift if self.services.config.printer.auto_print else None
+        for sale in self.day.records_of(shift)[1] if shift is not None else ():
+            self._queue_print(partial(self.services.printing.submit_sale, sale))
 
     def print_sale_slip(self, sale: TenderedSale, copy: bool = False) -> None:
         """Queue the slip of a sale paid in cash, by card or split (copy: a reprint) and let the print

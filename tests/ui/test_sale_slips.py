@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pos.core.receipt import money
 from pos.fiscal.webkassa import Webkassa
+from pos.sale.day import Day
 from pos.sale.fiscal_sender import FiscalSender
 from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.sale import SaleScreen
@@ -105,3 +106,22 @@ async def test_with_a_fiscal_register_the_slip_prints_at_once_and_the_fiscal_rec
             assert services.printer.printout.drawer_kicks == 1 and services.store.pending_prints() == []
     finally:
         services.fiscal.stop()
+
+
+async def test_a_sale_recorded_just_before_a_stop_gets_its_slip_at_the_next_start_and_no_other_twice() -> None:
+    services = shop()
+    async with running(services) as pilot:
+        await sell(pilot, services, "f7", "f2", *"1000", "enter")  # printed
+        cashier = pilot.app.day.cashier
+    day = Day(store=services.store, checkout=services.checkout, config=services.config, clock=services.clock,
+              tr=lambda key, **_: key)  # the day's record made, the terminal stopped before the slip was queued
+    day.continue_shift(cashier)
+    cart = services.checkout.new_cart()
+    cart.add("BREAD-01")
+    day.cash_sale(cart, 1000_00)
+    first, second = sales_today(services)
+    assert len(services.printer.receipts()) == 1
+    async with running(services) as pilot:
+        await settle(pilot)
+        slips = services.printer.receipts()
+        assert len(slips) == 2 and f"Sale{second.id}" in flat(slips[1]) and "COPY" not in slips[1]
