@@ -268,7 +268,8 @@ def test_a_closed_days_export_sums_exactly_to_its_z(tmp_path, capsys):
 
     cash = day.cash_sale(cart("BREAD-01", "MILK-01"), 5000_00)
     day.card_sale(cart("BOOK-01"), "A1B2C3")
-    split = day.split_charge(cart("TEA-01", "KEFIR-01"), 1000_00, 1000_00)
+    teas = cart("TEA-01", "KEFIR-01")
+    split = day.charge_split(teas, day.split(teas, 1000_00, 1000_00))
     bitcoin = till.charge(cart("MED-01"))
     for invoice in (split, bitcoin):
         watcher.pay(invoice.address, invoice.amount_sat, height=watcher.tip)

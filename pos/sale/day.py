@@ -220,10 +220,6 @@ class Day:
         self._keep_split(number, {**waiting, "invoice": invoice.id})
         return invoice
 
-    def split_charge(self, cart: Cart, cash_tiyn: int, tendered_tiyn: int) -> Invoice:
-        """Both steps at once, blocking (headless use and tests): split, then charge_split."""
-        return self.charge_split(cart, self.split(cart, cash_tiyn, tendered_tiyn))
-
     def split_cash(self, invoice: Invoice) -> CashTender | None:
         """The cash part of the split sale `invoice` is the Bitcoin part of, waiting or recorded (the
         Charge and Done screens say it); None for a sale paid in Bitcoin alone."""

@@ -146,7 +146,7 @@ def test_a_bitcoin_sale_is_queued_at_its_hand_over_and_a_split_once_as_one_sale(
     cart = services.checkout.new_cart()
     cart.add("TEA-01")
     bitcoin = services.till.charge(cart)
-    split = shop.day.split_charge(cart, 500_00, 500_00)
+    split = shop.day.charge_split(cart, shop.day.split(cart, 500_00, 500_00))
     for invoice in (bitcoin, split):
         services.watcher.pay(invoice.address, invoice.amount_sat)
     services.till.apply(services.till.poll())
