@@ -13,7 +13,7 @@ import sys
 from typing import Any, Callable
 
 from pos.config import Config
-from pos.core.cashier import ROLES, CashierError
+from pos.core.cashier import ROLES, CashierError, check_new_pin
 from pos.core.invoice import utcnow
 from pos.core.ports import StoreError
 from pos.core.text import printable
@@ -27,9 +27,7 @@ class UsageError(Exception):
 
 def ask_pin(read: Callable[[str], str], whose: str) -> str:
     """A new PIN of 4 to 12 digits, typed twice the same."""
-    pin = read(f"New PIN for {whose} (4-12 digits): ")
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise UsageError("the PIN must be 4 to 12 digits")
+    pin = check_new_pin(read(f"New PIN for {whose} (4-12 digits): "))
     if read("Repeat it: ") != pin:
         raise UsageError("the two PINs differ")
     return pin

@@ -23,6 +23,8 @@ ROLES = (CASHIER_ROLE, MANAGER_ROLE)
 MAX_NAME = 24
 #: The people of one till: a shop, not a chain (the fleet has its own back office).
 MAX_CASHIERS = 200
+#: A PIN's length, in ASCII digits (a keypad has nothing else; a non-ASCII digit hashes differently).
+PIN_LENGTH = (4, 12)
 
 
 class CashierError(ValueError):
@@ -35,6 +37,13 @@ def check_name(name: object) -> str:
         raise CashierError(f"a cashier's name is 1 to {MAX_NAME} printable characters without spaces at its "
                            f"ends, not {name!r}")
     return name
+
+
+def check_new_pin(pin: str) -> str:
+    """A new PIN, if it is 4 to 12 ASCII digits; CashierError otherwise."""
+    if not (pin.isascii() and pin.isdigit() and PIN_LENGTH[0] <= len(pin) <= PIN_LENGTH[1]):
+        raise CashierError(f"the PIN must be {PIN_LENGTH[0]} to {PIN_LENGTH[1]} digits")
+    return pin
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,10 @@ class Day:
     def add_cashier(self, name: str, role: str, pin: str) -> Cashier:
         return add_cashier(self._store, name, role, pin, self._clock())
 
+    def people(self) -> list[Cashier]:
+        """Who works the till, by name."""
+        return sorted(self._store.cashiers(), key=lambda c: c.name)
+
     def sign_in(self, name: str, pin: str) -> Cashier:
         """The person, if the PIN is theirs; DayError otherwise, with the lockout growing as the
         manager PIN's does. An unknown name is refused as a wrong PIN is."""

@@ -123,3 +123,34 @@ async def test_with_a_fiscal_register_the_z_closes_its_shift_too_and_prints_both
             assert message(pilot) == "Report printed"
     finally:
         services.fiscal.stop()
+
+
+async def test_the_manager_adds_a_person_who_then_opens_the_shift_with_their_own_pin() -> None:
+    services = staffed()
+    async with running(services) as pilot:
+        await open_shift_screen(pilot)
+        assert "People: Aigerim (cashier), Dana (manager)" in shown(pilot, "#shift-info")
+        await pilot.press("f5")
+        await answer(pilot, "Bolat")
+        await pilot.press("n")  # a cashier, not a manager
+        await settle(pilot)
+        await answer(pilot, "١٢٣٤")  # Arabic-Indic digits: not a keypad's
+        assert message(pilot) == "A PIN is 4 to 12 digits"
+        await answer(pilot, "3333", "3334")
+        assert message(pilot) == "The two PINs differ: type the same PIN again"
+        await answer(pilot, "3333")
+        assert message(pilot) == "Bolat can now work the till as cashier"
+        assert "Bolat (cashier)" in shown(pilot, "#shift-info")
+        await pilot.press("f2")
+        await answer(pilot, "Bolat", "3333", "1000")
+        assert message(pilot) == "Shift opened by Bolat, float 1 000.00 ₸"
+    [bolat] = [c for c in services.store.cashiers() if c.name == "Bolat"]
+    assert bolat.role == "cashier" and "3333" not in bolat.pin_hash
+
+
+async def test_the_shift_screens_keys_fit_80_columns_in_every_language() -> None:
+    for language in ("kk", "ru", "en"):
+        async with running(make_services(make_config(ui={"language": language}))) as pilot:
+            await open_shift_screen(pilot)
+            keys = pilot.app.screen.query_one(PosFooter).query(FooterKey)
+            assert keys.last().region.right <= 80, language

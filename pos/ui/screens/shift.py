@@ -1,5 +1,5 @@
 """Shift (from the Manager screen): open a shift with a person's PIN and the float, print X,
-close it with Z.
+close it with Z; and the people who work the till (F5: add one, or give them a new PIN or role).
 
 The figures and the rules are pos.sale.day's: this screen asks who (name and their own PIN) and
 how much, shows the report's paper as it is printed, and hands it to the printer through the
@@ -14,13 +14,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from pos.core.cashier import Cashier
+from pos.core.cashier import CASHIER_ROLE, MANAGER_ROLE, MAX_NAME, PIN_LENGTH, Cashier, CashierError, \
+    check_name, check_new_pin
 from pos.core.report import Report
 from pos.core.fiscal import FiscalZ
 from pos.core.report_slip import build_report_slip
 from pos.core.text import printable
 from pos.ui.base import PosNode
-from pos.ui.dialogs.prompt import PromptDialog
+from pos.ui.dialogs.confirm import ConfirmDialog
+from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 from pos.ui.dialogs.sign_in import sign_in
 from pos.ui.format import local_time
 from pos.ui.input_rules import read_amount
@@ -36,6 +38,7 @@ class ShiftScreen(PosNode, Screen[None]):
         Binding("f2", "open_shift", "key.open_shift"),
         Binding("f3", "x_report", "key.x_report"),
         Binding("f4", "z_report", "key.z_report"),
+        Binding("f5", "add_person", "key.people"),
         Binding("escape", "back", "key.back"),
     ]
 
@@ -72,6 +75,8 @@ class ShiftScreen(PosNode, Screen[None]):
             at_till = app.day.cashier.name if app.day.cashier else "-"
             text = app.tr("shift.open", number=shift.number, opened_by=shift.cashier, cashier=at_till,
                           float=app.kzt(shift.opening_float_tiyn), at=local_time(shift.opened_at, with_date=True))
+        people = ", ".join(f"{c.name} ({app.tr(f'role.{c.role}')})" for c in app.day.people())
+        text += "\n" + app.tr("people.list", people=people or "-")
         self.query_one("#shift-info", Static).update(printable(text))
         self.refresh_bindings()
 
@@ -154,6 +159,50 @@ class ShiftScreen(PosNode, Screen[None]):
         self.query_one("#report", Static).update(self._paper)
         self.say(app.tr("shift.report_printing", kind=report.kind))
         app.print_report(slip)
+
+    def action_add_person(self) -> None:
+        """Name, role, PIN twice; the same name again gives that person the new PIN and role. Behind
+        the Manager screen's PIN, as `pos users add` is behind the terminal's files."""
+        tr = self.pos.tr
+
+        def read_name(text: str) -> str:
+            try:
+                return check_name(text.strip())
+            except CashierError:
+                raise InputRejected(tr("people.bad_name", most=MAX_NAME)) from None
+
+        def read_pin(text: str) -> str:
+            try:
+                return check_new_pin(text)
+            except CashierError:
+                raise InputRejected(tr("people.bad_pin", least=PIN_LENGTH[0], most=PIN_LENGTH[1])) from None
+
+        def named(name: str | None) -> None:
+            if name is not None:
+                self.pos.push_screen(ConfirmDialog(tr("people.manager_question", name=name)),
+                                     lambda manager: ask_pin(name, MANAGER_ROLE if manager else CASHIER_ROLE))
+
+        def ask_pin(name: str, role: str) -> None:
+            def pinned(pin: str | None) -> None:
+                if pin is None:
+                    return
+
+                def same(text: str) -> str:
+                    if text != pin:
+                        raise InputRejected(tr("people.pins_differ"))
+                    return text
+
+                self.pos.push_screen(PromptDialog(tr("people.pin_again", name=name), same, password=True),
+                                     lambda again: add(name, role, again))
+
+            self.pos.push_screen(PromptDialog(tr("people.pin", name=name), read_pin, password=True), pinned)
+
+        def add(name: str, role: str, pin: str | None) -> None:
+            if pin is not None and self.pos.day_step(lambda: self.pos.day.add_cashier(name, role, pin)) is not None:
+                self.show_shift()
+                self.say(tr("people.added", name=name, role=tr(f"role.{role}")))
+
+        self.pos.push_screen(PromptDialog(tr("people.name"), read_name), named)
 
     def action_back(self) -> None:
         self.pos.pop_screen()
