@@ -4,7 +4,8 @@
 action (a split sale goes back in each of its tenders) for 32 or 48 columns in Kazakh, Russian or
 English, with the payment slip's layout and words (pos.core.receipt) and the report's tender
 names (pos.core.report_slip). A Bitcoin refund the merchant's wallet has still to pay carries its
-payment request as a QR (`uris`, by refund id: the terminal holds no keys, the wallet scans it).
+payment request as a QR (`uris`, by refund id: the terminal holds no keys, the wallet scans it),
+only once its address is checked (Refund.checked): a payment made before could not be told apart.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def build_refund_slip(refunds: Sequence[Refund], settings: ReceiptSettings, *, n
 
     for refund in refunds:
         uri = (uris or {}).get(refund.id)
-        if uri and refund.state != DONE:
+        if uri and refund.checked:  # never before its address is checked: an older payment would count
             out.add(QR(uri))
             out.centered(w["qr_refund"])
     out.add(Feed(2), Cut())

@@ -343,6 +343,8 @@ MESSAGES: dict[str, str] = {
     'refund.request_to': "to the customer's address\n{address}",
     'refund.request_waiting': "Scan with the shop's wallet and pay: waiting for the payment...",
     "refund.request_paid": "PAID: transaction {txid}",
+    "refund.request_checking": "Checking the customer's address on the chain: the QR to pay comes once it is checked...",
+    "refund.request_unreachable": "The chain cannot be reached to check the customer's address: trying again every {seconds} s. No QR to pay until then.",
     'day.bad_address': '"{address}" is not a Bitcoin address of the {network} network',
     'day.no_sale': 'No sale or invoice "{id}" found (the last 90 days)',
     "day.not_a_sale": "Invoice {id} sold nothing: it was never handed over",

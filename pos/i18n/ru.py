@@ -331,6 +331,8 @@ MESSAGES: dict[str, str] = {
     "refund.request_to": "на адрес покупателя\n{address}",
     "refund.request_waiting": "Отсканируйте кошельком магазина и оплатите: ожидание платежа...",
     "refund.request_paid": "ВЫПЛАЧЕНО: транзакция {txid}",
+    "refund.request_checking": "Проверка адреса покупателя в сети: QR для оплаты появится после проверки...",
+    "refund.request_unreachable": "Сеть недоступна, адрес покупателя не проверен: повтор каждые {seconds} с. До проверки QR для оплаты нет.",
     "day.bad_address": "«{address}» не является Bitcoin-адресом сети {network}",
     "day.no_sale": "Продажа или счёт «{id}» не найдены (за последние 90 дней)",
     "day.not_a_sale": "Счёт {id} ничего не продал: товар не был выдан",

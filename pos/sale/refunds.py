@@ -7,12 +7,14 @@ Cash and card refunds are done when recorded (the drawer opens; the bank termina
 its own slip). A Bitcoin refund is a request: the terminal holds no keys, so the merchant's
 wallet pays the customer's address (checked for the configured network) at least
 `amount_sat` — at the invoice's locked rate, or today's with [shift] refund_rate = "today" —
-and `poll` marks it done with the txid once the chain shows such a payment. Money held
+and `watch` marks it done with the txid once the chain shows such a payment, made after the
+request's address was checked (its baseline: the address may have been paid before). Money held
 without a sale (refund owed, paid late, overpaid) goes back the same way (`return_payment`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
@@ -20,12 +22,12 @@ from pos.chain.bip21 import is_bech32, payment_uri
 from pos.config import Config
 from pos.core.cart import allocate
 from pos.core.cashier import Cashier
-from pos.core.invoice import PAID_OVER, SETTLED, Invoice
+from pos.core.invoice import PAID_OVER, SETTLED, Invoice, Payment
 from pos.core.journal import WATCHER, acting
 from pos.core.localtime import business_day
 from pos.core.money import Rate
 from pos.core.ports import ChainBackend, ChainUnavailable, Store
-from pos.core.refund import DONE, Refund, RefundLine
+from pos.core.refund import DONE, Baseline, Refund, RefundLine
 from pos.core.report import PAID_LATE_BTC, REFUND_OWED_BTC, as_sale, standing
 from pos.core.tender import BITCOIN, CARD, CASH, BitcoinTender, TenderedSale, TenderError
 from pos.core.text import printable
@@ -40,6 +42,15 @@ REFUND_COUNTER = "refund"
 _PREFIXES = {"mainnet": ("bc1", "1", "3"), "regtest": ("bcrt1", "m", "n", "2")}
 _TEST = ("tb1", "m", "n", "2")
 SCHEME = "bitcoin:"
+
+
+@dataclass(frozen=True)
+class RefundWatch:
+    """What one watch of the requested Bitcoin refunds found (each refund as saved)."""
+
+    checked: list[Refund] = field(default_factory=list)  # addresses checked now: their requests may be paid
+    done: list[Refund] = field(default_factory=list)  # seen paid
+    unchecked: list[Refund] = field(default_factory=list)  # the chain could not be asked about their addresses
 
 
 def check_address(text: str, network: str) -> str:
@@ -243,49 +254,83 @@ class Refunds:
             raise DayError(str(exc), "day.refund_refused", reason=str(exc)) from None
 
     def _announce(self, refunds: list[Refund]) -> None:
-        for refund in refunds:
-            self._day.publish(REFUND_STATE, refund=refund.id, invoice=refund.sale_id, state=refund.state,
-                              txid=refund.txid)
+        """Refunds recorded: those done at once announced; a Bitcoin request is announced requested
+        only once its address is checked (announce_watched), when it may be paid."""
+        self._announce_states([r for r in refunds if r.state == DONE])
         if any(r.tender == CASH for r in refunds):
             self._day.publish(DRAWER_OPEN, reason="cash refund", refund=refunds[0].id)
 
+    def _announce_states(self, refunds: list[Refund]) -> None:
+        for refund in refunds:
+            self._day.publish(REFUND_STATE, refund=refund.id, invoice=refund.sale_id, state=refund.state,
+                              txid=refund.txid)
+
     # ---- watching Bitcoin refunds ------------------------------------------------------------
     def poll(self) -> list[Refund]:
-        """Blocking (the chain): `watch`, then each refund it found paid announced (REFUND_STATE)."""
-        done = self.watch()
-        self.announce_paid(done)
-        return done
+        """Blocking (the chain): `watch`, then what it found announced (announce_watched); the refunds
+        it found paid."""
+        seen = self.watch()
+        self.announce_watched(seen)
+        return seen.done
 
-    def watch(self) -> list[Refund]:
+    def watch(self) -> RefundWatch:
         """Blocking (the chain), announcing nothing: a UI runs it in a thread and announces what it
-        returns on its own thread (announce_paid). Each requested refund whose address received at
-        least its amount in one transaction is saved done, with that txid, journaled as the
-        watcher's; nothing is asked of the chain while no refund is requested. A transaction pays
-        one refund only: one that paid a refund done to the same address before (this poll, or
-        earlier - a customer may give the same address twice) is not taken (`_paid_to`)."""
+        returns on its own thread (announce_watched); nothing is asked of the chain while no refund
+        is requested. Every mark is saved and journaled as the watcher's.
+
+        A request's address is first checked (`_check`): the transactions paying it already and the
+        chain's tip are saved on the refund as its baseline. The customer may use the address again
+        (an exchange's deposit address), and none of those is the shop's payment: the request's QR
+        is shown and printed only once it is checked. At a later watch the request is done, with
+        the txid, when a transaction new since the baseline pays at least its amount
+        (Refund.paid_by). A transaction pays one refund only: one that paid a refund done to the
+        same address before (this poll, or earlier - a customer may give the same address twice)
+        is not taken (`_paid_to`)."""
         if self._chain is None:
-            return []
-        done = []
+            return RefundWatch()
+        seen = RefundWatch()
         waiting = self._store.requested_refunds()
         for refund in waiting:
             try:
+                if refund.baseline is None:
+                    seen.checked.append(self._check(self._chain, refund))
+                    continue
                 payments = self._chain.payments_to(refund.address)
             except ChainUnavailable:
-                continue  # unknown this time, asked again at the next poll
-            enough = [p for p in payments if p.amount_sat >= refund.amount_sat]
-            used = self._paid_to(refund.address) if enough else set()
-            paid = next((p for p in enough if p.txid not in used), None)
-            if paid is None:
-                continue
-            used.add(paid.txid)
-            finished = refund.done(paid.txid, max(self._clock(), refund.requested_at))
-            with acting(WATCHER):
-                self._store.save_refunds([finished])
-            done.append(finished)
-        marked = {r.id for r in done}
+                if refund.baseline is None:
+                    seen.unchecked.append(refund)
+                continue  # asked again at the next poll
+            self._paid_from(refund, payments, seen.done)
+        marked = {r.id for r in seen.done}
         still = {r.address for r in waiting if r.id not in marked}  # kept only while a refund waits
         self._paid = {address: txids for address, txids in self._paid.items() if address in still}
-        return done
+        return seen
+
+    def _check(self, chain: ChainBackend, refund: Refund) -> Refund:
+        """The request's baseline taken and saved: what pays its address now, and the tip (read after,
+        so a block found meanwhile is below it). ChainUnavailable when the chain cannot say, or shows
+        more transactions than a baseline holds (the backend refuses such an address already)."""
+        payments = chain.payments_to(refund.address)
+        try:
+            checked = refund.with_baseline(Baseline(chain.tip_height(), tuple(p.txid for p in payments)))
+        except TenderError as exc:
+            raise ChainUnavailable(f"refund {refund.id}: {exc}") from None
+        with acting(WATCHER):
+            self._store.save_refunds([checked])
+        return checked
+
+    def _paid_from(self, refund: Refund, payments: Sequence[Payment], done: list[Refund]) -> None:
+        """The request saved done (and added to `done`) if one of the payments is its own."""
+        enough = [p for p in payments if refund.paid_by(p)]
+        used = self._paid_to(refund.address) if enough else set()
+        paid = next((p for p in enough if p.txid not in used), None)
+        if paid is None:
+            return
+        used.add(paid.txid)
+        finished = refund.done(paid.txid, max(self._clock(), refund.requested_at))
+        with acting(WATCHER):
+            self._store.save_refunds([finished])
+        done.append(finished)
 
     def _paid_to(self, address: str) -> set[str]:
         """The transactions that paid refunds done to `address` in the last REFUND_DAYS days (a refund
@@ -298,6 +343,6 @@ class Refunds:
                                    if r.address == address and r.txid}
         return self._paid[address]
 
-    def announce_paid(self, done: list[Refund]) -> None:
-        for refund in done:
-            self._day.publish(REFUND_STATE, refund=refund.id, invoice=refund.sale_id, state=DONE, txid=refund.txid)
+    def announce_watched(self, seen: RefundWatch) -> None:
+        """A request checked is announced requested (its QR may now be paid), one paid done."""
+        self._announce_states(seen.checked + seen.done)

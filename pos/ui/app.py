@@ -32,7 +32,6 @@ from pos.core.money import Rate
 from pos.core.text import printable
 from pos.core.ports import BackendStatus, PrinterStatus, PrintJob, StoreError
 from pos.core.receipt import Receipt
-from pos.core.refund import Refund
 from pos.core.tender import TenderedSale
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
@@ -45,7 +44,7 @@ from pos.ui.format import TENGE, kzt
 from pos.ui.input_rules import read_rate
 from pos.ui.printer_text import printer_text, problems_text
 from pos.ui.jobs import BlockingJobs
-from pos.ui.messages import InvoicesUpdated, ReceiptsChanged, RefundsPaid
+from pos.ui.messages import InvoicesUpdated, ReceiptsChanged, RefundsWatched
 from pos.sale.pin_guard import PinGuard
 from pos.ui.qr import make_qr
 from pos.ui.screens.charge import ChargeScreen
@@ -53,13 +52,14 @@ from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.history import HistoryScreen
 from pos.ui.screens.manager import ManagerScreen
 from pos.ui.screens.refund import RefundScreen
+from pos.ui.screens.refund_request import RequestSlips
 from pos.ui.screens.sale import SaleScreen
 from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
 from pos.sale.day import SALE_RECORDED, SPLIT_VOID, Day, DayError, DayEvent, Split
-from pos.sale.refunds import Refunds
+from pos.sale.refunds import Refunds, RefundWatch
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
 if TYPE_CHECKING:
@@ -139,6 +139,7 @@ class PosApp(App[None]):
         self.day.follow(self.till)  # split sales recorded as the till hands their invoices over
         self.refunds = Refunds(day=self.day, store=services.store, config=config, clock=services.clock,
                                rate=services.checkout.usable_rate, chain=services.refund_chain)
+        self.request_slips = RequestSlips(self)  # refund slips waiting for their request's address check
         self.set_reactive(PosApp.status, StatusInfo(network=config.chain.network, terminal=config.terminal.id,
                                                     cashier=config.terminal.cashier,
                                                     mock_printer=config.printer.driver == "mock"))
@@ -560,16 +561,18 @@ class PosApp(App[None]):
 
     def poll_refunds(self) -> None:
         """Bitcoin refunds requested and not yet seen paid (pos.sale.refunds.Refunds.watch): the chain is
-        asked in a worker, only while there are some; what it found paid is announced here, on the
-        event loop (refund_state), and shown by the screens."""
-        self.run_blocking("refund poll", self.refunds.watch, self._refunds_paid)
+        asked in a worker, only while there are some; what it found (an address checked, a refund
+        paid) is shown by the screens, a checked request's slip printed with its QR, and then
+        announced here, on the event loop (refund_state)."""
+        self.run_blocking("refund poll", self.refunds.watch, self._refunds_watched)
 
-    def _refunds_paid(self, done: list[Refund]) -> None:
-        if not done:
+    def _refunds_watched(self, seen: RefundWatch) -> None:
+        if not (seen.checked or seen.done or seen.unchecked):
             return
-        self.refunds.announce_paid(done)
         for screen in self.screen_stack:
-            screen.post_message(RefundsPaid(done))
+            screen.post_message(RefundsWatched(seen))
+        self.request_slips.checked(seen.checked)
+        self.refunds.announce_watched(seen)
 
     def _polled(self, result: PollResult) -> None:
         self._set_backend(result.report.status)

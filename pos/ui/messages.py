@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from pos.core.invoice import Invoice
-from pos.core.refund import Refund
+from pos.sale.refunds import RefundWatch
 
 
 class InvoicesUpdated(Message):
@@ -20,9 +20,10 @@ class ReceiptsChanged(Message):
     """A receipt printed or failed: the Done screen shows what the printer now holds."""
 
 
-class RefundsPaid(Message):
-    """The chain showed these Bitcoin refunds paid (pos.sale.refunds.Refunds.watch); a screen showing one says so."""
+class RefundsWatched(Message):
+    """What a watch of the Bitcoin refunds found (pos.sale.refunds.Refunds.watch): requests whose address
+    was checked (their QR may be shown), paid, or not checkable yet; a screen showing one says so."""
 
-    def __init__(self, refunds: list[Refund]) -> None:
+    def __init__(self, seen: RefundWatch) -> None:
         super().__init__()
-        self.refunds = refunds
+        self.seen = seen

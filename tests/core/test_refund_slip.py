@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from pos.core.receipt import QR, ReceiptSettings
+from pos.core.refund import Baseline
 from pos.core.refund_slip import REFUND_LABELS, build_refund_slip
 from tests.builders import make_rate
 from tests.core.shift_day import a_day, every_line, refund
@@ -17,14 +19,14 @@ ADDRESS = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
 
 def split_refund():
     """The day's split sale (cash and Bitcoin) going back: its first line in cash (done), the other
-    requested in Bitcoin."""
+    requested in Bitcoin, its address checked (the request may be paid)."""
     sale = a_day().sales[2]
     lines = every_line(sale)
     cash = refund(1, sale.id, "cash", lines[:1], state="done", done_at=sale.at + timedelta(hours=3))
     rate = make_rate(sale.at, tiyn_per_btc=45_000_000_00)
     rest = refund(2, sale.id, "bitcoin", lines[1:], address=ADDRESS, rate=rate,
                   amount_sat=rate.to_sats(sum(l.amount_tiyn for l in lines[1:])))
-    return sale, [cash, rest]
+    return sale, [cash, rest.with_baseline(Baseline(200, ()))]
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
@@ -39,6 +41,14 @@ def test_the_slip_fits_the_roll_and_carries_the_request_still_to_pay(language, c
     assert [b.payload for b in slip.blocks if isinstance(b, QR)] == [URI]
     assert refunds[0].id in text and refunds[1].id in text and sale.id in text
     assert REFUND_LABELS[language]["waiting"] in text
+
+
+def test_a_request_whose_address_is_not_checked_yet_carries_no_qr():
+    sale, refunds = split_refund()
+    unchecked = [refunds[0], replace(refunds[1], baseline=None)]
+    slip = build_refund_slip(unchecked, ReceiptSettings("Shop", "1", language="en", columns=48),
+                             now=sale.at + timedelta(hours=2), sale=sale, uris={refunds[1].id: URI})
+    assert not any(isinstance(b, QR) for b in slip.blocks)  # a payment before the check would count
 
 
 def test_the_english_slip_reads_line_by_line_and_tender_by_tender():

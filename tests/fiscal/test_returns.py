@@ -116,6 +116,7 @@ def test_a_bitcoin_refund_is_registered_when_its_payment_is_seen_with_the_bitcoi
     [job] = shop.services.store.pending_fiscal()
     assert job.id == refund.id and not job.due  # money not gone back yet: not a return yet
     assert sender.send_pending() == 0 and registered(fake) == [invoice.id] and sender.state.waiting == 0
+    assert shop.refunds.poll() == []  # the address checked: the request may be paid
     shop.services.watcher.pay(CUSTOMER, refund.amount_sat)
     [done] = shop.refunds.poll()
     [job] = shop.services.store.pending_fiscal()
@@ -134,6 +135,7 @@ def test_money_held_without_a_sale_going_back_is_not_a_return(shop, fake):
     services.till.apply(services.till.poll())
     owed = services.till.close_refund_owed(invoice.id, "Dana")
     refund = shop.refunds.return_payment(owed, CUSTOMER, shop.manager)
+    shop.refunds.poll()  # the address checked: the request may be paid
     services.watcher.pay(CUSTOMER, refund.amount_sat)
     assert [r.id for r in shop.refunds.poll()] == [refund.id]
     assert services.store.pending_fiscal() == [] and services.store.fiscal_job(refund) is None
@@ -174,6 +176,7 @@ def test_a_shift_of_sales_and_refunds_closes_with_both_zs_agreeing(shop, fake):
     shop.refund(sales[0], lines=[0])  # cash, by a line
     shop.refund(sales[1], approval_code="R1")  # card, whole
     [paid] = shop.refund(invoice, address=CUSTOMER)
+    shop.refunds.poll()  # the address checked: the request may be paid
     shop.services.watcher.pay(CUSTOMER, paid.amount_sat)
     shop.refunds.poll()
     report, fiscal, paper = close(shop, fake)
@@ -189,6 +192,7 @@ def test_a_bitcoin_refund_paid_in_the_next_shift_is_counted_by_both_zs_of_that_s
     The terminal counts it there too, and its first Z shows it as requested, not as money gone."""
     invoice = shop.bitcoin_sale()
     [refund] = shop.refund(invoice, address=CUSTOMER)
+    shop.refunds.poll()  # the address checked: the request may be paid
     shop.services.clock.advance(hours=8)
     first, register, paper = close(shop, fake)
     assert first.refunds_tiyn == 0 and first.refunds_requested.tiyn == refund.amount_tiyn

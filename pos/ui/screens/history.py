@@ -33,7 +33,7 @@ from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
 from pos.sale.refunds import holds_money, is_sale
 from pos.ui.screens.refund import read_address
-from pos.ui.screens.refund_request import RefundRequestScreen, print_refund_slip
+from pos.ui.screens.refund_request import show_request
 from pos.ui.base import PosNode
 
 
@@ -209,8 +209,7 @@ class HistoryScreen(PosNode, Screen[None]):
 
             refund = app.day_step(step)
             if refund is not None:
-                print_refund_slip(app, [refund], None)
-                app.push_screen(RefundRequestScreen(refund, None))
+                show_request(app, [refund], None)
 
         def addressed(address: str | None) -> None:
             if address is not None:

@@ -5,7 +5,8 @@ Enter (or F10) refunds the whole sale, or the lines marked with Space (or F3). T
 pos.sale.refunds': the screen asks what they need, the card part's approval code and the Bitcoin
 part's customer address (checked for the network while the dialog is open), and a manager's name
 and PIN when a refund above the cashier's limit is refused. Each refund's slip is printed; a
-Bitcoin refund's request is then shown as a QR (RefundRequestScreen) for the merchant's wallet.
+Bitcoin refund's request is then shown as a QR (RefundRequestScreen) for the merchant's wallet,
+once its address is checked (show_request: the slip waits for that too).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 from pos.ui.dialogs.sign_in import at_the_till, sign_in
 from pos.ui.format import amount, local_time, quantity
 from pos.ui.input_rules import read_code
-from pos.ui.screens.refund_request import RefundRequestScreen, print_refund_slip
+from pos.ui.screens.refund_request import show_request
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusBar
@@ -216,10 +217,7 @@ class RefundScreen(PosNode, Screen[None]):
         self.marked = set()
         self.show_sale()
         self.say(self._done_text(refunds))
-        print_refund_slip(app, refunds, self.sale)
-        requested = [r for r in refunds if r.tender == BITCOIN]
-        if requested:
-            app.push_screen(RefundRequestScreen(requested[0], self.sale))
+        show_request(app, refunds, self.sale)
 
     def _done_text(self, refunds: list[Refund]) -> str:
         app = self.pos
