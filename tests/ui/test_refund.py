@@ -192,6 +192,64 @@ async def test_a_bitcoin_refund_shows_its_request_as_a_qr_and_is_done_when_the_c
         assert ("refund_state", {"refund": refund.id, "invoice": invoice.id, "state": DONE, "txid": txid}) in events
 
 
+async def test_the_request_qr_is_shown_and_printed_only_once_its_address_is_checked() -> None:
+    """The customer's address may have been paid before: until the watch has noted what pays it, a
+    payment could not be told from those, so there is nothing to pay (the chain down: said, and asked
+    again at the poll)."""
+    services = staffed()
+    events: list[tuple[str, dict]] = []
+    async with running(services, events=lambda name, fields: events.append((name, fields))) as pilot:
+        await start_shift(pilot)
+        invoice = await charge(pilot, "BREAD-01")
+        services.watcher.pay(invoice.address, invoice.amount_sat)
+        await poll(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        services.printer.clear()
+        services.watcher.state = "offline"
+        await open_refund(pilot, invoice.id)
+        await pilot.press("enter")
+        await settle(pilot)
+        await answer(pilot, CUSTOMER)
+        assert isinstance(pilot.app.screen, RefundRequestScreen)
+        [refund] = refunds_today(services)
+        assert refund.state == REQUESTED and refund.baseline is None
+        assert pilot.app.screen.query_one(QrView).data == "" and decode_svg(pilot.app.export_screenshot()) == []
+        seconds = services.config.chain.poll_seconds
+        assert shown(pilot, "#request-state") == ("The chain cannot be reached to check the customer's address: "
+                                                  f"trying again every {seconds} s. No QR to pay until then.")
+        assert "[QR]" not in services.printer.text  # the slip waits for the check too
+        assert not [e for e in events if e[0] == "refund_state"]  # a script must not pay it yet
+
+        services.watcher.state = "online"
+        pilot.app.poll_refunds()  # the app's timer
+        await settle(pilot)
+        [payload] = decode_svg(pilot.app.export_screenshot())
+        assert payload == pilot.app.refunds.request_uri(refund)
+        assert "waiting" in shown(pilot, "#request-state")
+        assert services.printer.text.count("[QR] " + payload) == 1
+        assert [e for e in events if e[0] == "refund_state"] == [
+            ("refund_state", {"refund": refund.id, "invoice": invoice.id, "state": REQUESTED, "txid": ""})]
+
+
+async def test_a_request_being_checked_says_so_without_a_qr() -> None:
+    services = staffed()
+    async with running(services) as pilot:
+        await start_shift(pilot)
+        invoice = await charge(pilot, "BREAD-01")
+        services.watcher.pay(invoice.address, invoice.amount_sat)
+        await poll(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        [refund] = pilot.app.refunds.refund_sale(services.store.get_invoice(invoice.id), address=CUSTOMER,
+                                                 approver=pilot.app.day.sign_in("Dana", "2222"))
+        await pilot.app.push_screen(RefundRequestScreen(refund, None))  # no watch has looked yet
+        await pilot.pause()
+        assert shown(pilot, "#request-state") == ("Checking the customer's address on the chain: "
+                                                  "the QR to pay comes once it is checked...")
+        assert pilot.app.screen.query_one(QrView).data == ""
+
+
 async def test_an_address_of_another_network_or_malformed_is_refused_naming_it() -> None:
     services = staffed()
     async with running(services) as pilot:
