@@ -27,7 +27,10 @@ class UsageError(Exception):
 
 def ask_pin(read: Callable[[str], str], whose: str) -> str:
     """A new PIN of 4 to 12 digits, typed twice the same."""
-    pin = check_new_pin(read(f"New PIN for {whose} (4-12 digits): "))
+    try:
+        pin = check_new_pin(read(f"New PIN for {whose} (4-12 digits): "))
+    except CashierError as exc:
+        raise UsageError(str(exc)) from None
     if read("Repeat it: ") != pin:
         raise UsageError("the two PINs differ")
     return pin
