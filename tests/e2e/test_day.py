@@ -5,8 +5,10 @@ Then `pos --headless --script` presses what they press: the manager's PIN and th
 screen to open the shift with the float; a sale in cash, one by card, one in Bitcoin and one
 split between cash and Bitcoin (this test plays the customers: it pays from the node's wallet
 and mines the block); the Bitcoin sale refunded with Dana's approval to the customer's
-address, its request's QR scanned from the screen and paid from the node's wallet as the
-merchant's wallet would, until the terminal sees it paid; an X, and the Z with the drawer
+address - one used before: the node's wallet paid it the refund's very amount, mined before
+the refund, which must not count as the refund's payment - its request's QR scanned from the
+screen once the terminal has checked the address (refund_state requested) and paid from the
+node's wallet as the merchant's wallet would, until the terminal sees that payment; an X, and the Z with the drawer
 counted. With the terminal stopped, `pos export` gives the day's rows: the Z's figures must
 equal the export's sums and the store's records, exactly, in tiyn, and the prices of what was
 sold.
@@ -70,6 +72,7 @@ type Dana
 press enter
 type 2222
 press enter
+# the QR is shown once the address is checked (what paid it before is noted then)
 wait refund_state state=requested 30
 screenshot {shot}
 wait refund_state state=done 60
@@ -92,7 +95,7 @@ wait report_printed kind=Z 30
 
 
 def customer_address() -> str:
-    """A new regtest address of a key nobody else uses: only this refund ever pays it."""
+    """A new regtest address of a key nobody else uses: only this test pays it."""
     from bitcoinlib.keys import HDKey  # after the bitcoinlib_home fixture has pointed it at its directory
 
     return str(HDKey(network="regtest", witness_type="segwit").address())
@@ -121,6 +124,7 @@ def test_a_day_of_cash_card_bitcoin_split_and_a_bitcoin_refund_closes_with_a_z_t
     script = SCRIPT.format(bitcoin_sale=BITCOIN_SALE, customer=customer, shot=shot, counted=counted // 100)
     events: list[dict] = []
     refund_paid: list[str] = []
+    paid_before: list[str] = []  # the customer's address used before: the refund's amount, mined before it
     with headless_terminal(tmp_path, regtest_node, script, slot=slot, terminal=terminal) as run:
         process = run.process
         assert process.stdout is not None
@@ -129,6 +133,8 @@ def test_a_day_of_cash_card_bitcoin_split_and_a_bitcoin_refund_closes_with_a_z_t
             events.append(event)
             if event["event"] == "invoice_created":
                 regtest_node.pay(event["address"], event["amount_sat"])
+                if event["invoice"] == BITCOIN_SALE:  # mined with the sale, long before its refund
+                    paid_before.append(regtest_node.pay(customer, event["amount_sat"]))
             elif event["event"] == "handed_over":
                 regtest_node.mine(1)
             elif event["event"] == "screenshot":  # the merchant's wallet scans the refund request
@@ -205,6 +211,8 @@ def test_a_day_of_cash_card_bitcoin_split_and_a_bitcoin_refund_closes_with_a_z_t
     [refund] = refunds
     assert (refund.sale_id, refund.state, refund.txid, refund.address, refund.amount_sat, refund.cashier,
             refund.shift) == (BITCOIN_SALE, "done", refund_paid[0], customer, bitcoin_sat, "Aigerim", 1)
+    assert refund.baseline is not None and paid_before[0] in refund.baseline.txids  # noted, never taken
+    assert refund.txid != paid_before[0]
     assert {
         "sales": sum(sale.total_tiyn for sale in every), "sales_count": len(every), "refunds": refund.amount_tiyn,
         "net": sum(sale.total_tiyn for sale in every) - refund.amount_tiyn,

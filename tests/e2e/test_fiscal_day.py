@@ -93,7 +93,8 @@ press enter
 wait refund_state refund={cash_refund} state=done 30
 press escape
 # the first tea is brought back: refunded in Bitcoin to the customer's address, Dana approving;
-# the merchant's wallet pays the request shown (this test, from the node's wallet)
+# the merchant's wallet pays the request shown once its address is checked (refund_state
+# requested; this test, from the node's wallet)
 press f6
 type {first}
 press enter
@@ -287,7 +288,7 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
             name = event["event"]
             if name == "invoice_created":
                 regtest_node.pay(event["address"], event["amount_sat"])
-            elif name == "refund_state" and event["state"] == "requested":
+            elif name == "refund_state" and event["state"] == "requested":  # its address checked: payable
                 paid_back.append(regtest_node.pay(customer, tea_sat))
             elif name == "handed_over" and event["invoice"] == second:
                 time.sleep(6)  # a round of the sender finds the register down
