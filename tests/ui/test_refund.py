@@ -73,6 +73,17 @@ async def open_refund(pilot, number: str) -> None:
     await answer(pilot, number)
 
 
+async def bread_paid_in_bitcoin(pilot):
+    """A bread sold in Bitcoin, paid and handed over; back on the Sale screen."""
+    invoice = await charge(pilot, "BREAD-01")
+    pilot.app.services.watcher.pay(invoice.address, invoice.amount_sat)
+    await poll(pilot)
+    assert isinstance(pilot.app.screen, DoneScreen)
+    await pilot.press("enter")
+    await settle(pilot)
+    return invoice
+
+
 def refunds_today(services):
     return services.store.refunds_for_day(business_day(services.clock()))
 
@@ -200,11 +211,7 @@ async def test_the_request_qr_is_shown_and_printed_only_once_its_address_is_chec
     events: list[tuple[str, dict]] = []
     async with running(services, events=lambda name, fields: events.append((name, fields))) as pilot:
         await start_shift(pilot)
-        invoice = await charge(pilot, "BREAD-01")
-        services.watcher.pay(invoice.address, invoice.amount_sat)
-        await poll(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        invoice = await bread_paid_in_bitcoin(pilot)
         services.printer.clear()
         services.watcher.state = "offline"
         await open_refund(pilot, invoice.id)
@@ -236,11 +243,7 @@ async def test_a_request_being_checked_says_so_without_a_qr() -> None:
     services = staffed()
     async with running(services) as pilot:
         await start_shift(pilot)
-        invoice = await charge(pilot, "BREAD-01")
-        services.watcher.pay(invoice.address, invoice.amount_sat)
-        await poll(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        invoice = await bread_paid_in_bitcoin(pilot)
         [refund] = pilot.app.refunds.refund_sale(services.store.get_invoice(invoice.id), address=CUSTOMER,
                                                  approver=pilot.app.day.sign_in("Dana", "2222"))
         await pilot.app.push_screen(RefundRequestScreen(refund, None))  # no watch has looked yet
@@ -254,11 +257,7 @@ async def test_an_address_of_another_network_or_malformed_is_refused_naming_it()
     services = staffed()
     async with running(services) as pilot:
         await start_shift(pilot)
-        invoice = await charge(pilot, "BREAD-01")
-        services.watcher.pay(invoice.address, invoice.amount_sat)
-        await poll(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        invoice = await bread_paid_in_bitcoin(pilot)
         await open_refund(pilot, invoice.id)
         await pilot.press("enter")
         await settle(pilot)
