@@ -253,6 +253,23 @@ async def test_a_request_being_checked_says_so_without_a_qr() -> None:
         assert pilot.app.screen.query_one(QrView).data == ""
 
 
+async def test_a_request_checked_after_a_restart_prints_its_own_slip_with_the_qr() -> None:
+    services = staffed()
+    async with running(services) as pilot:
+        await start_shift(pilot)
+        invoice = await bread_paid_in_bitcoin(pilot)
+        # recorded as by a terminal stopped before its first watch: no slip is held for it
+        [refund] = pilot.app.refunds.refund_sale(services.store.get_invoice(invoice.id), address=CUSTOMER,
+                                                 approver=pilot.app.day.sign_in("Dana", "2222"))
+        services.printer.clear()
+        pilot.app.poll_refunds()
+        await settle(pilot)
+        checked = services.store.requested_refunds()[0]
+        assert checked.id == refund.id and checked.checked
+        assert services.printer.text.count("[QR] " + pilot.app.refunds.request_uri(refund)) == 1
+        assert refund.id in services.printer.text
+
+
 async def test_an_address_of_another_network_or_malformed_is_refused_naming_it() -> None:
     services = staffed()
     async with running(services) as pilot:
