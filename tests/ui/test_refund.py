@@ -73,6 +73,16 @@ async def open_refund(pilot, number: str) -> None:
     await answer(pilot, number)
 
 
+async def requested_unwatched(pilot):
+    """A bread paid in Bitcoin refunded to the customer's address, Dana approving, as a script would:
+    no screen, no slip held, no watch started."""
+    await start_shift(pilot)
+    invoice = await bread_paid_in_bitcoin(pilot)
+    [refund] = pilot.app.refunds.refund_sale(pilot.app.services.store.get_invoice(invoice.id), address=CUSTOMER,
+                                             approver=pilot.app.day.sign_in("Dana", "2222"))
+    return refund
+
+
 async def bread_paid_in_bitcoin(pilot):
     """A bread sold in Bitcoin, paid and handed over; back on the Sale screen."""
     invoice = await charge(pilot, "BREAD-01")
@@ -242,10 +252,7 @@ async def test_the_request_qr_is_shown_and_printed_only_once_its_address_is_chec
 async def test_a_request_being_checked_says_so_without_a_qr() -> None:
     services = staffed()
     async with running(services) as pilot:
-        await start_shift(pilot)
-        invoice = await bread_paid_in_bitcoin(pilot)
-        [refund] = pilot.app.refunds.refund_sale(services.store.get_invoice(invoice.id), address=CUSTOMER,
-                                                 approver=pilot.app.day.sign_in("Dana", "2222"))
+        refund = await requested_unwatched(pilot)
         await pilot.app.push_screen(RefundRequestScreen(refund, None))  # no watch has looked yet
         await pilot.pause()
         assert shown(pilot, "#request-state") == ("Checking the customer's address on the chain: "
@@ -256,11 +263,7 @@ async def test_a_request_being_checked_says_so_without_a_qr() -> None:
 async def test_a_request_checked_after_a_restart_prints_its_own_slip_with_the_qr() -> None:
     services = staffed()
     async with running(services) as pilot:
-        await start_shift(pilot)
-        invoice = await bread_paid_in_bitcoin(pilot)
-        # recorded as by a terminal stopped before its first watch: no slip is held for it
-        [refund] = pilot.app.refunds.refund_sale(services.store.get_invoice(invoice.id), address=CUSTOMER,
-                                                 approver=pilot.app.day.sign_in("Dana", "2222"))
+        refund = await requested_unwatched(pilot)
         services.printer.clear()
         pilot.app.poll_refunds()
         await settle(pilot)
