@@ -35,6 +35,13 @@ to print: its job leaves the queue, logged and said to the cashier (outcome "dro
 is on paper already. A reprint (copy=True) of a sale's slip is a COPY once its original is
 remembered, as an invoice's. (A Bitcoin-only invoice's slip is the fiscal receipt if the sale is
 registered by the time it prints.)
+
+A refund's return receipt (submit_return) is one job of its own, queued when the refund is done
+(its refund slip printed at once, outside the queue, by the refund screen): it waits, as a sale's
+fiscal receipt does, until the register has registered the return, then prints the fiscal return
+receipt (pos.core.refund_slip.build_return_receipt); one the register refused is dropped the same
+way. Its receipt record (receipt_key of the refund) makes a second submit return the first job,
+so the app may offer a start's refunds again (a stop between the refund and its queueing).
 """
 
 from __future__ import annotations
@@ -49,9 +56,12 @@ from drivers import open_printer
 from drivers.base import Printer, PrinterError
 from drivers.escpos import ProfileError
 from pos.config import Config
+from pos.core.fiscal import Registration
 from pos.core.invoice import Invoice
 from pos.core.ports import PrinterStatus, PrintJob, Store
 from pos.core.receipt import Receipt, ReceiptSettings, build_receipt, build_sale_receipt
+from pos.core.refund import DONE, Refund
+from pos.core.refund_slip import build_return_receipt
 from pos.core.report import as_sale
 from pos.core.tender import TenderedSale
 
@@ -127,6 +137,23 @@ class PrintService:
         fiscal = self.store.fiscal_job(sale) is not None
         return self._queue(sale.id, copy, sale=sale, fiscal_after=fiscal)
 
+    def submit_return(self, refund: Refund) -> PrintJob | None:
+        """Queue the fiscal return receipt of a refund done whose return is queued for the register
+        (once: asking again returns that job); None when it has none (fiscal off, money sent back
+        without a sale, a Bitcoin refund not yet paid)."""
+        fiscal = self.store.fiscal_job(refund) if refund.state == DONE else None
+        if fiscal is None:
+            return None
+        with self._queue_lock:
+            record = self.store.get_state(receipt_key(refund.id))
+            if record is not None:
+                return PrintJob.from_dict(record["job"])
+            job = PrintJob(id=self._job_id(), invoice_id="", created_at=self.clock(), fiscal=True,
+                           receipt_no=self.store.next_counter(RECEIPT_COUNTER), sale=fiscal.sale, refund=refund)
+            self.store.enqueue_print(job)
+            self._remember(job)
+            return job
+
     def _queue(self, document: str, copy: bool, *, invoice_id: str = "", sale: TenderedSale | None = None,
                fiscal_after: bool = False) -> PrintJob:
         with self._queue_lock:
@@ -162,7 +189,7 @@ class PrintService:
         """The invoice's receipt record: its original's number and job, and whether the last
         receipt sent for it is unconfirmed (which job, and why)."""
         record = self.store.get_state(receipt_key(job.document))
-        if record is None and (job.copy or job.fiscal):
+        if record is None and (job.copy or (job.fiscal and job.refund is None)):
             return  # a copy (or a sale's fiscal receipt) is only ever made of a remembered original
         new = dict(record) if record else {"number": job.receipt_no, "job": job.to_dict()}
         new.pop("unconfirmed", None)
@@ -182,8 +209,9 @@ class PrintService:
         return PrintResult(job, "unconfirmed", reason)
 
     def _dropped(self, job: PrintJob, reason: str) -> PrintResult:
-        log.warning("fiscal receipt %06d of sale %s (job %s) dropped from the print queue (its slip printed "
-                    "already): the register refused it: %s", job.receipt_no, job.document, job.id, reason)
+        log.warning("fiscal receipt %06d of %s %s (job %s) dropped from the print queue (its slip printed "
+                    "already): the register refused it: %s", job.receipt_no, "sale" if job.refund is None else "refund",
+                    job.document, job.id, reason)
         with self._queue_lock:
             self.store.finish_print(job.id)
         return PrintResult(job, "dropped", reason)
@@ -247,20 +275,26 @@ class PrintService:
             fiscal = self.store.fiscal_job(as_sale(invoice))  # registered by now: the slip is the fiscal receipt
             return build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy,
                                  fiscal=fiscal.registration if fiscal else None)
-        registration = None
-        if job.fiscal:
-            fiscal = self.store.fiscal_job(job.sale)
-            if fiscal is not None and fiscal.refused:
-                raise _Refused(fiscal.note)
-            if fiscal is not None and not fiscal.done:
-                raise _NotYet()
-            if fiscal is None or fiscal.registration is None:
-                return None
-            registration = fiscal.registration
+        registration = self._registration(job.refund or job.sale) if job.fiscal else None
+        if job.fiscal and registration is None:
+            return None
+        if job.refund is not None and registration is not None:  # a return's: always fiscal
+            return build_return_receipt(job.refund, job.sale, self.settings, fiscal=registration,
+                                        number=job.receipt_no, now=self.clock())
         invoices = {invoice.id: invoice for invoice in map(self.store.get_invoice, job.sale.invoice_ids) if invoice}
         receipt = build_sale_receipt(job.sale, invoices, self.settings, number=job.receipt_no, now=self.clock(),
                                      copy=job.copy, fiscal=registration)
         return replace(receipt, open_drawer=False) if job.fiscal else receipt  # the slip opened it
+
+    def _registration(self, record: TenderedSale | Refund) -> Registration | None:
+        """What the register gave back for a sale (or a return); None when it holds it but gave no
+        attributes (or none was queued); _NotYet while queued for it, _Refused once it refused it."""
+        fiscal = self.store.fiscal_job(record)
+        if fiscal is not None and fiscal.refused:
+            raise _Refused(fiscal.note)
+        if fiscal is not None and not fiscal.done:
+            raise _NotYet()
+        return None if fiscal is None else fiscal.registration
 
     def _print(self, job: PrintJob, receipt: Receipt, before: PrinterStatus | None) -> PrinterStatus:
         """Status, receipt, status; returns the last status (the next job's `before`).

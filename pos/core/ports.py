@@ -32,7 +32,8 @@ class PrintJob:
 
     An invoice's slip names its invoice; a sale's (cash, card, split) carries the sale record
     itself, as its FiscalJob does, so printing it needs nothing else. A job stored before
-    sales printed (no "sale") is an invoice's, as it always was.
+    sales printed (no "sale") is an invoice's, as it always was. A return's fiscal receipt
+    carries its refund and the sale refunded (`refund`, `sale`, `fiscal`).
     """
 
     id: str
@@ -50,10 +51,14 @@ class PrintJob:
     # The sale's fiscal receipt, printed once the register has registered the sale (its slip
     # went out before that: a sale never waits for the register).
     fiscal: bool = False
+    # A refund's fiscal return receipt (with `fiscal`): printed once the register has registered the return.
+    refund: Refund | None = None
 
     @property
     def document(self) -> str:
-        """The invoice or sale the receipt is for."""
+        """The invoice, sale or refund the receipt is for."""
+        if self.refund is not None:
+            return self.refund.id
         return self.sale.id if self.sale is not None else self.invoice_id
 
     def to_dict(self) -> dict:
@@ -62,15 +67,17 @@ class PrintJob:
              "receipt_no": self.receipt_no, "sending": self.sending}
         if self.sale is not None:
             d |= {"sale": self.sale.to_dict(), "fiscal": self.fiscal}
+        if self.refund is not None:
+            d["refund"] = self.refund.to_dict()
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "PrintJob":
-        sale = d.get("sale")
+        sale, refund = d.get("sale"), d.get("refund")
         return cls(d["id"], d["invoice_id"], datetime.fromisoformat(d["created_at"]), bool(d.get("copy")),
                    int(d.get("attempts", 0)), str(d.get("last_error", "")), int(d.get("receipt_no", 0)),
                    bool(d.get("sending", False)), None if sale is None else TenderedSale.from_dict(sale),
-                   bool(d.get("fiscal", False)))
+                   bool(d.get("fiscal", False)), None if refund is None else Refund.from_dict(refund))
 
 
 class Store(Protocol):

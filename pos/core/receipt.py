@@ -284,13 +284,18 @@ class _Layout:
         self.blocks.extend(blocks)
 
 
-class _Sold(Protocol):
-    """What an invoice and a sale record both carry: what was sold and who sold it."""
+class _Made(Protocol):
+    """Who made a document (an invoice, a sale, a refund), and where."""
 
     @property
     def terminal_id(self) -> str: ...
     @property
     def cashier(self) -> str: ...
+
+
+class _Sold(_Made, Protocol):
+    """What an invoice and a sale record both carry: what was sold and who sold it."""
+
     @property
     def lines(self) -> tuple[SaleLine, ...]: ...
     @property
@@ -365,15 +370,16 @@ def build_sale_receipt(sale: TenderedSale, invoices: Mapping[str, Invoice], sett
 
 
 def _heading(out: _Layout, settings: ReceiptSettings, *, copy: bool, fiscal: Registration | None,
-             networks: tuple[str, ...]) -> None:
-    """The merchant, what the paper is (fiscal or not, COPY), and a test network shouted."""
+             networks: tuple[str, ...], title: str = "") -> None:
+    """The merchant, what the paper is (`title`, the payment slip's by default; fiscal or not, COPY),
+    and a test network shouted."""
     w = LABELS[settings.language]
     out.centered(paper_text(settings.merchant_name), bold=True, tall=True)
     out.centered(f"{w['bin']} {settings.merchant_bin}")
     if settings.merchant_address:
         out.centered(paper_text(settings.merchant_address))
     out.add(Rule())
-    out.centered(w["title"], bold=True)
+    out.centered(title or w["title"], bold=True)
     out.centered(w["not_fiscal"] if fiscal is None else w["fiscal"], bold=fiscal is not None)
     if copy:
         out.centered(w["copy"], bold=True, wide=True, tall=True)
@@ -383,9 +389,9 @@ def _heading(out: _Layout, settings: ReceiptSettings, *, copy: bool, fiscal: Reg
     out.add(Rule())
 
 
-def _particulars(out: _Layout, settings: ReceiptSettings, sold: _Sold, document: tuple[str, str], *,
+def _particulars(out: _Layout, settings: ReceiptSettings, sold: _Made, document: tuple[str, str], *,
                  number: int, sold_at: datetime, now: datetime) -> None:
-    """The receipt's number, the invoice's or sale's id (`document`: label, id), who, where and when."""
+    """The receipt's number, the invoice's, sale's or refund's id (`document`: label, id), who, where and when."""
     w = LABELS[settings.language]
     out.pair(w["receipt_no"], f"{number:06d}")
     out.pair(*document)

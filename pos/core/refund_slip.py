@@ -6,6 +6,10 @@ English, with the payment slip's layout and words (pos.core.receipt) and the rep
 names (pos.core.report_slip). A Bitcoin refund the merchant's wallet has still to pay carries its
 payment request as a QR (`uris`, by refund id: the terminal holds no keys, the wallet scans it),
 only once its address is checked (Refund.checked): a payment made before could not be told apart.
+
+`build_return_receipt(refund, sale, settings, fiscal=..., number=..., now=...)` is a refund's fiscal
+return receipt, printed once the online cash register has registered the return (pos.printing): the
+lines given back with their VAT, the tender, and the register's fiscal block and QR as on a sale's.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping, Sequence
 
-from pos.core.money import format_btc, format_sats
+from pos.core.fiscal import Registration
+from pos.core.money import format_btc, format_sats, vat_included
 from pos.core.receipt import (
-    CURRENCY, LABELS, QR, Cut, Feed, Receipt, ReceiptSettings, Rule, _Layout, chunks, local_time, money, paper_text,
-    quantity, wrap,
+    CURRENCY, LABELS, QR, Cut, Feed, Receipt, ReceiptSettings, Rule, _ending, _heading, _Layout, _particulars, chunks,
+    local_time, money, paper_text, percent, quantity, wrap,
 )
 from pos.core.refund import DONE, Refund
 from pos.core.report_slip import REPORT_LABELS
@@ -26,17 +31,18 @@ REFUND_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "refund": "REFUND", "returned": "PAYMENT SENT BACK", "refund_no": "Refund No", "sale": "Sale",
         "approval": "Approval code", "refund_total": "REFUNDED", "waiting": "waiting for the shop's payment",
-        "paid": "paid", "qr_refund": "QR: refund request for the shop's wallet",
+        "paid": "paid", "qr_refund": "QR: refund request for the shop's wallet", "return_of_sale": "RETURN OF SALE",
     },
     "ru": {
         "refund": "ВОЗВРАТ", "returned": "ВОЗВРАТ ПЛАТЕЖА", "refund_no": "Возврат №", "sale": "Продажа",
         "approval": "Код авторизации", "refund_total": "ВОЗВРАЩЕНО", "waiting": "ожидает оплаты магазином",
         "paid": "выплачено", "qr_refund": "QR: запрос на возврат для кошелька магазина",
+        "return_of_sale": "ВОЗВРАТ ПРОДАЖИ",
     },
     "kk": {
         "refund": "ҚАЙТАРУ", "returned": "ТӨЛЕМДІ ҚАЙТАРУ", "refund_no": "Қайтару №", "sale": "Сату",
         "approval": "Авторизация коды", "refund_total": "ҚАЙТАРЫЛДЫ", "waiting": "дүкеннің төлемін күтуде",
-        "paid": "төленді", "qr_refund": "QR: дүкен әмиянына қайтару сұрауы",
+        "paid": "төленді", "qr_refund": "QR: дүкен әмиянына қайтару сұрауы", "return_of_sale": "САТУДЫ ҚАЙТАРУ",
     },
 }
 
@@ -67,15 +73,8 @@ def build_refund_slip(refunds: Sequence[Refund], settings: ReceiptSettings, *, n
     out.pair(w["printed"], local_time(now))
     out.add(Rule())
 
-    going_back: dict[int, int] = {}
-    for refund in refunds:
-        for line in refund.lines:
-            going_back[line.index] = going_back.get(line.index, 0) + line.amount_tiyn
-    if going_back:
-        for index, tiyn in sorted(going_back.items()):
-            sold = sale.lines[index] if sale is not None and index < len(sale.lines) else None
-            out.lines(wrap(paper_text(sold.name(lang)) if sold else f"#{index + 1}", cols))
-            out.pair(f"  {quantity(sold, lang)}" if sold else "", money(tiyn))
+    if any(refund.lines for refund in refunds):
+        _going_back(out, refunds, sale, lang)
         out.add(Rule())
 
     for refund in refunds:
@@ -94,6 +93,47 @@ def build_refund_slip(refunds: Sequence[Refund], settings: ReceiptSettings, *, n
             out.centered(w["qr_refund"])
     out.add(Feed(2), Cut())
     return Receipt(cols, tuple(out.blocks))
+
+
+def build_return_receipt(refund: Refund, sale: TenderedSale, settings: ReceiptSettings, *, fiscal: Registration,
+                         number: int, now: datetime) -> Receipt:
+    """The fiscal receipt of a refund of `sale` the register registered as `fiscal` (a return of sale):
+    the lines given back, their VAT (per rate, half up, as the register was told), the refund's tender,
+    then the fiscal block with the QR of the return's TicketUrl exactly as returned."""
+    lang = settings.language
+    w = {**LABELS[lang], **REPORT_LABELS[lang], **REFUND_LABELS[lang]}
+    out = _Layout(settings.columns)
+    _heading(out, settings, copy=False, fiscal=fiscal, networks=(), title=w["return_of_sale"])
+    _particulars(out, settings, refund, (w["refund_no"], refund.id), number=number,
+                 sold_at=refund.done_at or refund.requested_at, now=now)
+    out.pair(w["sale"], sale.id)
+    out.add(Rule())
+    _going_back(out, [refund], sale, lang)
+    out.add(Rule())
+    by_rate: dict[int, int] = {}
+    for line in refund.lines:
+        by_rate[line.vat_rate_bp] = by_rate.get(line.vat_rate_bp, 0) + line.amount_tiyn
+    vat = [(rate, vat_included(tiyn, rate)) for rate, tiyn in sorted(by_rate.items()) if rate > 0]
+    for rate, amount in vat:
+        out.pair(f"{w['vat']} {percent(rate)}", money(amount))
+    if not vat:
+        out.lines([w["no_vat"]])
+    out.pair(w["total"], f"{money(refund.amount_tiyn)} {CURRENCY}", bold=True, tall=True)
+    out.pair(w[refund.tender], money(refund.amount_tiyn), bold=True)
+    return _ending(out, settings, fiscal=fiscal, copy=False)
+
+
+def _going_back(out: _Layout, refunds: Sequence[Refund], sale: TenderedSale | None, lang: str) -> None:
+    """Each sale line going back (summed over the refunds: a split goes back in each tender), its
+    name and quantity from `sale` (a number when the sale is not at hand), and the amount."""
+    going_back: dict[int, int] = {}
+    for refund in refunds:
+        for line in refund.lines:
+            going_back[line.index] = going_back.get(line.index, 0) + line.amount_tiyn
+    for index, tiyn in sorted(going_back.items()):
+        sold = sale.lines[index] if sale is not None and index < len(sale.lines) else None
+        out.lines(wrap(paper_text(sold.name(lang)) if sold else f"#{index + 1}", out.columns))
+        out.pair(f"  {quantity(sold, lang)}" if sold else "", money(tiyn))
 
 
 def _bitcoin(out: _Layout, refund: Refund, w: dict[str, str]) -> None:

@@ -233,6 +233,7 @@ MESSAGES: dict[str, str] = {
     "error.cancel": "Cannot cancel: {reason}",
     "error.print": "Cannot queue the receipt: {reason}",
     "error.fiscal_print_dropped": "Fiscal receipt of sale {sale} will not print: the register refused it ({reason}). Its slip was printed; register the sale in the provider's cabinet",
+    "error.fiscal_return_dropped": "Fiscal return receipt of refund {refund} will not print: the register refused it ({reason}). The refund slip was printed; register the return in the provider's cabinet",
     "error.printer": "Receipt not printed: {reason}. It prints when the printer is back",
     "printer.problem.offline": "printer offline",
     "printer.problem.cover_open": "cover open",

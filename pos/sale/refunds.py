@@ -263,7 +263,7 @@ class Refunds:
     def _announce_states(self, refunds: list[Refund]) -> None:
         for refund in refunds:
             self._day.publish(REFUND_STATE, refund=refund.id, invoice=refund.sale_id, state=refund.state,
-                              txid=refund.txid)
+                              txid=refund.txid, record=refund)
 
     # ---- watching Bitcoin refunds ------------------------------------------------------------
     def poll(self) -> list[Refund]:

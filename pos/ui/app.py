@@ -32,6 +32,7 @@ from pos.core.money import Rate
 from pos.core.text import printable
 from pos.core.ports import BackendStatus, PrinterStatus, PrintJob, StoreError
 from pos.core.receipt import Receipt
+from pos.core.refund import DONE, Refund
 from pos.core.tender import TenderedSale
 from pos.i18n import LANGUAGES, Translator
 from pos.ui import events as ui_events
@@ -58,7 +59,7 @@ from pos.ui.theme import POS_THEME
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.status_bar import StatusInfo
 from pos.sale import till as sale
-from pos.sale.day import SALE_RECORDED, SPLIT_VOID, Day, DayError, DayEvent, Split
+from pos.sale.day import REFUND_STATE, SALE_RECORDED, SPLIT_VOID, Day, DayError, DayEvent, Split
 from pos.sale.refunds import Refunds, RefundWatch
 from pos.sale.till import PollResult, TillEvent, fast_poll_seconds
 
@@ -78,7 +79,10 @@ MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN name
 
 
 def receipt_fields(job: PrintJob) -> dict[str, str]:
-    """The headless receipt events' data: the invoice, or the sale (cash, card or split), printed."""
+    """The headless receipt events' data: the invoice, the sale (cash, card or split), or the refund
+    (its fiscal return receipt) printed."""
+    if job.refund is not None:
+        return {"refund": job.document}
     return {"sale": job.document} if job.sale is not None else {"invoice": job.invoice_id}
 
 
@@ -545,6 +549,8 @@ class PosApp(App[None]):
                         severity="warning", timeout=30)
         if event.name == SALE_RECORDED and self.services.config.printer.auto_print:
             self.print_sale_slip(event.data["record"])
+        if event.name == REFUND_STATE and event.data["state"] == DONE:  # its refund slip printed already
+            self.print_return(event.data["record"])
 
     def _tell_screens(self, invoices: list[Invoice]) -> None:
         for screen in self.screen_stack:
@@ -648,17 +654,28 @@ class PosApp(App[None]):
         self._queue_print(submit)
 
     def _queue_missed_slips(self) -> None:
-        """A stop between a sale's record and its slip's queueing leaves the sale without a slip:
-        the open shift's sales are offered to the queue again at start (those queued before
-        are known to it by their receipt record: nothing prints twice)."""
-        shift = self.day.shift if self.services.config.printer.auto_print else None
-        for sale in self.day.records_of(shift)[1] if shift is not None else ():
+        """A stop between a sale's record and its slip's queueing leaves the sale without a slip (a
+        refund done, without its fiscal return receipt): the open shift's sales (refunds) are offered
+        to the queue again at start (those queued before are known to it by their receipt record:
+        nothing prints twice)."""
+        config, shift = self.services.config, self.day.shift
+        if shift is None or not (config.printer.auto_print or config.fiscal.provider != "none"):
+            return
+        _, sales, refunds = self.day.records_of(shift)
+        for sale in sales if config.printer.auto_print else ():
             self._queue_print(partial(self.services.printing.submit_sale, sale))
+        for refund in refunds if config.fiscal.provider != "none" else ():
+            self._queue_print(partial(self.services.printing.submit_return, refund))
 
     def print_sale_slip(self, sale: TenderedSale, copy: bool = False) -> None:
         """Queue the slip of a sale paid in cash, by card or split (copy: a reprint) and let the print
         worker run (pos.printing)."""
         self._queue_print(lambda: self.services.printing.submit_sale(sale, copy=copy))
+
+    def print_return(self, refund: Refund) -> None:
+        """Queue a refund's fiscal return receipt, if its return is queued for the register: it
+        prints once registered (pos.printing), after the refund slip the refund screen printed."""
+        self._queue_print(lambda: self.services.printing.submit_return(refund))
 
     def _queue_print(self, submit: Callable[[], object]) -> None:
         """The sale is never blocked by the printer: a receipt that cannot be queued is said."""
@@ -702,8 +719,9 @@ class PosApp(App[None]):
         failed = [result for result in results if result.outcome == "failed"]
         dropped = [result for result in results if result.outcome == "dropped"]
         if dropped:  # said on any screen: no screen shows a fiscal receipt's fate
-            self.say(self.tr("error.fiscal_print_dropped", sale=dropped[-1].job.document, reason=dropped[-1].error),
-                     error=True)
+            job, reason = dropped[-1].job, dropped[-1].error
+            self.say(self.tr("error.fiscal_print_dropped", sale=job.document, reason=reason) if job.refund is None
+                     else self.tr("error.fiscal_return_dropped", refund=job.document, reason=reason), error=True)
         elif not isinstance(self.screen, DoneScreen):  # Done shows its own receipt's fate
             if failed:
                 self.say(self.tr("error.printer", reason=printer_text(self.tr, failed[-1].error)), error=True)
