@@ -187,17 +187,17 @@ def test_days_outside_the_range_are_left_out(shop, capfdbinary):
     assert json.loads(capfdbinary.readouterr().out)["rows"] == []
 
 
-def test_a_running_terminal_keeps_its_store_and_the_export_says_to_stop_it(shop, tmp_path, capsys):
+def test_a_running_terminal_keeps_its_store_and_the_export_reads_it_without_a_byte_changed(shop, tmp_path,
+                                                                                          capfdbinary):
     store_dir = tmp_path / "store"
+    assert export(shop, "--from", DAY, "--to", DAY) == 0
+    stopped = capfdbinary.readouterr().out
     running = open_store(store_dir)
     try:
-        before = {p: p.read_bytes() for p in store_dir.rglob("*") if p.is_file()}
-        out = tmp_path / "day.csv"
-        assert export(shop, "--from", DAY, "--to", DAY, "--out", str(out)) == 2
-        err = capsys.readouterr().err
-        assert "another pos" in err and "stop the terminal" in err and "Traceback" not in err
-        assert not out.exists()
-        assert {p: p.read_bytes() for p in store_dir.rglob("*") if p.is_file()} == before
+        before = store_bytes(store_dir)
+        assert export(shop, "--from", DAY, "--to", DAY) == 0
+        assert capfdbinary.readouterr().out == stopped
+        assert store_bytes(store_dir) == before
         running.save_invoice(replace(a_day().invoices[0], cashier="still writing"))  # the terminal goes on
     finally:
         running.close()
@@ -299,23 +299,12 @@ def test_a_bitcoin_refund_paid_the_next_day_is_in_that_days_z_and_export(tmp_pat
     """Day 1: a Bitcoin sale refunded, the request not paid at the Z; the terminal stops and the day is
     exported. Day 2: the refund is paid, then the Z and the export. Each day's export sums to its Z;
     the money went back on day 2, so day 1's export, made again later, still sums to day 1's Z."""
-    from pos.i18n import Translator
-    from pos.sale.day import Day
-    from pos.sale.refunds import Refunds
-    from tests.ui.conftest import make_config, make_services
     from tests.ui.fakes import START, Clock
 
     clock, config = Clock(), config_for(tmp_path, tmp_path / "store")
 
     def start():
-        services = make_services(make_config(shift={"cashier_refund_max_kzt": 100_000}), clock=clock,
-                                 store=open_store(tmp_path / "store", clock=clock))
-        day = Day(store=services.store, checkout=services.checkout, config=services.config, clock=clock,
-                  tr=Translator("en"))
-        day.follow(services.till)
-        refunds = Refunds(day=day, store=services.store, config=services.config, clock=clock,
-                          rate=services.checkout.usable_rate, chain=services.watcher.chain)
-        return services, day, refunds, day.add_cashier("Boss", "manager", "9999")
+        return a_till(tmp_path / "store", clock)
 
     def exported(on) -> list[dict]:
         out, when = tmp_path / f"{on}.json", on.isoformat()
@@ -357,4 +346,66 @@ def test_a_bitcoin_refund_paid_the_next_day_is_in_that_days_z_and_export(tmp_pat
     again = exported(business_day(START))
     assert -sums(again, "refund", "amount_tiyn")[None] == first.refunds_tiyn == 0
     assert sums(again, "line", "amount_tiyn")[None] == first.sales.tiyn
+    capsys.readouterr()
+
+
+def a_till(store_dir: Path, clock):
+    """The terminal started on the file store in `store_dir`: its services, day, refunds and a manager."""
+    from pos.i18n import Translator
+    from pos.sale.day import Day
+    from pos.sale.refunds import Refunds
+    from tests.ui.conftest import make_config, make_services
+
+    services = make_services(make_config(shift={"cashier_refund_max_kzt": 100_000}), clock=clock,
+                             store=open_store(store_dir, clock=clock))
+    day = Day(store=services.store, checkout=services.checkout, config=services.config, clock=clock,
+              tr=Translator("en"))
+    day.follow(services.till)
+    refunds = Refunds(day=day, store=services.store, config=services.config, clock=clock,
+                      rate=services.checkout.usable_rate, chain=services.watcher.chain)
+    return services, day, refunds, day.add_cashier("Boss", "manager", "9999")
+
+
+def store_bytes(store_dir: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(store_dir.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.usefixtures("bitcoinlib_home")
+def test_the_terminal_sells_on_while_its_days_are_exported_and_a_closed_day_still_sums_to_its_z(tmp_path, capsys):
+    """The terminal never stops: today so far is exported mid-shift, the day after its Z, and again once
+    the next day's sales have begun; no export changes a byte of the store the terminal holds."""
+    from tests.ui.fakes import START, Clock
+
+    clock, store_dir = Clock(), tmp_path / "store"
+    config = config_for(tmp_path, store_dir)
+    services, day, _, boss = a_till(store_dir, clock)
+
+    def exported(on) -> list[dict]:
+        out, when = tmp_path / f"{on}.json", on.isoformat()
+        before = store_bytes(store_dir)
+        assert export(config, "--from", when, "--to", when, "--format", "json", "--out", str(out)) == 0
+        assert store_bytes(store_dir) == before
+        return json.loads(out.read_text(encoding="utf-8"))["rows"]
+
+    def sell(*codes):
+        cart = services.checkout.new_cart()
+        for code in codes:
+            cart.add(code)
+        return day.cash_sale(cart, 10_000_00)
+
+    day.open_shift(boss, 0)
+    first = sell("BREAD-01", "MILK-01")
+    so_far = exported(business_day(START))
+    assert sums(so_far, "line", "amount_tiyn")[None] == first.total_tiyn
+    second = sell("BOOK-01")
+    clock.advance(hours=8)
+    z = day.z_report(boss, first.total_tiyn + second.total_tiyn)
+    assert z.sales.count == 2
+    assert_rows_add_up_to(exported(business_day(START)), z)
+
+    clock.advance(hours=16)  # the next morning, the same terminal still running
+    day.open_shift(boss, 0)
+    sell("TEA-01")
+    assert_rows_add_up_to(exported(business_day(START)), z)
+    services.store.close()
     capsys.readouterr()

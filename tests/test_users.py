@@ -55,3 +55,16 @@ def test_what_cannot_be_used_is_one_line_and_adds_nobody(monkeypatch, capsys, co
 def test_listing_before_any_store_says_so(capsys, config):
     assert main(["users", "list", "--config", str(config)]) == 2
     assert "nobody added yet" in capsys.readouterr().err
+
+
+def test_listing_while_the_terminal_runs_reads_its_store_and_changes_nothing(monkeypatch, capsys, config, tmp_path):
+    typed(monkeypatch, "4321", "4321")
+    assert main(["users", "add", "Bolat", "--role", "cashier", "--config", str(config)]) == 0
+    running = open_store(tmp_path / "store")
+    try:
+        before = {p: p.read_bytes() for p in (tmp_path / "store").rglob("*") if p.is_file()}
+        assert main(["users", "list", "--config", str(config)]) == 0
+        assert capsys.readouterr().out.endswith("Bolat\tcashier\n")
+        assert {p: p.read_bytes() for p in (tmp_path / "store").rglob("*") if p.is_file()} == before
+    finally:
+        running.close()

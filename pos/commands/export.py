@@ -20,9 +20,9 @@ CSV choices (README, "Export for the accountant"):
     refund's negative amount (money going out) stays a number that SUM adds.
 JSON carries the same rows with integer tiyn and sat (amount_tiyn rather than amount_kzt).
 
-The store is read through its public API (open_store), which takes the store's lock: while a
-terminal runs on the store, the export refuses and says to stop it first (the store has no
-read-only opening yet). The export changes no record.
+The store is read through its read-only look (pos.store.read_store): no lock, not a byte
+written, so the export runs beside the terminal that is selling; it reads the store as it
+stood at one journal entry, so a closed day's rows still sum exactly to its Z.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         description="One row per sale line, tender, Bitcoin payment and refund of the business days (Asia/Almaty) "
                     "from --from to --to. CSV: UTF-8 with BOM, comma separated, '.' decimals; formula-like text "
                     "is prefixed with an apostrophe. JSON: integer tiyn and sat.",
-        epilog="Stop the terminal first: the export takes the store's lock (it changes no record).")
+        epilog="The terminal may go on selling: the export reads the store without its lock and writes nothing.")
     parser.add_argument("--from", dest="first", type=_day, required=True, metavar="DATE",
                         help="first business day (Asia/Almaty), YYYY-MM-DD")
     parser.add_argument("--to", dest="last", type=_day, required=True, metavar="DATE",
@@ -252,23 +252,17 @@ def read_days(directory: Path, wanted: list[date]) -> Records:
     """The invoices, sale records and refunds of those business days, from the store in
     `directory` (which must exist: an export never creates a store)."""
     from pos.core.ports import StoreError
-    from pos.store import open_store
+    from pos.store import read_store
 
     if not directory.is_dir():
         raise ExportError(f"no store at {directory} ([store] path): nothing to export")
     try:
-        store = open_store(directory)
+        return read_store(directory, lambda store: Records(
+            [invoice for day in wanted for invoice in store.invoices_for_day(day)],
+            [sale for day in wanted for sale in store.sales_for_day(day)],
+            [refund for day in wanted for refund in store.refunds_for_day(day)]))
     except StoreError as exc:
-        raise ExportError(f"{exc}. The export reads the store only while no terminal holds it: stop the terminal "
-                          "(close the day first), then export; it changes no record") from None
-    try:
-        return Records([invoice for day in wanted for invoice in store.invoices_for_day(day)],
-                       [sale for day in wanted for sale in store.sales_for_day(day)],
-                       [refund for day in wanted for refund in store.refunds_for_day(day)])
-    except StoreError as exc:
-        raise ExportError(str(exc)) from None
-    finally:
-        store.close()
+        raise ExportError(f"{exc}: nothing exported") from None
 
 
 def run_export(config: Config, args: argparse.Namespace, stdout: BinaryIO | None = None,

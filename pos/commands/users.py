@@ -1,8 +1,9 @@
 """`pos users add NAME --role cashier|manager` and `pos users list`: the people at the till, for set-up.
 
 The PIN is asked twice without echo, as `pos set-pin` asks the manager PIN, and kept as a salted
-scrypt hash in the store (pos.sale.day.add_cashier), journaled as a manager's act. The store is
-opened as `pos export` opens it: while no terminal holds it.
+scrypt hash in the store (pos.sale.day.add_cashier), journaled as a manager's act: `add` opens the
+store for writing, so the terminal must be stopped. `list` reads it as `pos export` does, without
+its lock and writing nothing, while the terminal runs.
 """
 
 from __future__ import annotations
@@ -49,23 +50,24 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 def run(config: Config, args: argparse.Namespace, read: Callable[[str], str] | None = None) -> int:
     """0 when done; 2 with one line on stderr. `read` asks the PIN (getpass: no echo)."""
     from pos.sale.day import add_cashier
-    from pos.store import open_store
+    from pos.store import open_store, read_store
 
     try:
-        pin = ask_pin(read or getpass.getpass, printable(args.name)) if args.action == "add" else ""
         directory = config.store.directory
-        if args.action == "list" and not directory.is_dir():
-            raise UsageError(f"no store at {directory} ([store] path): nobody added yet")
+        if args.action == "list":
+            if not directory.is_dir():
+                raise UsageError(f"no store at {directory} ([store] path): nobody added yet")
+            for cashier in read_store(directory, lambda store: store.cashiers(), terminal=config.terminal.id):
+                print(f"{printable(cashier.name)}\t{cashier.role}")
+            return 0
+        pin = ask_pin(read or getpass.getpass, printable(args.name))
         try:
             store = open_store(directory, terminal=config.terminal.id)
         except StoreError as exc:
             raise UsageError(f"{exc}. Stop the terminal first") from None
         try:
-            if args.action == "add":
-                cashier = add_cashier(store, args.name, args.role, pin, utcnow())
-                print(f"pos users: {printable(cashier.name)} added as {cashier.role}")
-            for cashier in store.cashiers() if args.action == "list" else ():
-                print(f"{printable(cashier.name)}\t{cashier.role}")
+            cashier = add_cashier(store, args.name, args.role, pin, utcnow())
+            print(f"pos users: {printable(cashier.name)} added as {cashier.role}")
         finally:
             store.close()
     except (UsageError, CashierError, StoreError, ValueError) as exc:

@@ -20,8 +20,9 @@ Design (README, "Store design", says the same for people running a shop):
 * A damaged file is set aside as `<name>.damaged-<UTC time>`, reported with its name,
   and the store refuses to open while one is there. One writer: an flock on `store.lock`.
 
-`open_store(directory)` is the terminal's store; `memory_store()` runs the same code on
-TinyDB's memory storage for UI tests and demos.
+`open_store(directory)` is the terminal's store; `read_store(directory, read)` reads it without
+its lock and writes nothing, while a terminal runs on it (pos.store.reader: `pos export`, `pos
+users list`); `memory_store()` runs the same code on TinyDB's memory storage for UI tests and demos.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from pos.core.invoice import utcnow
 from pos.core.ports import StoreError
 from pos.store.backends import FileBackend, MemoryBackend
 from pos.core.localtime import business_day
+from pos.store.reader import read_store
 from pos.store.repository import TinyStore
 
-__all__ = ["StoreError", "TinyStore", "business_day", "memory_store", "open_store"]
+__all__ = ["StoreError", "TinyStore", "business_day", "memory_store", "open_store", "read_store"]
 
 
 def open_store(directory: Path, *, clock: Callable[[], datetime] = utcnow, terminal: str | None = None) -> TinyStore:

@@ -164,17 +164,24 @@ def _newest(open_copy: Record | None, closed_copy: Record | None) -> Record | No
 
 
 class TinyStore:
-    def __init__(self, backend: Backend, clock: Callable[[], datetime] = utcnow, terminal: str | None = None) -> None:
+    def __init__(self, backend: Backend, clock: Callable[[], datetime] = utcnow, terminal: str | None = None,
+                 *, read_only: bool = False) -> None:
+        """`read_only`: a look at a store another process may be writing (pos.store.reader): nothing is
+        finished, moved or swept at opening, and every write raises StoreError."""
         self._backend = backend
         self._clock = clock
         self._mutex = threading.RLock()
         self._refusal = ""
         self._closed = False
         self._unfinished = False  # an operation's entries are on disk, not all its files
+        self._read_only = read_only
         try:
             self._journal = backend.journal(clock, terminal)
             self._counters = self._read_counters()
             backend.stamp = lambda: dict(self._counters)
+            self._swept_on = business_day(clock())
+            if read_only:
+                return
             self._finish_operation()
             if self._journal.last is None:
                 self._start_journal()
@@ -221,6 +228,8 @@ class TinyStore:
 
     def _run(self, drafts: list[Draft]) -> list[Entry]:
         """One operation: apply the drafts with the writes held, journal them with the files' hashes, write."""
+        if self._read_only:
+            raise StoreError(f"store {self._backend.name} is open read-only: nothing can be written to it")
         drafts = [_as_read_back(d, self._backend.name) for d in drafts]
         staging = self._backend.staging
         staging.begin(self._journal.head.seq + len(drafts))
