@@ -186,3 +186,13 @@ def test_a_look_the_writer_overtook_is_read_again_and_sees_one_moment(store_dir)
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_a_journal_line_still_being_appended_is_not_read_nor_cut_off(filled):
+    """The terminal's append is half on disk: the look takes the last whole line, the half stays for the terminal."""
+    [partition] = (filled / "journal").rglob("*.jsonl")
+    with open(partition, "ab") as f:
+        f.write(b'{"seq": 99, "kind": "inv')
+    before = hashes(filled)
+    assert len(read_store(filled, ids_of_day)) == 3
+    assert hashes(filled) == before
