@@ -8,7 +8,7 @@ from pos.cli import main
 from pos.commands import users
 from pos.pin import verify_pin
 from pos.store import open_store
-from tests.test_export import config_for
+from tests.test_export import config_for, store_bytes
 
 
 @pytest.fixture
@@ -62,9 +62,9 @@ def test_listing_while_the_terminal_runs_reads_its_store_and_changes_nothing(mon
     assert main(["users", "add", "Bolat", "--role", "cashier", "--config", str(config)]) == 0
     running = open_store(tmp_path / "store")
     try:
-        before = {p: p.read_bytes() for p in (tmp_path / "store").rglob("*") if p.is_file()}
+        before = store_bytes(tmp_path / "store")
         assert main(["users", "list", "--config", str(config)]) == 0
         assert capsys.readouterr().out.endswith("Bolat\tcashier\n")
-        assert {p: p.read_bytes() for p in (tmp_path / "store").rglob("*") if p.is_file()} == before
+        assert store_bytes(tmp_path / "store") == before
     finally:
         running.close()

@@ -91,7 +91,7 @@ class ReadOnlyJournal(FileJournal):
     """The journal's partitions, read; its head is its last whole line, nothing is cut off or appended."""
 
     def __init__(self, root: Path) -> None:
-        super().__init__(root, _no_clock, None, reader=True)
+        super().__init__(root, utcnow, None, reader=True)  # the clock dates appends: there are none
         self._found(self.newest())
 
     def newest(self) -> Entry | None:
@@ -116,10 +116,6 @@ def _parsed(raw: bytes, where: str) -> Entry:
     except BrokenChain as exc:
         raise StoreError(f"the journal cannot be read: {exc}; it was only read, nothing was changed. Keep the "
                          "store as it is for `pos journal verify` and a person") from None
-
-
-def _no_clock() -> datetime:
-    raise _read_only("the journal")
 
 
 class ReadOnlyBackend:
@@ -214,11 +210,11 @@ def _look(directory: Path, read: Callable[[TinyStore], T], terminal: str | None,
 
 def _settled(last: Entry | None, backend: ReadOnlyBackend) -> None:
     """Unsettled while the last operation's files are not all written (each is written after its entries)."""
-    if last is None or not last.files:
-        if last is not None and last.files is None:
-            raise Unsettled(f"the journal of {backend.directory} ends inside an operation (entry {last.seq}): a "
-                            "terminal is writing it, or stopped in the middle of it and finishes it when it starts")
+    if last is None or last.files == ():  # no journal yet, or an entry that wrote no file
         return
+    if last.files is None:  # the files are named on an operation's last entry
+        raise Unsettled(f"the journal of {backend.directory} ends inside an operation (entry {last.seq}): a "
+                        "terminal is writing it, or stopped in the middle of it and finishes it when it starts")
     name = last.files[-1][0]
     seq = backend.journal_seq_of(name)
     if seq < last.seq:

@@ -17,9 +17,10 @@ from pos.core.ports import StoreError
 from pos.store import TinyStore, open_store, read_store, reader
 from tests.builders import T0, make_invoice
 from tests.store.kill_writer import BASE, STEP
+from tests.store.test_lock import HOLDER
 
 #: A till selling fast: each round takes the next number, saves that invoice and closes an older one
-#: (kill_writer's invoices, dated across many days), then pauses 20 ms: a till a hundred times busier than a busy one.
+#: (kill_writer's invoices, dated across many days), then pauses 20 ms: a hundred times a busy till.
 WRITER = """
 import sys, time
 sys.path.insert(0, sys.argv[2])
@@ -34,13 +35,6 @@ while True:
     if len(open_seqs) > KEEP_OPEN:
         store.save_invoice(closed_version(open_seqs.pop(0)))
     time.sleep(0.02)
-"""
-HOLDER = """
-import sys, time
-from pos.store import open_store
-store = open_store(sys.argv[1])
-print("ready", flush=True)
-time.sleep(60)
 """
 
 
