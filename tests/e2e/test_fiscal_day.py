@@ -19,11 +19,11 @@ simulator on a real pty, as in a shop. The day, with the faults it must survive:
    register's shift too and prints both sets of figures.
 
 Then: the register holds exactly one receipt per sale and one return per refund (each
-ExternalCheckNumber once; a return names its sale's fiscal sign); each sale's fiscal receipt is
-printed once, with the fiscal sign, РНМ, ЗНМ, the OFD and "offline" when registered so, and its
-QR, a raster read back by zbarimg as a phone would, is the TicketUrl the register returned; the
-register's Z counted every sale and return and the paper says the figures match. (A refund's
-slip is not checked for fiscal attributes: it has none yet.)
+ExternalCheckNumber once; a return names its sale's fiscal sign); each sale's and return's
+fiscal receipt is printed once, with the fiscal sign, РНМ, ЗНМ, the OFD and "offline" when
+registered so, and its QR, a raster read back by zbarimg as a phone would, is the TicketUrl the
+register returned; the register's Z counted every sale and return and the paper says the
+figures match.
 """
 
 from __future__ import annotations
@@ -333,10 +333,11 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
     sent = [json.loads(body)["ExternalCheckNumber"] for endpoint, body in fake.requests if endpoint == "check"]
     assert sent.count(cash_sale) >= 2 and any(endpoint == "Check/History" for endpoint, _ in fake.requests)
 
-    # each sale's fiscal receipt printed once (cash and card by themselves once registered, each
-    # Bitcoin slip reprinted from History), with the register's attributes and its TicketUrl as a QR
+    # each sale's and return's fiscal receipt printed once (cash, card, split and returns by themselves
+    # once registered, each Bitcoin slip reprinted from History), with the register's attributes and
+    # its TicketUrl as a QR
     printed = [paper for start, end in zip([0, *runs], runs) for paper in papers(bytes(sim.received[start:end]))]
-    for check in sales:
+    for check in fake.checks:
         [paper] = [paper for paper in printed if paper.fiscal_sign() == check["Number"]]
         assert check["ExternalCheckNumber"] in paper.text and "ФИСКАЛЬНЫЙ ЧЕК" in paper.text
         assert "Не является фискальным чеком" not in paper.text, paper.text
