@@ -5,6 +5,7 @@ its print dropped; a refund recorded just before a stop gets its return receipt 
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -45,16 +46,28 @@ def return_check(fake, refund_id: str) -> dict:
     return check
 
 
-async def sold_and_registered(pilot, services):
-    """A cash sale (bread and milk), registered, its slip and fiscal receipt printed; the paper cleared."""
-    await start_shift(pilot)
-    sale = pilot.app.day.cash_sale(cart(pilot, "BREAD-01", "MILK-01"), 5000_00)
+async def registered_and_printed(pilot, services) -> None:
+    """The sender's round (or its own thread's), then the print worker."""
     services.fiscal.send_pending()
     pilot.app.process_prints()
     await settle(pilot)
-    assert len(services.printer.receipts()) == 2 and services.store.pending_prints() == []
-    services.printer.clear()
-    return sale
+
+
+@asynccontextmanager
+async def sold_and_registered(fake, events=None):
+    """The terminal running (fiscal_shop) with a cash sale (bread and milk) registered, its slip and
+    fiscal receipt printed and the paper cleared: (pilot, services, sale)."""
+    services = fiscal_shop(fake)
+    try:
+        async with running(services, events=events) as pilot:
+            await start_shift(pilot)
+            sale = pilot.app.day.cash_sale(cart(pilot, "BREAD-01", "MILK-01"), 5000_00)
+            await registered_and_printed(pilot, services)
+            assert len(services.printer.receipts()) == 2 and services.store.pending_prints() == []
+            services.printer.clear()
+            yield pilot, services, sale
+    finally:
+        services.fiscal.stop()
 
 
 async def refund_whole(pilot, sale):
@@ -65,75 +78,54 @@ async def refund_whole(pilot, sale):
     return refund
 
 
-async def registered_and_printed(pilot, services) -> None:
-    """The sender's round (or its own thread's), then the print worker."""
-    services.fiscal.send_pending()
-    pilot.app.process_prints()
-    await settle(pilot)
-
-
 async def test_a_cash_refund_prints_its_slip_at_once_and_its_fiscal_return_receipt_once_registered(
         fake, tmp_path) -> None:
-    services = fiscal_shop(fake)
     events: list[tuple[str, dict]] = []
-    try:
-        async with running(services, events=lambda name, fields: events.append((name, fields))) as pilot:
-            sale = await sold_and_registered(pilot, services)
-            fake.go_down()  # the register cannot be reached: the refund and its slip do not wait
-            refund = await refund_whole(pilot, sale)
-            [slip] = services.printer.receipts()
-            assert "REFUND" in slip and "Not a fiscal receipt" in slip and refund.id in slip
-            [waiting] = services.store.pending_prints()
-            assert waiting.fiscal and waiting.refund == refund
-            fake.come_back()
-            await registered_and_printed(pilot, services)
-            [_, fiscal] = services.printer.receipts()
-            check = return_check(fake, refund.id)
-            assert "RETURN OF SALE" in fiscal and "FISCAL RECEIPT" in fiscal and "Not a fiscal" not in fiscal
-            assert refund.id in fiscal and sale.id in fiscal and check["Number"] in fiscal
-            assert read_qr(services.printer.printout.images[-1], tmp_path) == [check["TicketUrl"]]
-            assert ("receipt_printed", {"refund": refund.id}) in events
-            assert services.store.pending_prints() == []
-            await registered_and_printed(pilot, services)  # nothing prints twice
-            assert len(services.printer.receipts()) == 2
-    finally:
-        services.fiscal.stop()
+    async with sold_and_registered(fake, lambda name, fields: events.append((name, fields))) as (pilot, services,
+                                                                                                sale):
+        fake.go_down()  # the register cannot be reached: the refund and its slip do not wait
+        refund = await refund_whole(pilot, sale)
+        [slip] = services.printer.receipts()
+        assert "REFUND" in slip and "Not a fiscal receipt" in slip and refund.id in slip
+        [waiting] = services.store.pending_prints()
+        assert waiting.fiscal and waiting.refund == refund
+        fake.come_back()
+        await registered_and_printed(pilot, services)
+        [_, fiscal] = services.printer.receipts()
+        check = return_check(fake, refund.id)
+        assert "RETURN OF SALE" in fiscal and "FISCAL RECEIPT" in fiscal and "Not a fiscal" not in fiscal
+        assert refund.id in fiscal and sale.id in fiscal and check["Number"] in fiscal
+        assert read_qr(services.printer.printout.images[-1], tmp_path) == [check["TicketUrl"]]
+        assert ("receipt_printed", {"refund": refund.id}) in events
+        assert services.store.pending_prints() == []
+        await registered_and_printed(pilot, services)  # nothing prints twice
+        assert len(services.printer.receipts()) == 2
 
 
 async def test_a_return_the_register_refuses_is_said_and_its_print_dropped(fake) -> None:
-    services = fiscal_shop(fake)
-    try:
-        async with running(services) as pilot:
-            sale = await sold_and_registered(pilot, services)
-            fake.refusal = "Сумма возврата превышает сумму чека"
-            refund = await refund_whole(pilot, sale)
-            await registered_and_printed(pilot, services)
-            assert message(pilot) == (
-                f"Fiscal return receipt of refund {refund.id} will not print: the register refused it (Webkassa "
-                "check: error 9: Сумма возврата превышает сумму чека). The refund slip was printed; register the "
-                "return in the provider's cabinet")
-            [slip] = services.printer.receipts()
-            assert "REFUND" in slip and services.store.pending_prints() == []
-    finally:
-        services.fiscal.stop()
+    async with sold_and_registered(fake) as (pilot, services, sale):
+        fake.refusal = "Сумма возврата превышает сумму чека"
+        refund = await refund_whole(pilot, sale)
+        await registered_and_printed(pilot, services)
+        assert message(pilot) == (
+            f"Fiscal return receipt of refund {refund.id} will not print: the register refused it (Webkassa "
+            "check: error 9: Сумма возврата превышает сумму чека). The refund slip was printed; register the "
+            "return in the provider's cabinet")
+        [slip] = services.printer.receipts()
+        assert "REFUND" in slip and services.store.pending_prints() == []
 
 
 async def test_a_refund_recorded_just_before_a_stop_gets_its_return_receipt_at_the_next_start(fake) -> None:
-    services = fiscal_shop(fake)
-    try:
-        async with running(services) as pilot:
-            sale = await sold_and_registered(pilot, services)
-            cashier = pilot.app.day.cashier
-        day = Day(store=services.store, checkout=services.checkout, config=services.config, clock=services.clock,
-                  tr=lambda key, **_: key)  # the refund recorded, the terminal stopped before its queueing
-        day.continue_shift(cashier)
-        refunds = Refunds(day=day, store=services.store, config=services.config, clock=services.clock,
-                          rate=services.checkout.usable_rate, chain=services.refund_chain)
-        [refund] = refunds.refund_sale(sale)
-        assert services.store.pending_prints() == []
-        async with running(services) as pilot:
-            await registered_and_printed(pilot, services)
-            [fiscal] = services.printer.receipts()  # the sale's slip and fiscal receipt not again
-            assert "RETURN OF SALE" in fiscal and return_check(fake, refund.id)["Number"] in fiscal
-    finally:
-        services.fiscal.stop()
+    async with sold_and_registered(fake) as (pilot, services, sale):
+        cashier = pilot.app.day.cashier
+    day = Day(store=services.store, checkout=services.checkout, config=services.config, clock=services.clock,
+              tr=lambda key, **_: key)  # the refund recorded, the terminal stopped before its queueing
+    day.continue_shift(cashier)
+    refunds = Refunds(day=day, store=services.store, config=services.config, clock=services.clock,
+                      rate=services.checkout.usable_rate, chain=services.refund_chain)
+    [refund] = refunds.refund_sale(sale)
+    assert services.store.pending_prints() == []
+    async with running(services) as pilot:  # (the sender stopped: its rounds are the test's)
+        await registered_and_printed(pilot, services)
+        [fiscal] = services.printer.receipts()  # the sale's slip and fiscal receipt not again
+        assert "RETURN OF SALE" in fiscal and return_check(fake, refund.id)["Number"] in fiscal
