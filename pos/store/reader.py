@@ -166,7 +166,6 @@ def read_store(directory: Path, read: Callable[[TinyStore], T], *, terminal: str
     unfinished, or when it changed under every attempt (each message says what and where).
     """
     directory = Path(directory)
-    _check(directory)
     for _ in range(ATTEMPTS):
         try:
             return _look(directory, read, terminal, clock)
@@ -192,12 +191,14 @@ def _check(directory: Path) -> None:
 
 def _look(directory: Path, read: Callable[[TinyStore], T], terminal: str | None,
           clock: Callable[[], datetime]) -> T:
+    _check(directory)
     backend = ReadOnlyBackend(directory)
     store = TinyStore(backend, clock, terminal, read_only=True)  # reads the journal's head before any file
     try:
         head = backend.opened.last if backend.opened is not None else None
         _settled(head, backend)
         result = read(store)
+        _check(directory)  # a file the terminal set aside meanwhile was read as missing
         seq = head.seq if head is not None else 0
         for name in backend.read:
             if backend.journal_seq_of(name) > seq:

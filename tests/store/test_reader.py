@@ -112,6 +112,15 @@ def test_a_file_set_aside_stops_the_look_as_it_stops_the_terminal(filled):
         read_store(filled, ids_of_day)
 
 
+def test_a_file_the_terminal_sets_aside_during_a_look_is_not_read_as_empty(filled):
+    def read(store):
+        (filled / "open.json").rename(filled / "open.json.damaged-20261125T060000Z")  # the terminal found it damaged
+        return ids_of_day(store)
+
+    with pytest.raises(StoreError, match="damaged file set aside: open.json.damaged-"):
+        read_store(filled, read)
+
+
 def test_no_store_is_said(tmp_path):
     with pytest.raises(StoreError, match=f"no store at {tmp_path / 'none'}"):
         read_store(tmp_path / "none", ids_of_day)
