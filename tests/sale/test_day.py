@@ -296,7 +296,8 @@ def test_a_cashier_refunds_up_to_the_limit_in_cash_and_the_drawer_opens(shop):
     sale = shop.day.cash_sale(shop.cart("BREAD-01"), 1000_00)  # 250 KZT, below the 2 000 KZT limit
     [refund] = shop.refunds.refund_sale(sale)
     assert (refund.tender, refund.state, refund.amount_tiyn, refund.whole) == (CASH, DONE, sale.total_tiyn, True)
-    assert shop.named(REFUND_STATE) == [{"refund": refund.id, "invoice": sale.id, "state": DONE, "txid": ""}]
+    assert shop.named(REFUND_STATE) == [{"refund": refund.id, "invoice": sale.id, "state": DONE, "txid": "",
+                                         "record": refund}]  # the record: its return receipt is queued from it
     assert shop.named(DRAWER_OPEN)[-1] == {"reason": "cash refund", "refund": refund.id}
 
 
@@ -353,7 +354,8 @@ def test_a_bitcoin_refund_is_requested_to_a_checked_address_and_done_when_the_ch
     txid = shop.services.watcher.pay(CUSTOMER, refund.amount_sat)
     [done] = shop.refunds.poll()
     assert (done.state, done.txid) == (DONE, txid) and shop.services.store.requested_refunds() == []
-    assert shop.named(REFUND_STATE)[-1] == {"refund": refund.id, "invoice": invoice.id, "state": DONE, "txid": txid}
+    assert shop.named(REFUND_STATE)[-1] == {"refund": refund.id, "invoice": invoice.id, "state": DONE, "txid": txid,
+                                            "record": done}
 
 
 def test_with_refund_rate_today_the_customer_gets_the_tenge_back_at_todays_rate():
