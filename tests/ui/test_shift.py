@@ -3,6 +3,7 @@ and changes nothing, a manager closes it with Z and the counted cash; each repor
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets._footer import FooterKey
 
 from pos.fiscal.webkassa import Webkassa
@@ -98,12 +99,13 @@ async def test_a_report_the_printer_cannot_print_is_said_and_the_z_still_closes_
         assert "Z" in shown(pilot, "#report") and pilot.app.status.printer.state == "problem"
 
 
-async def test_the_managers_keys_with_shift_fit_80_columns_in_every_language() -> None:
-    for language in ("kk", "ru", "en"):
-        async with running(make_services(make_config(ui={"language": language}))) as pilot:
-            await open_manager(pilot)
-            keys = pilot.app.screen.query_one(PosFooter).query(FooterKey)
-            assert keys.last().region.right <= 80, language
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+@pytest.mark.parametrize("screen", [open_manager, open_shift_screen], ids=["manager", "shift"])
+async def test_the_manager_and_shift_screens_keys_fit_80_columns(screen, language) -> None:
+    async with running(make_services(make_config(ui={"language": language}))) as pilot:
+        await screen(pilot)
+        keys = pilot.app.screen.query_one(PosFooter).query(FooterKey)
+        assert keys.last().region.right <= 80
 
 
 async def test_with_a_fiscal_register_the_z_closes_its_shift_too_and_prints_both_figures(fake) -> None:
@@ -146,11 +148,3 @@ async def test_the_manager_adds_a_person_who_then_opens_the_shift_with_their_own
         assert message(pilot) == "Shift opened by Bolat, float 1 000.00 ₸"
     [bolat] = [c for c in services.store.cashiers() if c.name == "Bolat"]
     assert bolat.role == "cashier" and "3333" not in bolat.pin_hash
-
-
-async def test_the_shift_screens_keys_fit_80_columns_in_every_language() -> None:
-    for language in ("kk", "ru", "en"):
-        async with running(make_services(make_config(ui={"language": language}))) as pilot:
-            await open_shift_screen(pilot)
-            keys = pilot.app.screen.query_one(PosFooter).query(FooterKey)
-            assert keys.last().region.right <= 80, language

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from pos.core.localtime import business_day
 from pos.core.tender import CardTender, CashTender
 from pos.sale.day import add_cashier
@@ -79,12 +81,19 @@ async def test_without_an_open_shift_cash_is_refused_and_bitcoin_still_charges_o
         assert invoice.total_tiyn == pilot.app.cart.totals().total
 
 
-async def test_after_a_restart_with_the_shift_open_the_cashier_signs_in_before_taking_cash() -> None:
-    services = make_services(make_config(ui={"language": "en"}))
+@asynccontextmanager
+async def restarted_with_the_shift_open():
+    """A till whose shift Aigerim opened before a restart (nobody signed in since), a bread scanned."""
+    services = make_services(make_config(ui={"language": "en"}, terminal={"cashier": "Till 1"}))
     async with running(services) as pilot:
         await open_shift(pilot, services)
-    async with running(services) as pilot:  # the shift is open; nobody is signed in at this till
+    async with running(services) as pilot:
         await scan(pilot, "BREAD-01")
+        yield pilot, services
+
+
+async def test_after_a_restart_with_the_shift_open_the_cashier_signs_in_before_taking_cash() -> None:
+    async with restarted_with_the_shift_open() as (pilot, services):
         await pilot.press("f7", *"Aigerim", "enter", *"1111", "enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, TenderDialog)
@@ -95,11 +104,7 @@ async def test_after_a_restart_with_the_shift_open_the_cashier_signs_in_before_t
 
 
 async def test_after_a_restart_with_the_shift_open_the_cashier_signs_in_before_a_bitcoin_charge() -> None:
-    services = make_services(make_config(ui={"language": "en"}, terminal={"cashier": "Till 1"}))
-    async with running(services) as pilot:
-        await open_shift(pilot, services)
-    async with running(services) as pilot:  # the shift is open; nobody is signed in at this till
-        await scan(pilot, "BREAD-01")
+    async with restarted_with_the_shift_open() as (pilot, _):
         await pilot.press("f10", *"Aigerim", "enter", *"1111", "enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ChargeScreen), message(pilot)
