@@ -33,8 +33,12 @@ never leaves the slip queued without its fiscal receipt. A fiscal receipt the re
 (held for a person, who registers the sale in the provider's cabinet) will never have attributes
 to print: its job leaves the queue, logged and said to the cashier (outcome "dropped"); the slip
 is on paper already. A reprint (copy=True) of a sale's slip is a COPY once its original is
-remembered, as an invoice's. (A Bitcoin-only invoice's slip is the fiscal receipt if the sale is
-registered by the time it prints.)
+remembered, as an invoice's. A sale paid in Bitcoin alone does the same: with [fiscal] on, the
+original slip of an invoice handed over (submit) is queued with its fiscal receipt's job (of
+as_sale(invoice), which Day queues for the register at that hand-over, just after the app's
+submit: until it is in the store the job waits too); that slip then prints without the fiscal
+block, which only its fiscal receipt carries. A COPY of an invoice's slip carries the block once
+the sale is registered, as does an original queued before fiscal receipts were (no job with it).
 
 A refund's return receipt (submit_return) is one job of its own, queued when the refund is done
 (its refund slip printed at once, outside the queue, by the refund screen): it waits, as a sale's
@@ -121,20 +125,24 @@ class PrintService:
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.store, self.printer, self.clock = store, printer, clock
         self.settings = receipt_settings(config)
+        self.fiscal = config.fiscal.provider != "none"
         self.last_status = PrinterStatus(None, (), "not checked yet")
         self._queue_lock = threading.Lock()  # short store bookkeeping; submit() never waits on the printer
         self._printer_lock = threading.Lock()  # one user of the printer at a time
 
     # ---- the queue (fast: store writes only) ------------------------------------
     def submit(self, invoice: Invoice, copy: bool = False) -> PrintJob:
-        """Queue the invoice's receipt; print it with process_queue()."""
-        return self._queue(invoice.id, copy, invoice_id=invoice.id)
+        """Queue the invoice's receipt; print it with process_queue(). The invoice of a sale paid in
+        Bitcoin alone, handed over, has its original queued with its fiscal receipt's job when
+        [fiscal] is on (the module doc); a split's invoice prints its sale's slip (submit_sale)."""
+        fiscal = as_sale(invoice) if self.fiscal and invoice.handed_over else None
+        return self._queue(invoice.id, copy, invoice_id=invoice.id, fiscal_after=fiscal)
 
     def submit_sale(self, sale: TenderedSale, copy: bool = False) -> PrintJob:
         """Queue the slip of a sale paid in cash, by card or split (its original; asking again
         returns that job; copy=True, a reprint), and with its original, when its fiscal receipt
         is queued for the register, a job for that receipt (see the module doc)."""
-        fiscal = self.store.fiscal_job(sale) is not None
+        fiscal = sale if self.store.fiscal_job(sale) is not None else None
         return self._queue(sale.id, copy, sale=sale, fiscal_after=fiscal)
 
     def submit_return(self, refund: Refund) -> PrintJob | None:
@@ -155,7 +163,9 @@ class PrintService:
             return job
 
     def _queue(self, document: str, copy: bool, *, invoice_id: str = "", sale: TenderedSale | None = None,
-               fiscal_after: bool = False) -> PrintJob:
+               fiscal_after: TenderedSale | None = None) -> PrintJob:
+        """The document's receipt job (see submit); with its original, when `fiscal_after` is the
+        sale queued for the register, the job of that sale's fiscal receipt, in the same write."""
         with self._queue_lock:
             for job in self.store.pending_prints():
                 if job.document == document and not job.fiscal:
@@ -167,8 +177,8 @@ class PrintService:
             job = PrintJob(id=self._job_id(), invoice_id=invoice_id, created_at=self.clock(), copy=record is not None,
                            receipt_no=number, sale=sale)
             jobs = [job]
-            if fiscal_after and record is None:
-                jobs.append(replace(job, id=self._job_id(), fiscal=True))
+            if fiscal_after is not None and record is None:
+                jobs.append(replace(job, id=self._job_id(), fiscal=True, sale=fiscal_after))
             self.store.enqueue_print(*jobs)  # first, in one write: a crash after it leaves both, never a lost receipt
             if record is None:
                 self._remember(job)
@@ -268,13 +278,8 @@ class PrintService:
         """The job's paper as it stands now; a string says why it cannot be made (kept queued),
         None that there is nothing to print (a fiscal receipt the register gave no attributes for);
         _NotYet while a sale's fiscal receipt waits for the register, _Refused once it refused it."""
-        if job.sale is None:
-            invoice = self.store.get_invoice(job.invoice_id)
-            if invoice is None:
-                return f"invoice {job.invoice_id} is not in the store"
-            fiscal = self.store.fiscal_job(as_sale(invoice))  # registered by now: the slip is the fiscal receipt
-            return build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy,
-                                 fiscal=fiscal.registration if fiscal else None)
+        if job.invoice_id or job.sale is None:  # an invoice's slip, or the fiscal receipt of the sale it is alone
+            return self._invoice_receipt(job)
         registration = self._registration(job.refund or job.sale) if job.fiscal else None
         if job.fiscal and registration is None:
             return None
@@ -285,6 +290,32 @@ class PrintService:
         receipt = build_sale_receipt(job.sale, invoices, self.settings, number=job.receipt_no, now=self.clock(),
                                      copy=job.copy, fiscal=registration)
         return replace(receipt, open_drawer=False) if job.fiscal else receipt  # the slip opened it
+
+    def _invoice_receipt(self, job: PrintJob) -> Receipt | str | None:
+        """An invoice's slip (the fiscal block only when no fiscal receipt job comes with its
+        original: the module doc) or, for a fiscal job, its sale's fiscal receipt once registered."""
+        invoice = self.store.get_invoice(job.invoice_id)
+        if invoice is None:
+            return f"invoice {job.invoice_id} is not in the store"
+        sale = as_sale(invoice)
+        if job.fiscal:
+            if self.store.fiscal_job(sale) is None:
+                raise _NotYet()  # Day queues it at the hand-over, just after this job was queued
+            registration = self._registration(sale)
+            if registration is None:
+                return None
+        elif not job.copy and self._fiscal_follows(job):
+            registration = None
+        else:
+            fiscal = self.store.fiscal_job(sale)  # registered by now: the slip is the fiscal receipt
+            registration = fiscal.registration if fiscal else None
+        return build_receipt(invoice, self.settings, number=job.receipt_no, now=self.clock(), copy=job.copy,
+                             fiscal=registration)
+
+    def _fiscal_follows(self, slip: PrintJob) -> bool:
+        """The invoice's original slip was queued with its fiscal receipt's job (which always
+        prints after it: still in the queue when the slip prints)."""
+        return any(job.fiscal and job.invoice_id == slip.invoice_id for job in self.store.pending_prints())
 
     def _registration(self, record: TenderedSale | Refund) -> Registration | None:
         """What the register gave back for a sale (or a return); None when it holds it but gave no
