@@ -295,6 +295,8 @@ def test_a_fiscal_day_registers_each_sale_once_across_kills_and_an_outage_and_cl
             elif name == "report_printed":
                 until(lambda: "Z-ОТЧЁТ" in sim.printout().text(48) and "ККМ" in sim.printout().text(48),
                       "the Z with the register's figures on paper")
+                until(lambda: all(check["Number"] in sim.printout().text(48) for check in fake.checks),
+                      "the fiscal receipts of the day on paper (each prints once registered)")
                 killed(run)
     runs.append(len(sim.received))
     assert {"event": "report_printed", "kind": "Z", "number": 1} in events, \
