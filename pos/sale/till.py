@@ -54,7 +54,10 @@ CHANGED, CREATED, CANCELLED, REFUND_OWED, ACKNOWLEDGED, FOLLOWED_UP = (
 #: A quick look at the on-screen invoice is never more often than this with public providers,
 #: which publish no quota and answer floods with HTTP 429 (README, "Payment detection").
 PUBLIC_FAST_POLL_FLOOR_SECONDS = 5
-REFUND_NOTE = "overpayment refunded to the customer (noted by the manager)"
+#: Who decides with the terminal's manager PIN ([ui] manager_pin_hash), which names nobody; a manager
+#: signed in with their own PIN is named instead (pos.ui.dialogs.sign_in.as_manager).
+THE_MANAGER = "the manager"
+REFUND_NOTE = "overpayment refunded to the customer"  # the note begins so, "(noted by <who>)" follows
 
 
 @dataclass(frozen=True)
@@ -242,12 +245,12 @@ class Till:
         self._publish(ACKNOWLEDGED, acknowledged)
         return acknowledged
 
-    def settle_by_manager(self, invoice_id: str) -> Invoice:
+    def settle_by_manager(self, invoice_id: str, who: str) -> Invoice:
         return self._follow_up(invoice_id, lambda inv: inv.transition(
-            SETTLED, "settled by the manager after checking the payment", self._clock()))
+            SETTLED, f"settled by {who} after checking the payment", self._clock()))
 
-    def note_refunded(self, invoice_id: str) -> Invoice:
-        return self._follow_up(invoice_id, lambda inv: inv.note(REFUND_NOTE, self._clock()))
+    def note_refunded(self, invoice_id: str, who: str) -> Invoice:
+        return self._follow_up(invoice_id, lambda inv: inv.note(f"{REFUND_NOTE} (noted by {who})", self._clock()))
 
     def _follow_up(self, invoice_id: str, change: Callable[[Invoice], Invoice]) -> Invoice:
         changed = self._change(invoice_id, change)

@@ -39,6 +39,7 @@ from pos.ui import events as ui_events
 from pos.ui.demo_actions import DemoActions
 from pos.ui.dialogs.confirm import ConfirmDialog
 from pos.ui.dialogs.pin import PinDialog
+from pos.ui.dialogs.sign_in import as_manager
 from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.console import use_console_glyphs
 from pos.ui.format import TENGE, kzt
@@ -75,7 +76,6 @@ BACKGROUND_START_LATEST_SECONDS = 2.0  # the start-up's background work, if the 
 STORE_RETRY_SECONDS = 5.0  # while the store cannot be used: how often it is tried again
 SYNC_SECONDS = 1.0  # the fleet hub's state on the status bar, and a new price list between sales
 FISCAL_STATUS_SECONDS = 1.0  # the fiscal queue's state on the status bar (the sender's rounds are 5 s apart)
-MANAGER = "the manager"  # who acknowledges and follows up: the manager PIN names nobody
 
 
 def receipt_fields(job: PrintJob) -> dict[str, str]:
@@ -435,11 +435,11 @@ class PosApp(App[None]):
         self.say(self.tr("sale.cancelled", id=invoice.id))
 
     def close_refund_owed(self, invoice: Invoice) -> None:
-        """An underpaid invoice the customer will not top up (manager PIN): back to the sale, cart kept."""
+        """An underpaid invoice the customer will not top up (a manager decides): back to the sale, cart kept."""
 
-        def close() -> None:
+        def close(who: str) -> None:
             try:
-                self.till.close_refund_owed(invoice.id, MANAGER)
+                self.till.close_refund_owed(invoice.id, who)
             except ChargeError as exc:
                 self.say(self.tr("error.follow_up", reason=self.reason(exc)), error=True)
                 return
@@ -449,16 +449,16 @@ class PosApp(App[None]):
             self._leave_charge()
             self.say(self.tr("charge.closed_refund_owed", id=invoice.id))
 
-        self.with_pin(close, always=True)
+        as_manager(self, "closing an underpaid invoice", close)
 
     def hand_over_unverified(self, invoice: Invoice) -> None:
-        """The chain cannot be read: the manager (PIN) lets the customer go, on the record."""
+        """The chain cannot be read: a manager lets the customer go, on the record."""
         tr = self.tr
         question = tr("charge.unverified_question", id=invoice.id, total=self.kzt(invoice.total_tiyn))
 
-        def hand_over() -> None:
+        def hand_over(who: str) -> None:
             try:
-                self.till.hand_over_unverified(invoice.id, MANAGER)
+                self.till.hand_over_unverified(invoice.id, who)
             except ChargeError as exc:
                 self.say(self.tr("error.follow_up", reason=self.reason(exc)), error=True)
             except StoreError as exc:
@@ -466,7 +466,7 @@ class PosApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.with_pin(hand_over, always=True)
+                as_manager(self, "a hand-over the chain cannot confirm", hand_over)
 
         self.push_screen(ConfirmDialog(question), answered)
 
@@ -507,11 +507,11 @@ class PosApp(App[None]):
             self.show_invoice_qr(invoice)
             return
         answers = {"settle": self.till.settle_by_manager, "refunded": self.till.note_refunded,
-                   "acknowledge": lambda invoice_id: self.till.acknowledge(invoice_id, MANAGER)}
+                   "acknowledge": self.till.acknowledge}
 
-        def apply() -> None:
+        def apply(who: str) -> None:
             try:
-                answers[action](invoice.id)
+                answers[action](invoice.id, who)
             except ChargeError as exc:
                 self.say(self.tr("error.follow_up", reason=self.reason(exc)), error=True)
                 return
@@ -520,7 +520,7 @@ class PosApp(App[None]):
                 return
             self.say(self.tr("invoice.followed_up", id=invoice.id))
 
-        self.with_pin(apply, always=True)
+        as_manager(self, "following up an invoice", apply)
 
     # ---- what the till announces ------------------------------------------------------
     def _till_event(self, event: TillEvent) -> None:

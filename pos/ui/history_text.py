@@ -12,10 +12,12 @@ import re
 from typing import Callable
 
 from pos.core.invoice import HistoryEntry
-from pos.sale.till import REFUND_NOTE
+from pos.sale.till import REFUND_NOTE, THE_MANAGER
 
 Tr = Callable[..., str]
 
+#: Who decided: a manager's name, or THE_MANAGER.
+_WHO = r"(?P<who>.+?)"
 _AMOUNTS = r"received (?P<received>\d+) of (?P<amount>\d+) sat, (?P<conf>\d+) conf"
 #: (pattern of a whole cause, translation key). The key gets the pattern's named groups.
 CAUSES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern + r"\Z"), key) for pattern, key in (
@@ -33,13 +35,13 @@ CAUSES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern + r"
      r"refund the customer)?", "history.payments"),
     (r"transaction\(s\) (?P<txids>[0-9a-f, ]+) disappeared \(replaced or double-spent\)", "history.disappeared"),
     (r"cancelled by the cashier", "history.cancelled"),
-    (r"settled by the manager after checking the payment", "history.settled_by_manager"),
-    (r"lost payment acknowledged by the manager", "history.acknowledged"),
-    (r"underpaid \((?P<received>\d+) of (?P<amount>\d+) sat\): closed by the manager, refund owed",
+    (r"settled by " + _WHO + r" after checking the payment", "history.settled_by_manager"),
+    (r"lost payment acknowledged by " + _WHO, "history.acknowledged"),
+    (r"underpaid \((?P<received>\d+) of (?P<amount>\d+) sat\): closed by " + _WHO + r", refund owed",
      "history.closed_refund_owed"),
     (r"refund owed to the customer", "history.refund_owed"),
-    (re.escape(REFUND_NOTE), "history.refunded"),
-    (r"handed over UNVERIFIED by the manager: the chain could not be read; the payment is checked when it can",
+    (re.escape(REFUND_NOTE) + r" \(noted by " + _WHO + r"\)", "history.refunded"),
+    (r"handed over UNVERIFIED by " + _WHO + r": the chain could not be read; the payment is checked when it can",
      "history.unverified"),
     (r"handed over unverified, payment not found by the end of the monitoring window: " + _AMOUNTS,
      "history.unverified_not_found"),
@@ -52,7 +54,10 @@ def cause_text(tr: Tr, cause: str) -> str:
         found = pattern.match(cause)
         if found:
             fields = {name: value or "" for name, value in found.groupdict().items()}
+            who = fields.pop("who", THE_MANAGER)
             text = tr(key, **fields)
+            if who != THE_MANAGER:  # the translation says "the manager"; a manager's own PIN names them
+                text += f" ({who})"
             if fields.get("needed"):
                 text += tr("history.awaiting", needed=fields["needed"])
             if fields.get("txids") and key == "history.payments":

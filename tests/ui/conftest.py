@@ -19,6 +19,7 @@ from pos.ui.screens.charge import ChargeScreen
 from pos.ui.widgets.message_line import MessageLine
 from drivers import open_printer
 from pos.printing import PrintService
+from pos.sale.day import add_cashier
 from pos.sale.till import Till
 from pos.chain.bip21 import payment_uri
 from pos.rates.manual import ManualRateSource
@@ -115,3 +116,18 @@ async def charge(pilot, *codes: str):
     await settle(pilot)
     assert isinstance(pilot.app.screen, ChargeScreen), message(pilot)
     return pilot.app.screen.invoice
+
+
+def staffed(limit_kzt: int = 100_000) -> Services:
+    """An English terminal where Aigerim (cashier, PIN 1111) and Dana (manager, PIN 2222) work."""
+    services = make_services(make_config(ui={"language": "en"}, shift={"cashier_refund_max_kzt": limit_kzt}))
+    add_cashier(services.store, "Aigerim", "cashier", "1111", services.clock())
+    add_cashier(services.store, "Dana", "manager", "2222", services.clock())
+    return services
+
+
+async def answer(pilot, *texts: str) -> None:
+    """Type each text into the dialog that asks for it."""
+    for text in texts:
+        await pilot.press(*text, "enter")
+        await settle(pilot)

@@ -7,7 +7,8 @@ from pos.ui.dialogs.invoice import REFUND_NOTE, InvoiceDialog
 from pos.ui.dialogs.pin import PinDialog
 from pos.ui.screens.charge import ChargeScreen
 from pos.ui.screens.history import HistoryScreen
-from tests.ui.conftest import charge, poll, running, settle
+from tests.ui.conftest import answer, charge, message, poll, running, settle, staffed
+from tests.ui.test_refund import start_shift
 
 
 async def to_history(pilot) -> HistoryScreen:
@@ -52,7 +53,7 @@ async def test_open_reprint_and_note_a_refunded_overpayment(english) -> None:
         await pilot.press("enter", "f", *"1234", "enter")
         await settle(pilot)
         stored = english.store.get_invoice(invoice.id)
-        assert PAID_OVER in stored.marks and stored.history[-1].cause == REFUND_NOTE
+        assert PAID_OVER in stored.marks and stored.history[-1].cause == f"{REFUND_NOTE} (noted by the manager)"
 
 
 async def test_a_late_payment_is_settled_by_the_manager_after_checking_it(english) -> None:
@@ -72,6 +73,35 @@ async def test_a_late_payment_is_settled_by_the_manager_after_checking_it(englis
         await settle(pilot)
         assert english.store.get_invoice(invoice.id).state == SETTLED
         assert rows(pilot.app.screen)[0][2] == "paid"
+
+
+async def test_once_the_shop_has_a_manager_a_late_payment_is_settled_with_their_own_pin_and_name() -> None:
+    """The terminal's manager PIN names nobody: with people on the till, a cashier cannot settle and
+    the manager who does is on the invoice's record."""
+    services = staffed()
+    async with running(services) as pilot:
+        await start_shift(pilot)
+        invoice = await charge(pilot, "TEA-01")
+        services.clock.advance(minutes=20)
+        await poll(pilot)
+        await pilot.press("enter")
+        services.watcher.pay(invoice.address, invoice.amount_sat, height=services.watcher.tip)
+        await poll(pilot)
+        await to_history(pilot)
+        await pilot.press("enter", "f")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, PinDialog)
+        await answer(pilot, "Aigerim", "1111")
+        assert "manager" in message(pilot)
+        assert services.store.get_invoice(invoice.id).state == EXPIRED
+        await pilot.press("enter", "f")
+        await answer(pilot, "Dana", "2222")
+        settled = services.store.get_invoice(invoice.id)
+        assert settled.state == SETTLED
+        assert settled.history[-1].cause == "settled by Dana after checking the payment"
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, InvoiceDialog)
+        assert "settled by the manager after checking the payment (Dana)" in pilot.app.screen.details()
 
 
 async def test_an_underpaid_invoice_can_be_shown_again_to_collect_the_rest(english) -> None:

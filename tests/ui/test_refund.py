@@ -15,7 +15,6 @@ from pos.core.localtime import business_day
 from pos.core.money import format_btc
 from pos.core.refund import DONE, REQUESTED
 from pos.core.tender import BITCOIN, CARD, CASH
-from pos.sale.day import add_cashier
 from pos.ui.dialogs.prompt import PromptDialog
 from pos.ui.screens.done import DoneScreen
 from pos.ui.screens.history import HistoryScreen
@@ -24,20 +23,14 @@ from pos.ui.screens.refund_request import RefundRequestScreen
 from pos.ui.widgets.footer import PosFooter
 from pos.ui.widgets.message_line import MessageLine
 from pos.ui.widgets.qr_view import QrView
-from tests.ui.conftest import charge, make_config, make_services, message, poll, running, settle, shown
+from tests.ui.conftest import (
+    answer, charge, make_config, make_services, message, poll, running, settle, shown, staffed,
+)
 from tests.ui.qr_decode import decode_svg
 
 CUSTOMER = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # a valid regtest address
 MAINNET = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 pytestmark = pytest.mark.usefixtures("bitcoinlib_home")  # addresses are checked with bitcoinlib
-
-
-def staffed(limit_kzt: int = 100_000):
-    """An English terminal where Aigerim (cashier, PIN 1111) and Dana (manager, PIN 2222) work."""
-    services = make_services(make_config(ui={"language": "en"}, shift={"cashier_refund_max_kzt": limit_kzt}))
-    add_cashier(services.store, "Aigerim", "cashier", "1111", services.clock())
-    add_cashier(services.store, "Dana", "manager", "2222", services.clock())
-    return services
 
 
 def recording(pilot) -> list[tuple[str, dict]]:
@@ -57,13 +50,6 @@ def cart(pilot, *codes: str):
     for code in codes:
         made.add(code)
     return made
-
-
-async def answer(pilot, *texts: str) -> None:
-    """Type each text into the dialog that asks for it."""
-    for text in texts:
-        await pilot.press(*text, "enter")
-        await settle(pilot)
 
 
 async def open_refund(pilot, number: str) -> None:

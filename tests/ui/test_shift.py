@@ -7,22 +7,13 @@ import pytest
 from textual.widgets._footer import FooterKey
 
 from pos.fiscal.webkassa import Webkassa
-from pos.sale.day import add_cashier
 from pos.sale.fiscal_sender import FiscalSender
 from pos.ui.screens.manager import ManagerScreen
 from pos.ui.screens.shift import ShiftScreen
 from pos.ui.widgets.footer import PosFooter
 from tests.fiscal.conftest import fake, settings_for  # noqa: F401 (the fixture)
-from tests.ui.conftest import make_config, make_services, message, running, settle, shown
+from tests.ui.conftest import answer, make_config, make_services, message, running, settle, shown, staffed
 from tests.ui.test_manager import open_manager
-
-
-def staffed():
-    """An English terminal where Aigerim (cashier, PIN 1111) and Dana (manager, PIN 2222) work."""
-    services = make_services(make_config(ui={"language": "en"}))
-    add_cashier(services.store, "Aigerim", "cashier", "1111", services.clock())
-    add_cashier(services.store, "Dana", "manager", "2222", services.clock())
-    return services
 
 
 async def open_shift_screen(pilot) -> None:
@@ -31,13 +22,6 @@ async def open_shift_screen(pilot) -> None:
     await pilot.press("f6")
     await settle(pilot)
     assert isinstance(pilot.app.screen, ShiftScreen)
-
-
-async def answer(pilot, *texts: str) -> None:
-    """Type each text into the dialog that asks for it."""
-    for text in texts:
-        await pilot.press(*text, "enter")
-        await settle(pilot)
 
 
 async def test_open_x_and_z_through_the_shift_screen_with_each_report_on_screen_and_paper() -> None:

@@ -32,7 +32,7 @@ def follow_up(invoice: Invoice) -> str | None:
         return "settle"
     if invoice.state == NEW and PAID_PARTIAL in invoice.marks:
         return "show_qr"
-    if PAID_OVER in invoice.marks and not any(h.cause == REFUND_NOTE for h in invoice.history):
+    if PAID_OVER in invoice.marks and not any(h.cause.startswith(REFUND_NOTE) for h in invoice.history):
         return "refunded"
     return None
 

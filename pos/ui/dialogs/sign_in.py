@@ -1,8 +1,9 @@
 """Who is at the till: a person's name, then their own PIN (pos.sale.day.Day.sign_in).
 
-Two prompts in a row, used by the Shift screen (open, X, Z), and by every sale and refund when a
-shift left open by a restart has nobody signed in yet (at_the_till). A refused PIN keeps the PIN dialog open, with
-the reason (and the person's lockout) under the field.
+Two prompts in a row, used by the Shift screen (open, X, Z), by every sale and refund when a
+shift left open by a restart has nobody signed in yet (at_the_till), and by a manager's decision on
+an invoice (as_manager). A refused PIN keeps the PIN dialog open, with the reason (and the person's
+lockout) under the field.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from pos.core.cashier import Cashier
 from pos.core.ports import StoreError
 from pos.sale.day import DayError
+from pos.sale.till import THE_MANAGER
 from pos.ui.dialogs.prompt import InputRejected, PromptDialog
 
 if TYPE_CHECKING:
@@ -64,3 +66,25 @@ def at_the_till(app: PosApp, then: Callable[[], None]) -> None:
             then()
 
     sign_in(app, goes_on)
+
+
+def as_manager(app: PosApp, what: str, then: Callable[[str], None]) -> None:
+    """`then` with the name of the manager who decides `what` (settling a late payment, closing an
+    underpaid invoice, a hand-over the chain cannot confirm): once the shop has a manager among its
+    people, that manager's own name and PIN, and the name goes on the invoice's record; before anyone
+    is a manager, the terminal's manager PIN, on the record as THE_MANAGER."""
+    try:
+        has_manager = any(person.is_manager for person in app.day.people())
+    except StoreError as exc:
+        app.store_failed(exc)
+        return
+    if not has_manager:
+        app.with_pin(lambda: then(THE_MANAGER), always=True)
+        return
+
+    def signed_in(who: Cashier) -> None:
+        manager = app.day_step(lambda: app.day.manager(who, what))
+        if manager is not None:
+            then(manager.name)
+
+    sign_in(app, signed_in)
